@@ -1,0 +1,45 @@
+# The two commands of the README: `make demo` and `make test`. Everything they need is installed
+# here, from pyproject.toml into .venv, so a clean clone works.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+export DOSSIERFLOW_HOME := $(CURDIR)
+
+.PHONY: install translations migrate seed demo test test-fast bench lint clean
+
+install: $(STAMP) translations
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+
+migrate: install
+	$(BIN)/flask --app webapp db upgrade
+
+seed: migrate
+	$(BIN)/flask --app webapp demo seed
+
+demo: install
+	$(BIN)/python -m devtools.demo
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not prefect and not postgres and not browser"
+
+bench: install
+	$(BIN)/python -m bench
+
+lint: install
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,56 @@
+"""Actions that `automatic` steps run, by name.
+
+An action takes the session, the dossier and its step, does its work inside the caller's
+transaction and returns a small dict that is kept in the audit trail. They run inside a flow
+task, so they must be idempotent per (dossier, step): the task's cache prevents a second run
+after a resume, but a crash between the action and the commit of its task may repeat it.
+
+Integrations with outside registers (the land registry, the tax authority) plug in here; this
+module holds the actions whose work lies within the portal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from casemodel.models import Dossier, Step
+
+Action = Callable[[Session, Dossier, Step], dict[str, Any]]
+
+ACTIONS: dict[str, Action] = {}
+
+
+def action(name: str) -> Callable[[Action], Action]:
+    def register(fn: Action) -> Action:
+        ACTIONS[name] = fn
+        return fn
+
+    return register
+
+
+@action("record_milestone")
+def record_milestone(session: Session, dossier: Dossier, step: Step) -> dict[str, Any]:
+    """Marks a point in the dossier that needs no work of its own (e.g. "deed registered" once
+    the registration step before it is done): the audit trail keeps when it was reached."""
+    return {"milestone": step.key}
+
+
+@action("check_key_dates")
+def check_key_dates(session: Session, dossier: Dossier, step: Step) -> dict[str, Any]:
+    """Lists the dossier dates that later wait_until steps need and that are still missing, so
+    the handler sees in the audit trail what has to be planned."""
+    needed = {s.settings["date"] for s in dossier.steps if s.kind == "wait_until"}
+    missing = sorted(needed - set(dossier.key_dates))
+    return {"needed": sorted(needed), "missing": missing}
+
+
+@action("close_dossier")
+def close_dossier(session: Session, dossier: Dossier, step: Step) -> dict[str, Any]:
+    """Closes the dossier; the client sees it under "other statuses" from then on."""
+    from casemodel.services.dossiers import mark_completed
+
+    mark_completed(session, dossier=dossier)
+    return {"status": dossier.status}

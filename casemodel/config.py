@@ -1,0 +1,27 @@
+"""Where the portal keeps its data, read from the environment with sensible local defaults."""
+
+import os
+from pathlib import Path
+
+#: The project's root: the folder holding casemodel/, flows/ and webapp/.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def instance_path() -> Path:
+    """The folder for local state (SQLite files, Prefect's home, the file store, the mailbox)."""
+    return Path(os.environ.get("DOSSIERFLOW_INSTANCE", PROJECT_ROOT / "instance")).resolve()
+
+
+def database_url() -> str:
+    """The portal database: DOSSIERFLOW_DATABASE_URL, or SQLite under instance/."""
+    url = os.environ.get("DOSSIERFLOW_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{instance_path() / 'dossierflow.db'}"
+
+
+def templates_path() -> Path:
+    """The folder with the case templates (YAML)."""
+    return Path(
+        os.environ.get("DOSSIERFLOW_TEMPLATES", PROJECT_ROOT / "flows" / "templates")
+    ).resolve()

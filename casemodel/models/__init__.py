@@ -1,0 +1,20 @@
+"""All models, imported here so that the metadata is complete wherever one is used."""
+
+from casemodel.models.audit import AuditEvent
+from casemodel.models.dossiers import Dossier, Step
+from casemodel.models.organisations import Membership, Office, Organisation
+from casemodel.models.outbox import OutboxMessage
+from casemodel.models.tasks import HumanTask
+from casemodel.models.users import User
+
+__all__ = [
+    "AuditEvent",
+    "Dossier",
+    "HumanTask",
+    "Membership",
+    "Office",
+    "Organisation",
+    "OutboxMessage",
+    "Step",
+    "User",
+]

@@ -1,0 +1,28 @@
+"""The audit trail: append-only, hash-chained per dossier so that tampering shows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from casemodel.db import Base, intpk, utc_timestamp
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_dossier", "dossier_id", "id"),)
+
+    id: Mapped[intpk]
+    #: None for events that concern no dossier (a sign-in, an account change).
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"))
+    #: None when the system acted (a flow task, the outbox relay).
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(60))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[utc_timestamp]
+    #: SHA-256 of the previous event of the same chain (dossier, or the global chain), hex.
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    #: SHA-256 over prev_hash and this event's content, hex.
+    hash: Mapped[str] = mapped_column(String(64))

@@ -1,0 +1,83 @@
+"""Dossiers and the mirror of their steps."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemodel.db import Base, intpk, utc_timestamp
+from casemodel.models.organisations import Office, Organisation
+from casemodel.models.users import User
+
+DOSSIER_STATUSES = ("open", "completed", "cancelled")
+STEP_STATES = ("pending", "running", "waiting", "done", "failed", "skipped")
+
+
+class Dossier(Base):
+    """A case the office handles for a client organisation, run by one Prefect flow run."""
+
+    __tablename__ = "dossiers"
+    __table_args__ = (
+        CheckConstraint(f"status IN {DOSSIER_STATUSES}", name="status"),
+        Index("ix_dossiers_organisation_status", "organisation_id", "status"),
+    )
+
+    id: Mapped[intpk]
+    #: The office's dossier number, e.g. "2026-00042": unique, shown everywhere, searchable.
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    description: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    #: The staff member who handles the dossier ("behandelaar").
+    handler_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    template_key: Mapped[str] = mapped_column(String(80))
+    template_version: Mapped[int]
+    #: Set once the outbox relay has created the Prefect flow run.
+    flow_run_id: Mapped[str | None] = mapped_column(String(40))
+    #: Dates the steps refer to by name (e.g. "signing" for a wait_until step), as ISO strings.
+    key_dates: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[utc_timestamp]
+    completed_at: Mapped[dt.datetime | None]
+
+    office: Mapped[Office] = relationship()
+    organisation: Mapped[Organisation] = relationship()
+    handler: Mapped[User | None] = relationship()
+    steps: Mapped[list[Step]] = relationship(
+        back_populates="dossier", order_by="Step.position", cascade="all, delete-orphan"
+    )
+
+
+class Step(Base):
+    """The portal's mirror of one step of a dossier's flow: pages read it instead of asking
+    Prefect per row. Created from the template when the dossier opens, so the dossier keeps the
+    steps of the template version it was opened with."""
+
+    __tablename__ = "steps"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "key"),
+        CheckConstraint(f"state IN {STEP_STATES}", name="state"),
+    )
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(80))
+    title_nl: Mapped[str] = mapped_column(String(200))
+    title_en: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(30))
+    #: Whether the step is one of the client's progress counter's "(done/total)".
+    counts_toward_progress: Mapped[bool] = mapped_column(default=True)
+    #: The kind's settings, copied from the template.
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    state: Mapped[str] = mapped_column(String(20), default="pending")
+    started_at: Mapped[dt.datetime | None]
+    finished_at: Mapped[dt.datetime | None]
+
+    dossier: Mapped[Dossier] = relationship(back_populates="steps")
+
+    def title(self, locale: str) -> str:
+        return self.title_en if locale == "en" else self.title_nl

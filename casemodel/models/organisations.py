@@ -1,0 +1,63 @@
+"""Offices, client organisations and who belongs to them."""
+
+from __future__ import annotations
+
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemodel.db import Base, intpk, utc_timestamp
+
+OFFICE_KINDS = ("notary", "accountancy")
+ORGANISATION_KINDS = ("person", "company")
+
+
+class Office(Base):
+    """The firm that runs the portal: a notary office or an accountancy firm. Its name appears in
+    pages and mails; case templates say which kind of office they are for."""
+
+    __tablename__ = "offices"
+    __table_args__ = (CheckConstraint(f"kind IN {OFFICE_KINDS}", name="kind"),)
+
+    id: Mapped[intpk]
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+
+
+class Organisation(Base):
+    """A client relation of an office: a private person or a company. Dossiers belong to it."""
+
+    __tablename__ = "organisations"
+    __table_args__ = (CheckConstraint(f"kind IN {ORGANISATION_KINDS}", name="kind"),)
+
+    id: Mapped[intpk]
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
+    #: The office's own client number ("klantnummer"), shown on folders and letters.
+    client_number: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[utc_timestamp]
+
+    office: Mapped[Office] = relationship()
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+
+
+class Membership(Base):
+    """A user's place in an organisation, with the rights they hold there. A user may belong to
+    several organisations and switch between them."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    #: May approve ("accorderen") documents on behalf of the organisation.
+    can_approve: Mapped[bool] = mapped_column(default=False)
+    #: May manage the organisation's users and their rights ("Beheer").
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[utc_timestamp]
+
+    organisation: Mapped[Organisation] = relationship(back_populates="memberships")
+    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821

@@ -1,0 +1,1 @@
+"""The read side for pages: selects and small aggregates that never call Prefect."""

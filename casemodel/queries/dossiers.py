@@ -1,0 +1,160 @@
+"""Which dossiers a user may see, and what the pages show of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import Session
+
+from casemodel.models import Dossier, HumanTask, Membership, Step, User
+from casemodel.services.errors import NotFound
+
+
+@dataclass(frozen=True)
+class Progress:
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def organisation_ids_of(session: Session, user: User) -> list[int]:
+    return list(
+        session.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id))
+    )
+
+
+def visible_dossiers(user: User, organisation_id: int | None = None) -> Select:
+    """The dossiers the user may see: staff those of their office (all offices when they have
+    none), a client those of the organisation they act for, if they are a member of it."""
+    query = select(Dossier)
+    if user.is_staff:
+        if user.office_id is not None:
+            query = query.where(Dossier.office_id == user.office_id)
+        if organisation_id is not None:
+            query = query.where(Dossier.organisation_id == organisation_id)
+        return query
+    member_of = select(Membership.organisation_id).where(Membership.user_id == user.id)
+    query = query.where(Dossier.organisation_id.in_(member_of))
+    if organisation_id is not None:
+        query = query.where(Dossier.organisation_id == organisation_id)
+    return query
+
+
+def dossiers_for(
+    user: User,
+    *,
+    organisation_id: int | None = None,
+    search: str = "",
+    statuses: Iterable[str] = (),
+) -> Select:
+    """The dossier list: search on description or number, filter on status, newest first."""
+    query = visible_dossiers(user, organisation_id)
+    search = search.strip()
+    if search:
+        pattern = f"%{_escape_like(search)}%"
+        query = query.where(
+            or_(
+                Dossier.description.ilike(pattern, escape="\\"),
+                Dossier.number.ilike(pattern, escape="\\"),
+            )
+        )
+    statuses = list(statuses)
+    if statuses:
+        query = query.where(Dossier.status.in_(statuses))
+    return query.order_by(Dossier.created_at.desc(), Dossier.id.desc())
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def get_dossier_for(session: Session, dossier_id: int, user: User) -> Dossier:
+    """Load a dossier the user may see, or raise NotFound: a foreign id looks like a missing one."""
+    dossier = session.scalar(visible_dossiers(user).where(Dossier.id == dossier_id))
+    if dossier is None:
+        raise NotFound(f"dossier {dossier_id}")
+    return dossier
+
+
+def progress_of(session: Session, dossier_ids: Iterable[int]) -> dict[int, Progress]:
+    """The "(done/total)" of each dossier, over the steps that count toward progress."""
+    ids = list(dossier_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Step.dossier_id,
+            func.count(),
+            func.sum(case((Step.state.in_(("done", "skipped")), 1), else_=0)),
+        )
+        .where(Step.dossier_id.in_(ids), Step.counts_toward_progress.is_(True))
+        .group_by(Step.dossier_id)
+    )
+    progress = {dossier_id: Progress(0, 0) for dossier_id in ids}
+    for dossier_id, total, done in rows:
+        progress[dossier_id] = Progress(int(done or 0), int(total))
+    return progress
+
+
+def current_steps(session: Session, dossier_ids: Iterable[int]) -> dict[int, Step]:
+    """The first unfinished step of each dossier (absent when every step is finished)."""
+    ids = list(dossier_ids)
+    if not ids:
+        return {}
+    first_open = (
+        select(Step.dossier_id, func.min(Step.position).label("position"))
+        .where(Step.dossier_id.in_(ids), Step.state.not_in(("done", "skipped")))
+        .group_by(Step.dossier_id)
+        .subquery()
+    )
+    steps = session.scalars(
+        select(Step).join(
+            first_open,
+            (Step.dossier_id == first_open.c.dossier_id)
+            & (Step.position == first_open.c.position),
+        )
+    )
+    return {step.dossier_id: step for step in steps}
+
+
+@dataclass(frozen=True)
+class DossierCounts:
+    in_progress: int
+    total: int
+
+
+def dossier_counts(session: Session, user: User, organisation_id: int | None) -> DossierCounts:
+    """The Home tile: dossiers in progress, and all of them."""
+    visible = visible_dossiers(user, organisation_id).subquery()
+    in_progress, total = session.execute(
+        select(
+            func.coalesce(func.sum(case((visible.c.status == "open", 1), else_=0)), 0),
+            func.count(),
+        ).select_from(visible)
+    ).one()
+    return DossierCounts(int(in_progress), int(total))
+
+
+def open_client_task_count(session: Session, user: User, organisation_id: int | None) -> int:
+    """The "Acties" tile: open tasks waiting for the client organisation."""
+    visible = visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
+    return session.scalar(
+        select(func.count())
+        .select_from(HumanTask)
+        .where(
+            HumanTask.audience == "client",
+            HumanTask.state == "open",
+            HumanTask.dossier_id.in_(visible),
+        )
+    )
+
+
+def statuses_in(session: Session, user: User, organisation_id: int | None) -> list[str]:
+    """The statuses the user's dossiers have, for the filter (offered only with two or more)."""
+    visible = visible_dossiers(user, organisation_id).subquery()
+    return sorted(session.scalars(select(visible.c.status).distinct()))

@@ -1,0 +1,102 @@
+"""Accounts: creating users and checking passwords."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.models import Membership, Organisation, User
+from casemodel.services.audit import record_event
+
+#: Argon2id; parameters chosen for the login latency target (see README, "Passwords").
+_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+#: Verified against when the account does not exist, so that both cases take as long.
+_DUMMY_HASH = _hasher.hash("no account has this password")
+
+#: Longer input is refused before hashing: Argon2 over a megabyte is a cheap denial of service.
+MAX_PASSWORD_LENGTH = 128
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def authenticate(session: Session, *, email: str, password: str) -> User | None:
+    """The active user with this e-mail address and password, or None. Unknown address and
+    wrong password take the same time and give the same answer."""
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return None
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.password_hash or not user.is_active:
+        return None
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+    return user
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    name: str,
+    role: str = "client",
+    office_id: int | None = None,
+    password: str | None = None,
+    locale: str = "nl",
+    actor: User | None = None,
+) -> User:
+    """Create an account. Without a password the user activates it through the e-mailed link."""
+    user = User(
+        email=normalise_email(email),
+        name=name.strip(),
+        role=role,
+        office_id=office_id,
+        locale=locale,
+        password_hash=hash_password(password) if password else None,
+        created_at=utcnow(),
+    )
+    session.add(user)
+    session.flush()
+    record_event(
+        session, action="user.created", actor=actor, detail={"user_id": user.id, "role": role}
+    )
+    return user
+
+
+def add_membership(
+    session: Session,
+    *,
+    user: User,
+    organisation: Organisation,
+    can_approve: bool = False,
+    is_admin: bool = False,
+) -> Membership:
+    """Make the user a member of the organisation (idempotent)."""
+    membership = session.scalar(
+        select(Membership).where(
+            Membership.user_id == user.id, Membership.organisation_id == organisation.id
+        )
+    )
+    if membership is None:
+        membership = Membership(
+            user_id=user.id,
+            organisation_id=organisation.id,
+            can_approve=can_approve,
+            is_admin=is_admin,
+            created_at=utcnow(),
+        )
+        session.add(membership)
+        session.flush()
+    return membership

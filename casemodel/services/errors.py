@@ -1,0 +1,17 @@
+"""Domain errors; the web layer maps them to 404/403/400, flow tasks let them fail the task."""
+
+
+class DomainError(Exception):
+    """Something the domain refuses; the message is for the log, not for the user."""
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or the actor may not know it exists (answered as 404)."""
+
+
+class NotAllowed(DomainError):
+    """The actor may see the thing but not do this to it."""
+
+
+class InvalidState(DomainError):
+    """The thing is not in a state that allows this (e.g. the task is already done)."""

@@ -1,0 +1,66 @@
+"""Queueing effects outside the database in the same transaction as their cause."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.models import OutboxMessage
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    dedupe_key: str,
+    payload: dict[str, Any],
+    due_at: dt.datetime | None = None,
+) -> OutboxMessage:
+    """Queue an effect once: a second call with the same dedupe_key returns the first message.
+
+    Args:
+        kind: the handler's name, e.g. "start_flow_run".
+        dedupe_key: what makes this effect unique, e.g. "resume:42:signing".
+        payload: the handler's arguments (ids, never ORM objects).
+        due_at: not before this moment; default now.
+    """
+    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    if existing is not None:
+        return existing
+    message = OutboxMessage(
+        kind=kind, dedupe_key=dedupe_key, payload=payload, due_at=due_at or utcnow()
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def due_messages(session: Session, *, limit: int = 50) -> list[OutboxMessage]:
+    """Messages whose time has come, oldest first, locked against a second relay where the
+    database can (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.done_at.is_(None), OutboxMessage.due_at <= utcnow())
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query))
+
+
+def mark_done(message: OutboxMessage) -> None:
+    message.done_at = utcnow()
+    message.last_error = None
+
+
+def mark_failed(message: OutboxMessage, error: str) -> None:
+    """Keep the message for a later attempt, backing off up to five minutes."""
+    message.attempts += 1
+    message.last_error = error[:2000]
+    delay = min(300, 2 ** min(message.attempts, 8))
+    message.due_at = utcnow() + dt.timedelta(seconds=delay)

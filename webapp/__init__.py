@@ -1,0 +1,149 @@
+"""The portal: clients, office staff and managers in one Flask app, behind roles."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from typing import Any
+
+from flask import Flask, g, redirect, request, session, url_for
+from flask_login import current_user
+
+from casemodel import config as settings
+from casemodel.models import User
+from casemodel.services.errors import NotFound
+from webapp.extensions import babel, csrf, db, login_manager
+
+LOCALES = ("nl", "en")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app: defaults, then the environment (DOSSIERFLOW_*), then `config`."""
+    app = Flask(__name__, instance_path=str(settings.instance_path()))
+    app.config.update(
+        DATABASE_URL=settings.database_url(),
+        BABEL_DEFAULT_LOCALE="nl",
+        BABEL_TRANSLATION_DIRECTORIES=str(settings.PROJECT_ROOT / "translations"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=os.environ.get("DOSSIERFLOW_INSECURE_COOKIES") != "1",
+        SESSION_COOKIE_NAME="dossierflow_session",
+        REMEMBER_COOKIE_DURATION=0,
+        WTF_CSRF_TIME_LIMIT=None,
+        #: Deliver outbox messages right after the request's commit (the relay catches up
+        #: whatever fails); tests that simulate Prefect being down switch it off.
+        OUTBOX_DELIVER_AFTER_COMMIT=True,
+        PREFECT_UI_URL=os.environ.get("DOSSIERFLOW_PREFECT_UI_URL", "http://127.0.0.1:4200"),
+        PAGE_SIZE=20,
+    )
+    app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
+    if config:
+        app.config.update(config)
+
+    db.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(load_user)
+
+    from webapp import errors
+    from webapp.auth import bp as auth_bp
+    from webapp.cli import register_cli
+    from webapp.office import bp as office_bp
+    from webapp.portal import bp as portal_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(portal_bp)
+    app.register_blueprint(office_bp, url_prefix="/office")
+    errors.register(app)
+    register_cli(app)
+
+    app.after_request(_commit_and_secure)
+    app.context_processor(_layout_context)
+    app.add_url_rule("/", "index", index)
+    app.add_url_rule("/language", "set_language", set_language, methods=["POST"])
+    return app
+
+
+def _local_secret_key() -> str:
+    """A per-installation key kept under instance/, for running locally without configuration.
+    Production sets DOSSIERFLOW_SECRET_KEY."""
+    path = settings.instance_path() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's loader: the token carries the session version, so a raised version (logout
+    everywhere, password change) makes every older session anonymous."""
+    user_id, _, version = token.partition(":")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.is_active or user.session_version != int(version):
+        return None
+    return user
+
+
+def select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    return chosen if chosen in LOCALES else "nl"
+
+
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    if current_user.is_staff:
+        return redirect(url_for("office.list_dossiers"))
+    return redirect(url_for("portal.home"))
+
+
+def set_language():
+    """Switch the language at once, for this session and (when logged in) for good."""
+    locale = request.form.get("locale")
+    if locale in LOCALES:
+        session["locale"] = locale
+        if current_user.is_authenticated:
+            current_user.locale = locale
+    return redirect(_same_origin(request.form.get("next")) or url_for("index"))
+
+
+def _same_origin(target: str | None) -> str | None:
+    """Only a path on this site; never an absolute or scheme-relative URL."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
+def _commit_and_secure(response):
+    # One transaction per request, committed once, before the response leaves; a failing commit
+    # becomes a 500 instead of a success page for lost work.
+    if response.status_code < 500:
+        db.commit()
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
+        "form-action 'self'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("X-Frame-Options", "DENY")
+    if current_user and current_user.is_authenticated:
+        headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _layout_context() -> dict[str, Any]:
+    return {"current_locale": select_locale(), "locales": LOCALES, "g": g}
+
+
+__all__ = ["create_app", "NotFound"]

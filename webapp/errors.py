@@ -1,0 +1,23 @@
+"""Friendly error pages; a domain NotFound (including "not yours") answers 404."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+
+from casemodel.services.errors import NotAllowed, NotFound
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(NotFound)
+    @app.errorhandler(404)
+    def not_found(_error):
+        return render_template("errors/404.html"), 404
+
+    @app.errorhandler(NotAllowed)
+    @app.errorhandler(403)
+    def forbidden(_error):
+        return render_template("errors/403.html"), 403
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        return render_template("errors/500.html"), 500

@@ -1,0 +1,58 @@
+"""Flask extensions, created unbound and initialised in create_app()."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import Flask, g
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+from sqlalchemy.orm import Session, sessionmaker
+
+from casemodel.db import make_engine, make_session_factory
+
+
+class Database:
+    """One SQLAlchemy session per request, committed once at the end of a request that did not
+    fail (see webapp/__init__.py), with callbacks that run only after that commit."""
+
+    def __init__(self) -> None:
+        self.engine = None
+        self.session_factory: sessionmaker[Session] | None = None
+
+    def init_app(self, app: Flask) -> None:
+        self.engine = make_engine(app.config["DATABASE_URL"])
+        self.session_factory = make_session_factory(self.engine)
+        app.extensions["database"] = self
+        app.teardown_appcontext(self._remove)
+
+    @property
+    def session(self) -> Session:
+        if "db_session" not in g:
+            g.db_session = self.session_factory()
+        return g.db_session
+
+    def after_commit(self, callback: Callable[[], None]) -> None:
+        """Run callback once the request's transaction has committed (e.g. nudge the outbox)."""
+        g.setdefault("after_commit", []).append(callback)
+
+    def commit(self) -> None:
+        session = g.get("db_session")
+        if session is not None:
+            session.commit()
+        for callback in g.pop("after_commit", []):
+            callback()
+
+    def _remove(self, exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            if exc is not None:
+                session.rollback()
+            session.close()
+
+
+db = Database()
+babel = Babel()
+csrf = CSRFProtect()
+login_manager = LoginManager()
