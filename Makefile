@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 	touch $@
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d translations
+	$(BIN)/pybabel compile --use-fuzzy -d translations
 
 migrate: install
 	$(BIN)/flask --app webapp db upgrade

@@ -29,9 +29,12 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(dt.UTC)
 
     def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
-        if value is not None and value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        # PostgreSQL answers in the server's time zone (an office's may be Europe/Amsterdam).
+        return value.astimezone(dt.UTC)
 
 
 def utcnow() -> dt.datetime:

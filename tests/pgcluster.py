@@ -39,6 +39,10 @@ class PostgresNotAvailable(RuntimeError):
     """The binaries, or the system user to run them as root, are missing."""
 
 
+class PostgresError(RuntimeError):
+    """A PostgreSQL program failed; the message holds its output."""
+
+
 class PostgresCluster:
     """One PostgreSQL cluster in a temporary folder, from start() to stop().
 
@@ -104,10 +108,12 @@ class PostgresCluster:
         atexit.unregister(self.stop)
         if self.base_dir is None:
             return
-        if self.running and (self.data_dir / "postmaster.pid").exists():
+        # Checked on disk rather than with self.running: a start that timed out may have left a
+        # server behind.
+        if (self.data_dir / "postmaster.pid").exists():
             try:
                 self._run("pg_ctl", "stop", "--pgdata", self.data_dir, "--mode", "fast", "--wait")
-            except subprocess.CalledProcessError:
+            except PostgresError:
                 self._run("pg_ctl", "stop", "--pgdata", self.data_dir, "--mode", "immediate",
                           check=False)  # fmt: skip
         shutil.rmtree(self.base_dir, ignore_errors=True)
@@ -154,14 +160,14 @@ class PostgresCluster:
                 return
             log = self.log_file.read_text(errors="replace") if self.log_file.exists() else ""
             if "could not bind" not in log or attempt == attempts:
-                raise RuntimeError(f"PostgreSQL did not start:\n{result.stdout}\n{log}")
+                raise PostgresError(f"PostgreSQL did not start:\n{result.stdout}\n{log}")
             self.log_file.unlink()
 
     def _run(self, binary: str, *args, check: bool = True) -> subprocess.CompletedProcess[str]:
         command = [str(self.bindir / binary), *map(str, args)]
         if self._run_as:
             command = ["runuser", "-u", self._run_as.pw_name, "--", *command]
-        return subprocess.run(
+        result = subprocess.run(
             command,
             # The server must not share our terminal's process group: Ctrl-C is for us to
             # handle, with an orderly stop().
@@ -172,8 +178,10 @@ class PostgresCluster:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            check=check,
         )
+        if check and result.returncode != 0:
+            raise PostgresError(f"{' '.join(command)} failed:\n{result.stdout}")
+        return result
 
     @staticmethod
     def _system_user() -> pwd.struct_passwd:

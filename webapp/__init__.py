@@ -13,8 +13,7 @@ from casemodel import config as settings
 from casemodel.models import User
 from casemodel.services.errors import NotFound
 from webapp.extensions import babel, csrf, db, login_manager
-
-LOCALES = ("nl", "en")
+from webapp.urls import LOCALES, same_origin
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -113,14 +112,7 @@ def set_language():
         session["locale"] = locale
         if current_user.is_authenticated:
             current_user.locale = locale
-    return redirect(_same_origin(request.form.get("next")) or url_for("index"))
-
-
-def _same_origin(target: str | None) -> str | None:
-    """Only a path on this site; never an absolute or scheme-relative URL."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    return redirect(same_origin(request.form.get("next")) or url_for("index"))
 
 
 def _commit_and_secure(response):

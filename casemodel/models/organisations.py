@@ -60,4 +60,4 @@ class Membership(Base):
     created_at: Mapped[utc_timestamp]
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
-    user: Mapped["User"] = relationship(back_populates="memberships")  # noqa: F821
+    user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821

@@ -29,7 +29,9 @@ class HumanTask(Base):
     )
 
     id: Mapped[intpk]
-    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"), index=True)
+    dossier_id: Mapped[int] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
     step_id: Mapped[int] = mapped_column(ForeignKey("steps.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(30))
     audience: Mapped[str] = mapped_column(String(10))

@@ -115,8 +115,7 @@ def current_steps(session: Session, dossier_ids: Iterable[int]) -> dict[int, Ste
     steps = session.scalars(
         select(Step).join(
             first_open,
-            (Step.dossier_id == first_open.c.dossier_id)
-            & (Step.position == first_open.c.position),
+            (Step.dossier_id == first_open.c.dossier_id) & (Step.position == first_open.c.position),
         )
     )
     return {step.dossier_id: step for step in steps}

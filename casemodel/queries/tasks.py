@@ -21,7 +21,5 @@ def open_staff_tasks(user: User, *, mine_only: bool = True) -> Select:
     if user.office_id is not None:
         query = query.where(Dossier.office_id == user.office_id)
     if mine_only:
-        query = query.where(
-            or_(HumanTask.assignee_id == user.id, HumanTask.assignee_id.is_(None))
-        )
+        query = query.where(or_(HumanTask.assignee_id == user.id, HumanTask.assignee_id.is_(None)))
     return query

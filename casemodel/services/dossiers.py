@@ -94,9 +94,7 @@ def next_dossier_number(session: Session) -> str:
     by the person, which beats a gap-free sequence table for a handful of openings a day."""
     year = utcnow().year
     prefix = f"{year}-"
-    last = session.scalar(
-        select(func.max(Dossier.number)).where(Dossier.number.like(f"{prefix}%"))
-    )
+    last = session.scalar(select(func.max(Dossier.number)).where(Dossier.number.like(f"{prefix}%")))
     sequence = int(last.removeprefix(prefix)) + 1 if last else 1
     return f"{prefix}{sequence:05d}"
 

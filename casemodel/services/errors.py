@@ -15,3 +15,7 @@ class NotAllowed(DomainError):
 
 class InvalidState(DomainError):
     """The thing is not in a state that allows this (e.g. the task is already done)."""
+
+
+class MissingDate(InvalidState):
+    """The step asks for a date (e.g. the signing date) and none was given."""

@@ -12,7 +12,7 @@ from casemodel.actions import ACTIONS
 from casemodel.db import utcnow
 from casemodel.models import Dossier, HumanTask, Step, User
 from casemodel.services.audit import record_event
-from casemodel.services.errors import InvalidState, NotAllowed, NotFound
+from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
 from casemodel.services.outbox import enqueue
 
 FINISHED_STATES = ("done", "skipped")
@@ -149,7 +149,7 @@ def complete_staff_task(
     date_name = step.settings.get("asks_date")
     if date_name:
         if key_date is None:
-            raise InvalidState(f"the step needs the date {date_name!r}")
+            raise MissingDate(f"the step needs the date {date_name!r}")
         set_key_date(session, dossier=task.dossier, name=date_name, value=key_date, actor=actor)
     task.state = "done"
     task.completed_at = utcnow()

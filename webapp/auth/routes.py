@@ -11,6 +11,7 @@ from casemodel.services.audit import record_event
 from webapp.auth import bp
 from webapp.auth.forms import LoginForm
 from webapp.extensions import db
+from webapp.urls import LOCALES, same_origin
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -31,13 +32,14 @@ def login():
             return render_template("auth/login.html", form=form), 200
         locale = session.get("locale")
         session.clear()  # nothing of the anonymous session carries over into the logged-in one
-        if locale:
-            session["locale"] = locale
+        if locale in LOCALES:
+            # The language picked on the login page is the one the person wants from now on.
+            session["locale"] = user.locale = locale
         login_user(user)
         record_event(
             db.session, action="auth.login", actor=user, detail={"ip": request.remote_addr}
         )
-        return redirect(url_for("index"))
+        return redirect(same_origin(request.args.get("next")) or url_for("index"))
     return render_template("auth/login.html", form=form)
 
 

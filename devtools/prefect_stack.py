@@ -1,0 +1,155 @@
+"""A Prefect server, the `dossiers` work pool, the deployments and a worker, on this machine.
+
+Used by `make demo` (through devtools/demo.py), by the integration tests and by the benchmarks,
+so that all three run the stack the same way. Everything listens on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from casemodel.config import PROJECT_ROOT
+
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def prefect_env(home: Path, port: int, database_url: str | None = None) -> dict[str, str]:
+    """The environment every Prefect process of one stack shares."""
+    env = {
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_API_HOST": "127.0.0.1",
+        "PREFECT_SERVER_API_PORT": str(port),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_ALLOW_EPHEMERAL_MODE": "false",
+        "PREFECT_WORKER_QUERY_SECONDS": "1",
+        "PREFECT_WORKER_PREFETCH_SECONDS": "1",
+        "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
+        "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
+        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_CLI_COLORS": "false",
+    }
+    if database_url:
+        env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
+    return env
+
+
+def wait_healthy(api_url: str, timeout: float = 90, process: subprocess.Popen | None = None):
+    """Poll /health until the server answers; fail early if its process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the Prefect server exited with {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"the Prefect server at {api_url} did not answer within {timeout:.0f}s")
+
+
+def deploy(env: dict[str, str]) -> None:
+    """Create (or update) the work pool and apply prefect.yaml's deployments.
+
+    DOSSIERFLOW_HOME is left out on purpose: prefect.yaml's "{{ $DOSSIERFLOW_HOME }}" is then
+    resolved when a run starts, from the worker's environment, instead of being frozen into the
+    deployment (docs/DESIGN-notes.md)."""
+    full = {**os.environ, **env}
+    full.pop("DOSSIERFLOW_HOME", None)
+    prefect = str(BIN / "prefect")
+    run = dict(cwd=PROJECT_ROOT, env=full, check=True, capture_output=True, text=True)
+    try:
+        subprocess.run(
+            [prefect, "work-pool", "create", "dossiers", "--type", "process", "--overwrite"],
+            **run,
+        )
+        subprocess.run([prefect, "--no-prompt", "deploy", "--all"], **run)
+    except subprocess.CalledProcessError as exc:
+        raise RuntimeError(f"{' '.join(exc.cmd)} failed:\n{exc.stdout}\n{exc.stderr}") from None
+
+
+def stop(process: subprocess.Popen | None, timeout: float = 15) -> None:
+    """Stop with SIGINT (the Prefect worker ignores SIGTERM), a second SIGINT, then SIGKILL."""
+    if process is None or process.poll() is not None:
+        return
+    for sig in (signal.SIGINT, signal.SIGINT, signal.SIGKILL):
+        try:
+            os.killpg(process.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            process.wait(timeout=timeout / 2)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+class PrefectStack:
+    """A throwaway stack for tests and benchmarks: server, pool, deployments, one worker."""
+
+    def __init__(self, home: Path, *, database_url: str | None = None, port: int | None = None):
+        self.home = Path(home)
+        self.port = port or free_port()
+        self.env = prefect_env(self.home, self.port, database_url)
+        self.api_url = self.env["PREFECT_API_URL"]
+        self.server: subprocess.Popen | None = None
+        self.worker: subprocess.Popen | None = None
+
+    def start(self, worker_env: dict[str, str]) -> PrefectStack:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.server = self._spawn(
+            ["server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"],
+            "server.log",
+        )
+        wait_healthy(self.api_url, process=self.server)
+        deploy(self.env)
+        self.start_worker(worker_env)
+        return self
+
+    def start_worker(self, worker_env: dict[str, str]) -> None:
+        self.worker = self._spawn(
+            ["worker", "start", "--pool", "dossiers", "--name", "test-worker"],
+            "worker.log",
+            extra={"DOSSIERFLOW_HOME": str(PROJECT_ROOT), **worker_env},
+        )
+
+    def stop_server(self) -> None:
+        stop(self.server)
+
+    def restart_server(self) -> None:
+        stop(self.server)
+        self.server = self._spawn(
+            ["server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"],
+            "server.log",
+        )
+        wait_healthy(self.api_url, process=self.server)
+
+    def stop(self) -> None:
+        stop(self.worker)
+        stop(self.server)
+
+    def _spawn(self, args: list[str], log_name: str, extra: dict[str, str] | None = None):
+        log = open(self.home / log_name, "ab")  # noqa: SIM115 (closed with the process)
+        return subprocess.Popen(
+            [str(BIN / "prefect"), *args],
+            cwd=PROJECT_ROOT,
+            env={**os.environ, **self.env, **(extra or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )

@@ -1,0 +1,9 @@
+"""Prefect side: one generic flow runs every dossier (flows/dossier.py), the step primitives
+(flows/steps.py), and the outbox relay that starts and resumes flow runs (flows/relay.py)."""
+
+import os
+
+# Never fall back to Prefect's ephemeral in-process server: a dossier's flow run must land on the
+# real server that the worker polls. The defaults match `make demo`; production sets both.
+os.environ.setdefault("PREFECT_API_URL", "http://127.0.0.1:4200/api")
+os.environ.setdefault("PREFECT_SERVER_ALLOW_EPHEMERAL_MODE", "false")

@@ -1,0 +1,120 @@
+"""The outbox relay: carries out queued effects on Prefect after the commit that caused them.
+
+Called right after a request commits (webapp/outbox.py) and in a loop by `flask outbox relay`,
+so that a Prefect server that was down only delays a dossier. Every handler is idempotent: a
+message delivered twice (two relays, a crash before marking it done) does no harm.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.objects import StateType
+from prefect.deployments import run_deployment
+from prefect.flow_runs import resume_flow_run
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from casemodel.db import session_scope
+from casemodel.models import Dossier, OutboxMessage, Step
+from casemodel.services.dossiers import record_flow_run
+from casemodel.services.outbox import due_messages, mark_done, mark_failed
+
+log = logging.getLogger(__name__)
+
+DEPLOYMENT = os.environ.get("DOSSIERFLOW_DEPLOYMENT", "dossier/dossier")
+
+
+class NotYet(Exception):
+    """The message cannot be delivered yet (e.g. the run has not reached its suspension)."""
+
+
+def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
+    """Deliver the messages that are due, each in its own transaction. Returns how many were
+    delivered; failures stay queued with a back-off."""
+    with session_scope(factory) as session:
+        ids = [message.id for message in due_messages(session, limit=limit)]
+    delivered = 0
+    for message_id in ids:
+        with session_scope(factory) as session:
+            query = select(OutboxMessage).where(
+                OutboxMessage.id == message_id, OutboxMessage.done_at.is_(None)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            message = session.scalar(query)
+            if message is None:  # another relay took it
+                continue
+            try:
+                HANDLERS[message.kind](session, message.payload)
+            except Exception as exc:
+                log.info("outbox %s %s not delivered: %r", message.kind, message.id, exc)
+                mark_failed(message, repr(exc))
+            else:
+                mark_done(message)
+                delivered += 1
+    return delivered
+
+
+def start_flow_run(session: Session, payload: dict[str, Any]) -> None:
+    """Create the dossier's flow run. The idempotency key makes a second call return the run
+    the first one created."""
+    dossier = session.get(Dossier, payload["dossier_id"])
+    flow_run = run_deployment(
+        DEPLOYMENT,
+        parameters={"dossier_id": dossier.id},
+        flow_run_name=f"dossier {dossier.number}",
+        tags=[f"dossier:{dossier.number}", f"template:{dossier.template_key}"],
+        idempotency_key=f"dossier-{dossier.id}-{dossier.number}",
+        timeout=0,
+        as_subflow=False,
+    )
+    record_flow_run(session, dossier_id=dossier.id, flow_run_id=str(flow_run.id))
+
+
+def resume_dossier_flow(session: Session, payload: dict[str, Any]) -> None:
+    """Resume the dossier's run past a finished human step.
+
+    A run that is still running may not have reached its suspension yet: that is retried (NotYet)
+    unless the run has already moved on to a later step. A run that has ended needs nothing."""
+    dossier = session.get(Dossier, payload["dossier_id"])
+    if dossier.flow_run_id is None:
+        raise NotYet("the flow run has not been created yet")
+    with get_client(sync_client=True) as client:
+        flow_run = client.read_flow_run(dossier.flow_run_id)
+    state = flow_run.state
+    if state is None or state.is_final():
+        return
+    if state.type == StateType.PAUSED:
+        pause_key = state.state_details.pause_key or ""
+        # Suspended on a later step: this message is stale (its resume already happened).
+        if pause_key.split("#")[0] == payload["step_key"]:
+            resume_flow_run(dossier.flow_run_id)
+        return
+    if _moved_past(session, dossier.id, payload["step_key"]):
+        return
+    raise NotYet(f"the flow run is {state.name}, not yet suspended")
+
+
+def _moved_past(session: Session, dossier_id: int, step_key: str) -> bool:
+    position = select(Step.position).where(Step.dossier_id == dossier_id, Step.key == step_key)
+    later_started = session.scalar(
+        select(Step.id)
+        .where(
+            Step.dossier_id == dossier_id,
+            Step.position > position.scalar_subquery(),
+            Step.state != "pending",
+        )
+        .limit(1)
+    )
+    return later_started is not None
+
+
+HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
+    "start_flow_run": start_flow_run,
+    "resume_flow_run": resume_dossier_flow,
+}

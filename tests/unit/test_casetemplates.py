@@ -1,0 +1,147 @@
+"""Case template validation: the shipped templates load, and every kind of mistake is refused
+with a message naming the file, the step and what is wrong."""
+
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+
+from casemodel.casetemplates import (
+    TemplateError,
+    TemplateRegistry,
+    load_template_file,
+    parse_template,
+)
+
+GOOD = {
+    "key": "test-case",
+    "version": 1,
+    "office_kind": "notary",
+    "title": {"nl": "Testzaak", "en": "Test case"},
+    "steps": [
+        {"key": "intake", "title": {"nl": "Intake", "en": "Intake"}, "kind": "staff_task"},
+        {
+            "key": "plan",
+            "title": {"nl": "Plannen", "en": "Planning"},
+            "kind": "staff_task",
+            "settings": {"asks_date": "signing"},
+        },
+        {
+            "key": "wait",
+            "title": {"nl": "Wachten", "en": "Waiting"},
+            "kind": "wait_until",
+            "progress": False,
+            "settings": {"date": "signing"},
+        },
+        {
+            "key": "done",
+            "title": {"nl": "Klaar", "en": "Done"},
+            "kind": "automatic",
+            "settings": {"action": "record_milestone"},
+        },
+    ],
+}
+
+
+def with_step(index, **changes):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data["steps"][index].update(changes)
+    return data
+
+
+def test_shipped_templates_load_with_their_progress_steps():
+    registry = TemplateRegistry.from_folder()
+    transfer = registry.latest("levering-woning")
+    annual = registry.latest("jaarrekening-ib")
+    assert transfer.office_kind == "notary" and annual.office_kind == "accountancy"
+    assert [s.key for s in transfer.steps][:2] == ["intake", "registers"]
+    assert sum(s.counts_toward_progress for s in transfer.steps) == 9
+    assert sum(s.counts_toward_progress for s in annual.steps) == 10
+    assert transfer.title("en") == "Transfer of a home"
+
+
+def test_a_good_template_parses_into_steps():
+    template = parse_template(GOOD, "test.yaml")
+    assert [s.kind for s in template.steps] == [
+        "staff_task",
+        "staff_task",
+        "wait_until",
+        "automatic",
+    ]
+    assert template.steps[2].counts_toward_progress is False
+    assert template.steps[1].settings == {"asks_date": "signing"}
+
+
+def test_a_template_without_steps_is_allowed():
+    template = parse_template({**GOOD, "steps": []}, "empty.yaml")
+    assert template.steps == ()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (with_step(0, kind="telepathy"), "step 1 ('intake'): kind must be one of"),
+        (with_step(3, settings={}), "step 4 ('done'): settings.action is required"),
+        (
+            with_step(3, settings={"action": "launch_rockets"}),
+            "step 4 ('done'): unknown action 'launch_rockets'",
+        ),
+        (with_step(2, settings={}), "step 3 ('wait'): settings.date is required"),
+        (with_step(0, title={"nl": "Intake"}), "step 1 ('intake'): title must have exactly"),
+        (with_step(1, key="intake"), "step 2 ('intake'): the key is used twice"),
+        (with_step(0, colour="red"), "step 1 ('intake'): unknown field(s): colour"),
+        (with_step(0, settings={"role": "janitor"}), "settings.role must be"),
+        (with_step(0, progress="yes"), "progress must be true or false"),
+        ({**GOOD, "version": 0}, "version must be a whole number"),
+        ({**GOOD, "office_kind": "bakery"}, "office_kind must be"),
+        ({**GOOD, "key": "Bad Key"}, "key must be a lower-case key"),
+        ({**GOOD, "steps": "intake"}, "steps must be a list"),
+    ],
+)
+def test_mistakes_name_the_file_the_step_and_the_problem(data, message):
+    with pytest.raises(TemplateError) as raised:
+        parse_template(data, "broken.yaml")
+    assert str(raised.value).startswith("broken.yaml: ")
+    assert message in str(raised.value)
+
+
+def test_invalid_yaml_names_the_file(tmp_path: Path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("key: [unclosed\n")
+    with pytest.raises(TemplateError, match=r"^broken.yaml: not valid YAML"):
+        load_template_file(path)
+
+
+def test_the_registry_keeps_versions_and_serves_the_newest(tmp_path: Path):
+    for version in (1, 2):
+        data = {**GOOD, "version": version, "steps": GOOD["steps"][:version]}
+        (tmp_path / f"case.v{version}.yaml").write_text(yaml.safe_dump(data))
+    registry = TemplateRegistry.from_folder(tmp_path)
+    assert registry.latest("test-case").version == 2
+    assert len(registry.get("test-case", 1).steps) == 1
+
+
+def test_the_same_version_twice_is_refused(tmp_path: Path):
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(yaml.safe_dump(GOOD))
+    with pytest.raises(TemplateError, match="also defined in a.yaml"):
+        TemplateRegistry.from_folder(tmp_path)
+
+
+def test_a_broken_file_in_the_folder_stops_loading(tmp_path: Path):
+    (tmp_path / "ok.yaml").write_text(yaml.safe_dump(GOOD))
+    (tmp_path / "bad.yaml").write_text(
+        textwrap.dedent(
+            """
+            key: bad
+            version: 1
+            office_kind: notary
+            title: {nl: Slecht, en: Bad}
+            steps:
+              - {key: one, title: {nl: Een, en: One}, kind: automatic}
+            """
+        )
+    )
+    with pytest.raises(TemplateError, match=r"bad.yaml: step 1 \('one'\): settings.action"):
+        TemplateRegistry.from_folder(tmp_path)

@@ -1,0 +1,144 @@
+"""Command line: `flask --app webapp <group> <command>`."""
+
+from __future__ import annotations
+
+import time
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from casemodel import migrate
+from casemodel.casetemplates import TemplateError, TemplateRegistry
+from casemodel.db import session_scope
+from casemodel.models import Organisation, User
+from casemodel.services.accounts import normalise_email
+from casemodel.services.dossiers import open_dossier
+from casemodel.services.errors import DomainError
+from webapp.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(demo_group)
+    app.cli.add_command(dossier_group)
+    app.cli.add_command(outbox_group)
+    app.cli.add_command(templates_group)
+
+
+@click.group("db", help="The portal database.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Apply every migration not yet applied.")
+def db_upgrade() -> None:
+    from flask import current_app
+
+    migrate.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+@click.group("demo", help="Demo data.")
+def demo_group() -> None:
+    pass
+
+
+@demo_group.command(
+    "seed", help="Create the demo offices, clients, staff and dossiers (idempotent)."
+)
+def demo_seed() -> None:
+    from devtools.seed import seed_demo
+    from flows.relay import deliver_due
+
+    with session_scope(db.session_factory) as session:
+        created = seed_demo(session)
+    click.echo(f"demo data: {created} dossier(s) opened" if created else "demo data already there")
+    try:
+        deliver_due(db.session_factory)
+    except Exception as exc:  # Prefect may not be up yet; the relay delivers later
+        click.echo(f"flow runs will start once Prefect answers ({exc.__class__.__name__})")
+
+
+@click.group("dossier", help="Dossiers.")
+def dossier_group() -> None:
+    pass
+
+
+@dossier_group.command("open", help="Open a dossier from a case template.")
+@click.option("--client", "client_number", required=True, help="The organisation's client number.")
+@click.option("--template", "template_key", required=True, help="The case template's key.")
+@click.option("--description", required=True, help="What the client sees as its name.")
+@click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
+def dossier_open(client_number: str, template_key: str, description: str, staff_email: str) -> None:
+    from flows.relay import deliver_due
+
+    try:
+        template = TemplateRegistry.from_folder().latest(template_key)
+    except KeyError:
+        raise click.ClickException(f"no case template {template_key!r}") from None
+    except TemplateError as exc:
+        raise click.ClickException(str(exc)) from None
+    with session_scope(db.session_factory) as session:
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.client_number == client_number)
+        )
+        actor = session.scalar(select(User).where(User.email == normalise_email(staff_email)))
+        if organisation is None:
+            raise click.ClickException(f"no client with number {client_number!r}")
+        if actor is None or not actor.is_staff:
+            raise click.ClickException(f"no staff member {staff_email!r}")
+        try:
+            dossier = open_dossier(
+                session,
+                template=template,
+                organisation_id=organisation.id,
+                description=description,
+                actor=actor,
+            )
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        number = dossier.number
+    click.echo(f"opened dossier {number}")
+    try:
+        deliver_due(db.session_factory)
+    except Exception as exc:
+        click.echo(f"its flow run starts once Prefect answers ({exc.__class__.__name__})")
+
+
+@click.group("outbox", help="The transactional outbox.")
+def outbox_group() -> None:
+    pass
+
+
+@outbox_group.command("relay", help="Deliver due outbox messages, for ever or once.")
+@click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
+def outbox_relay(once: bool, interval: float) -> None:
+    from flows.relay import deliver_due
+
+    while True:
+        try:
+            delivered = deliver_due(db.session_factory)
+        except Exception as exc:  # keep relaying: the database or Prefect may come back
+            click.echo(f"relay round failed: {exc!r}", err=True)
+            delivered = 0
+        if once:
+            click.echo(f"delivered {delivered}")
+            return
+        time.sleep(interval)
+
+
+@click.group("templates", help="Case templates.")
+def templates_group() -> None:
+    pass
+
+
+@templates_group.command("check", help="Validate every case template.")
+def templates_check() -> None:
+    try:
+        registry = TemplateRegistry.from_folder()
+    except TemplateError as exc:
+        raise click.ClickException(str(exc)) from None
+    for template in registry.all_latest():
+        click.echo(f"{template.key} v{template.version}: {len(template.steps)} steps")

@@ -1,0 +1,16 @@
+"""The office's pages: dossiers, opening one, my steps."""
+
+from flask import Blueprint, abort
+from flask_login import current_user, login_required
+
+bp = Blueprint("office", __name__, template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def require_staff():
+    if not current_user.is_staff:
+        abort(404)  # clients do not learn that office pages exist
+
+
+from webapp.office import routes  # noqa: E402, F401

@@ -1,0 +1,143 @@
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from casemodel.casetemplates import TemplateRegistry
+from casemodel.models import AuditEvent, HumanTask, Organisation
+from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
+from casemodel.queries.tasks import open_staff_tasks
+from casemodel.services.dossiers import open_dossier
+from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
+from casemodel.services.steps import complete_staff_task
+from webapp.extensions import db
+from webapp.office import bp
+from webapp.office.forms import CompleteTaskForm, OpenDossierForm
+from webapp.outbox import deliver_after_commit
+from webapp.paging import paginate
+
+
+def _templates() -> TemplateRegistry:
+    return TemplateRegistry.from_folder(current_app.config.get("TEMPLATES_PATH"))
+
+
+@bp.route("/")
+def list_dossiers():
+    search = request.args.get("q", "")[:100]
+    status = request.args.get("status", "open")
+    statuses = [status] if status in ("open", "completed", "cancelled") else []
+    query = dossiers_for(current_user, search=search, statuses=statuses)
+    page = paginate(db.session, query, request.args.get("page", 1, type=int))
+    ids = [d.id for d in page.items]
+    return render_template(
+        "office/dossiers.html",
+        page=page,
+        search=search,
+        status=status,
+        progress=progress_of(db.session, ids),
+        current=current_steps(db.session, ids),
+    )
+
+
+@bp.route("/dossiers/new", methods=["GET", "POST"])
+def new_dossier():
+    registry = _templates()
+    form = OpenDossierForm()
+    organisations = db.session.scalars(
+        select(Organisation)
+        .where(Organisation.office_id == current_user.office_id if current_user.office_id else True)
+        .order_by(Organisation.name)
+    ).all()
+    form.organisation_id.choices = [(o.id, f"{o.name} ({o.client_number})") for o in organisations]
+    office_kinds = {o.office.kind for o in organisations}
+    form.template_key.choices = [
+        (t.key, f"{t.title(_locale())} (v{t.version})")
+        for t in registry.all_latest()
+        if t.office_kind in office_kinds
+    ]
+    if form.validate_on_submit():
+        try:
+            dossier = open_dossier(
+                db.session,
+                template=registry.latest(form.template_key.data),
+                organisation_id=form.organisation_id.data,
+                description=form.description.data,
+                actor=current_user,
+            )
+        except NotAllowed:
+            form.template_key.errors.append(
+                _("Dit zaaktype hoort niet bij het kantoor van deze cliënt.")
+            )
+        else:
+            deliver_after_commit()
+            flash(_("Dossier %(number)s is geopend.", number=dossier.number), "success")
+            return redirect(url_for("office.show_dossier", dossier_id=dossier.id))
+    return render_template("office/new_dossier.html", form=form)
+
+
+@bp.route("/dossiers/<int:dossier_id>")
+def show_dossier(dossier_id: int):
+    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    events = db.session.scalars(
+        select(AuditEvent)
+        .where(AuditEvent.dossier_id == dossier.id)
+        .order_by(AuditEvent.id.desc())
+        .limit(50)
+    ).all()
+    tasks = {
+        t.step_id: t
+        for t in db.session.scalars(select(HumanTask).where(HumanTask.dossier_id == dossier.id))
+    }
+    return render_template(
+        "office/dossier.html",
+        dossier=dossier,
+        progress=progress_of(db.session, [dossier.id])[dossier.id],
+        events=events,
+        tasks=tasks,
+        form=CompleteTaskForm(),
+        prefect_ui=current_app.config["PREFECT_UI_URL"],
+    )
+
+
+@bp.route("/tasks")
+def my_tasks():
+    mine_only = request.args.get("all") != "1"
+    tasks = db.session.scalars(open_staff_tasks(current_user, mine_only=mine_only)).all()
+    return render_template(
+        "office/tasks.html", tasks=tasks, mine_only=mine_only, form=CompleteTaskForm()
+    )
+
+
+@bp.route("/tasks/<int:task_id>/complete", methods=["POST"])
+def complete_task(task_id: int):
+    form = CompleteTaskForm()
+    task = db.session.get(HumanTask, task_id)
+    back = request.form.get("back") == "dossier" and task
+    target = (
+        url_for("office.show_dossier", dossier_id=task.dossier_id)
+        if back
+        else url_for("office.my_tasks")
+    )
+    if not form.validate():
+        flash(_("Vul een geldige datum in."), "error")
+        return redirect(target)
+    try:
+        task = complete_staff_task(
+            db.session, task_id=task_id, actor=current_user, key_date=form.key_date.data
+        )
+    except NotAllowed:
+        flash(_("Deze stap is voor een manager."), "error")
+    except MissingDate:
+        flash(_("Deze stap vraagt om een datum."), "error")
+    except InvalidState:
+        flash(_("Deze stap was al afgerond."), "info")
+    else:
+        deliver_after_commit()
+        flash(_("Stap '%(step)s' is afgerond.", step=task.step.title(_locale())), "success")
+    return redirect(target)
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return str(get_locale())

@@ -1,0 +1,20 @@
+"""The client's portal: Home, dossiers, my details."""
+
+from flask import Blueprint, g, redirect, url_for
+from flask_login import current_user, login_required
+
+from webapp.portal.organisations import active_organisation
+
+bp = Blueprint("portal", __name__, template_folder="templates")
+
+
+@bp.before_request
+@login_required
+def require_client():
+    if current_user.is_staff:
+        return redirect(url_for("office.list_dossiers"))
+    g.organisation = active_organisation()
+    return None
+
+
+from webapp.portal import routes  # noqa: E402, F401

@@ -1,0 +1,98 @@
+from flask import abort, g, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from casemodel.models import Dossier
+from casemodel.queries.dossiers import (
+    current_steps,
+    dossier_counts,
+    dossiers_for,
+    get_dossier_for,
+    open_client_task_count,
+    progress_of,
+    statuses_in,
+)
+from webapp.extensions import db
+from webapp.paging import paginate
+from webapp.portal import bp
+from webapp.portal.organisations import memberships_of_current_user
+
+
+def _organisation_id() -> int | None:
+    # A client without any membership sees nothing rather than everything.
+    return g.organisation.id if g.organisation else -1
+
+
+@bp.route("/home")
+def home():
+    counts = dossier_counts(db.session, current_user, _organisation_id())
+    actions = open_client_task_count(db.session, current_user, _organisation_id())
+    return render_template("portal/home.html", counts=counts, actions=actions)
+
+
+@bp.route("/dossiers")
+def list_dossiers():
+    search = request.args.get("q", "")[:100]
+    chosen = request.args.getlist("status")
+    available = statuses_in(db.session, current_user, _organisation_id())
+    statuses = [s for s in chosen if s in available]
+    query = dossiers_for(
+        current_user, organisation_id=_organisation_id(), search=search, statuses=statuses
+    )
+    page = paginate(db.session, query, request.args.get("page", 1, type=int))
+    if page.total == 1 and not search and not statuses and page.number == 1:
+        # The notary manual: with one dossier, "Dossiers" opens it directly.
+        return redirect(url_for("portal.show_dossier", dossier_id=page.items[0].id))
+    ids = [d.id for d in page.items]
+    return render_template(
+        "portal/dossiers.html",
+        page=page,
+        search=search,
+        statuses=statuses,
+        available_statuses=available,
+        progress=progress_of(db.session, ids),
+        current=current_steps(db.session, ids),
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>")
+def show_dossier(dossier_id: int):
+    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    _switch_to(dossier)
+    return render_template(
+        "portal/dossier.html",
+        dossier=dossier,
+        progress=progress_of(db.session, [dossier.id])[dossier.id],
+    )
+
+
+@bp.route("/dossiers/<int:dossier_id>/progress")
+def show_progress(dossier_id: int):
+    """The progress block alone, fetched every few seconds by the dossier page."""
+    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    return render_template(
+        "portal/_progress.html",
+        dossier=dossier,
+        progress=progress_of(db.session, [dossier.id])[dossier.id],
+        open_progress=request.args.get("open") == "1",
+    )
+
+
+@bp.route("/details")
+def my_details():
+    return render_template("portal/details.html", memberships=memberships_of_current_user())
+
+
+@bp.route("/organisation", methods=["POST"])
+def switch_organisation():
+    wanted = request.form.get("organisation_id", type=int)
+    if wanted not in {m.organisation_id for m in memberships_of_current_user()}:
+        abort(404)
+    session["organisation_id"] = wanted
+    return redirect(url_for("portal.home"))
+
+
+def _switch_to(dossier: Dossier) -> None:
+    """Opening a dossier of another of the user's organisations acts for that organisation."""
+    if g.organisation is None or g.organisation.id != dossier.organisation_id:
+        session["organisation_id"] = dossier.organisation_id
+        g.organisation = dossier.organisation

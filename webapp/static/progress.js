@@ -1,0 +1,17 @@
+// Keeps the dossier's progress live: fetches the progress block every few seconds and swaps it
+// in, keeping it open or closed as the reader left it.
+(function () {
+  var box = document.getElementById("progress");
+  if (!box) return;
+  var src = box.getAttribute("data-src");
+  function refresh() {
+    var details = box.querySelector("details");
+    var open = details && details.open ? "1" : "0";
+    fetch(src + "?open=" + open, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) box.innerHTML = html; })
+      .catch(function () {})
+      .finally(function () { window.setTimeout(refresh, 4000); });
+  }
+  window.setTimeout(refresh, 4000);
+})();
