@@ -3,5 +3,6 @@
 pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.prefect",
+    "tests.fixtures.domain",
     "tests.fixtures.web",
 ]

@@ -6,6 +6,7 @@ import time
 
 import click
 from flask import Flask
+from flask.cli import AppGroup
 from sqlalchemy import select
 
 from casemodel import migrate
@@ -26,7 +27,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(templates_group)
 
 
-@click.group("db", help="The portal database.")
+@click.group("db", cls=AppGroup, help="The portal database.")
 def db_group() -> None:
     pass
 
@@ -39,7 +40,7 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
-@click.group("demo", help="Demo data.")
+@click.group("demo", cls=AppGroup, help="Demo data.")
 def demo_group() -> None:
     pass
 
@@ -60,7 +61,7 @@ def demo_seed() -> None:
         click.echo(f"flow runs will start once Prefect answers ({exc.__class__.__name__})")
 
 
-@click.group("dossier", help="Dossiers.")
+@click.group("dossier", cls=AppGroup, help="Dossiers.")
 def dossier_group() -> None:
     pass
 
@@ -106,7 +107,7 @@ def dossier_open(client_number: str, template_key: str, description: str, staff_
         click.echo(f"its flow run starts once Prefect answers ({exc.__class__.__name__})")
 
 
-@click.group("outbox", help="The transactional outbox.")
+@click.group("outbox", cls=AppGroup, help="The transactional outbox.")
 def outbox_group() -> None:
     pass
 
@@ -129,7 +130,7 @@ def outbox_relay(once: bool, interval: float) -> None:
         time.sleep(interval)
 
 
-@click.group("templates", help="Case templates.")
+@click.group("templates", cls=AppGroup, help="Case templates.")
 def templates_group() -> None:
     pass
 

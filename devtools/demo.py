@@ -1,0 +1,90 @@
+"""`make demo`: the whole system on one machine, in the foreground, stopped by one Ctrl-C.
+
+`python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
+Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
+server, applies the work pool and prefect.yaml's deployments, seeds the demo data (idempotent, so
+its dossiers' flow runs start once) and then runs the worker.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+
+from casemodel import config, migrate
+from devtools import prefect_stack
+from devtools.seed import DEMO_PASSWORD
+
+PORTAL_URL = "http://127.0.0.1:5000"
+PREFECT_URL = "http://127.0.0.1:4200"
+LOGINS = [
+    ("klant@example.nl", "client, private person, 2 dossiers at the notary office"),
+    ("directeur@example.nl", "client, company, 3 dossiers at the accountancy firm"),
+    ("medewerker@example.nl", "staff"),
+    ("manager@example.nl", "manager"),
+]
+
+
+def demo_environment() -> dict[str, str]:
+    instance = config.instance_path()
+    env = prefect_stack.prefect_env(instance / "prefect", 4200)
+    env.update(
+        DOSSIERFLOW_HOME=str(config.PROJECT_ROOT),
+        DOSSIERFLOW_INSTANCE=str(instance),
+        DOSSIERFLOW_DATABASE_URL=config.database_url(),
+        # The demo is served over plain http on loopback; production keeps cookies Secure.
+        DOSSIERFLOW_INSECURE_COOKIES="1",
+        PREFECT_LOGGING_LEVEL="INFO",
+        PYTHONUNBUFFERED="1",
+    )
+    return env
+
+
+def run() -> int:
+    os.environ.update(demo_environment())
+    config.instance_path().mkdir(parents=True, exist_ok=True)
+    migrate.upgrade()
+    print(banner(), flush=True)
+    bin_dir = os.path.dirname(sys.executable)
+    os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
+    procfile = str(config.PROJECT_ROOT / "Procfile")
+    return subprocess.call(
+        [os.path.join(bin_dir, "honcho"), "start", "-f", procfile, "-d", str(config.PROJECT_ROOT)]
+    )
+
+
+def banner() -> str:
+    logins = "\n".join(f"    {email:<24} {who}" for email, who in LOGINS)
+    return f"""
+  Dossierflow demo
+    portal        {PORTAL_URL}
+    Prefect UI    {PREFECT_URL}
+    mail sink     smtp://127.0.0.1:8025 (kept in instance/mailbox)
+  Logins (password {DEMO_PASSWORD}):
+{logins}
+  Ctrl-C stops everything.
+"""
+
+
+def worker() -> int:
+    """Set up Prefect, seed, then run the worker until honcho stops us."""
+    env = demo_environment()
+    prefect_stack.wait_healthy(env["PREFECT_API_URL"], timeout=180)
+    prefect_stack.deploy(env)
+    bin_dir = os.path.dirname(sys.executable)
+    subprocess.run([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"], check=True)
+    process = subprocess.Popen(
+        [os.path.join(bin_dir, "prefect"), "worker", "start", "--pool", "dossiers"]
+    )
+
+    # honcho signals the whole process group, so the worker's CLI gets the SIGTERM itself and turns
+    # it into a graceful SIGINT for the worker; a second signal from us would make it SIGKILL.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return process.wait()
+
+
+if __name__ == "__main__":
+    sys.exit(worker() if sys.argv[1:] == ["worker"] else run())

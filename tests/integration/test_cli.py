@@ -1,0 +1,86 @@
+"""The command line: migrate, seed (twice), open a dossier, relay, check templates."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from casemodel.db import make_engine, make_session_factory
+from casemodel.models import Dossier, OutboxMessage, User
+from webapp import create_app
+
+
+@pytest.fixture
+def cli(tmp_path, monkeypatch):
+    monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
+    # Nothing listens here: flow runs cannot be created, and must stay queued.
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    app = create_app({"DATABASE_URL": url})
+    runner = app.test_cli_runner()
+
+    def invoke(*args):
+        result = runner.invoke(args=list(args))
+        return result
+
+    invoke.session = make_session_factory(make_engine(url))
+    return invoke
+
+
+def test_seed_is_idempotent_and_a_dossier_opens_from_the_command_line(cli):
+    assert "up to date" in cli("db", "upgrade").output
+    first = cli("demo", "seed")
+    assert "5 dossier(s) opened" in first.output
+    assert "demo data already there" in cli("demo", "seed").output
+    with cli.session() as session:
+        assert session.scalar(select(func.count()).select_from(Dossier)) == 5
+        assert session.scalar(select(func.count()).select_from(User)) == 4
+
+    result = cli(
+        "dossier",
+        "open",
+        "--client",
+        "N-10231",
+        "--template",
+        "levering-woning",
+        "--description",
+        "Levering Herengracht 1",
+        "--by",
+        "medewerker@example.nl",
+    )
+    assert result.exit_code == 0, result.output
+    assert "opened dossier" in result.output
+    with cli.session() as session:
+        dossier = session.scalar(select(Dossier).where(Dossier.description.like("%Herengracht%")))
+        assert dossier is not None and dossier.flow_run_id is None
+        # Prefect is unreachable: the start stays queued for the relay, with the error kept.
+        start = session.scalar(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"start:{dossier.id}")
+        )
+        assert start.done_at is None and start.attempts == 1 and start.last_error
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--client", "NOPE", "--template", "levering-woning"), "no client with number 'NOPE'"),
+        (("--client", "N-10231", "--template", "nope"), "no case template 'nope'"),
+        (
+            ("--client", "A-2044", "--template", "levering-woning"),
+            "template levering-woning is for a notary office",
+        ),
+    ],
+)
+def test_opening_refuses_bad_input_clearly(cli, args, message):
+    cli("db", "upgrade")
+    cli("demo", "seed")
+    result = cli("dossier", "open", *args, "--description", "x", "--by", "medewerker@example.nl")
+    assert result.exit_code != 0
+    assert message in result.output
+
+
+def test_templates_check_lists_the_templates(cli):
+    result = cli("templates", "check")
+    assert result.exit_code == 0
+    assert "levering-woning v1: 12 steps" in result.output
+    assert "jaarrekening-ib v1: 11 steps" in result.output
