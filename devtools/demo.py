@@ -3,13 +3,13 @@
 `python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
 Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
 server, applies the work pool and prefect.yaml's deployments, seeds the demo data (idempotent, so
-its dossiers' flow runs start once) and then runs the worker.
+its dossiers' flow runs start once) and then runs the dossier executor, a worker of the pool that
+starts resumed runs in well under a second (flows/executor.py).
 """
 
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
@@ -69,21 +69,15 @@ def banner() -> str:
 
 
 def worker() -> int:
-    """Set up Prefect, seed, then run the worker until honcho stops us."""
+    """Set up Prefect, seed, then become the dossier executor (flows/executor.py), which honcho
+    stops with SIGTERM like any other process."""
     env = demo_environment()
     prefect_stack.wait_healthy(env["PREFECT_API_URL"], timeout=180)
     prefect_stack.deploy(env)
     bin_dir = os.path.dirname(sys.executable)
     subprocess.run([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"], check=True)
-    process = subprocess.Popen(
-        [os.path.join(bin_dir, "prefect"), "worker", "start", "--pool", "dossiers"]
-    )
-
-    # honcho signals the whole process group, so the worker's CLI gets the SIGTERM itself and turns
-    # it into a graceful SIGINT for the worker; a second signal from us would make it SIGKILL.
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return process.wait()
+    python = os.path.join(bin_dir, "python")
+    os.execv(python, [python, "-m", "flows.executor", "--pool", "dossiers", "--name", "demo"])
 
 
 if __name__ == "__main__":

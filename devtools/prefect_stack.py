@@ -110,43 +110,51 @@ class PrefectStack:
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
 
-    def start(self, worker_env: dict[str, str]) -> PrefectStack:
+    def start(self, worker_env: dict[str, str], worker: str = "executor") -> PrefectStack:
         self.home.mkdir(parents=True, exist_ok=True)
-        self.server = self._spawn(
-            ["server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"],
-            "server.log",
-        )
+        self.server = self._spawn(self._server_command(), "server.log")
         wait_healthy(self.api_url, process=self.server)
         deploy(self.env)
-        self.start_worker(worker_env)
+        self.start_worker(worker_env, worker)
         return self
 
-    def start_worker(self, worker_env: dict[str, str]) -> None:
-        self.worker = self._spawn(
-            ["worker", "start", "--pool", "dossiers", "--name", "test-worker"],
-            "worker.log",
-            extra={"DOSSIERFLOW_HOME": str(PROJECT_ROOT), **worker_env},
-        )
+    def start_worker(self, worker_env: dict[str, str], kind: str = "executor") -> None:
+        """Start the dossier executor (flows/executor.py, what the demo runs) or Prefect's stock
+        process worker. The executor's nudge port is a free one, also set in this process's
+        environment so that the relay here nudges it."""
+        extra = {"DOSSIERFLOW_HOME": str(PROJECT_ROOT), **worker_env}
+        if kind == "executor":
+            nudge = f"127.0.0.1:{free_port()}"
+            os.environ["DOSSIERFLOW_EXECUTOR_NUDGE"] = nudge
+            extra["DOSSIERFLOW_EXECUTOR_NUDGE"] = nudge
+            command = [str(BIN / "python"), "-m", "flows.executor", "--name", "test-executor"]
+        else:
+            command = [str(BIN / "prefect"), "worker", "start", "--pool", "dossiers"]
+        self.worker = self._spawn(command, "worker.log", extra=extra)
 
     def stop_server(self) -> None:
         stop(self.server)
 
     def restart_server(self) -> None:
         stop(self.server)
-        self.server = self._spawn(
-            ["server", "start", "--host", "127.0.0.1", "--port", str(self.port), "--no-ui"],
-            "server.log",
-        )
+        self.server = self._spawn(self._server_command(), "server.log")
         wait_healthy(self.api_url, process=self.server)
 
     def stop(self) -> None:
         stop(self.worker)
         stop(self.server)
 
-    def _spawn(self, args: list[str], log_name: str, extra: dict[str, str] | None = None):
+    def _server_command(self) -> list[str]:
+        port = str(self.port)
+        return [
+            *(str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port),
+            "--no-ui",
+        ]
+
+    def _spawn(self, command: list[str], log_name: str, extra: dict[str, str] | None = None):
         log = open(self.home / log_name, "ab")  # noqa: SIM115 (closed with the process)
         return subprocess.Popen(
-            [str(BIN / "prefect"), *args],
+            command,
             cwd=PROJECT_ROOT,
             env={**os.environ, **self.env, **(extra or {})},
             stdout=log,

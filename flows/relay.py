@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+import httpx
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.deployments import run_deployment
@@ -23,6 +24,7 @@ from casemodel.db import session_scope
 from casemodel.models import Dossier, OutboxMessage, Step
 from casemodel.services.dossiers import record_flow_run
 from casemodel.services.outbox import due_messages, mark_done, mark_failed
+from flows.nudge import nudge
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +41,10 @@ def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
     with session_scope(factory) as session:
         ids = [message.id for message in due_messages(session, limit=limit)]
     delivered = 0
+    prefect_down = False
     for message_id in ids:
+        if prefect_down:
+            break
         with session_scope(factory) as session:
             query = select(OutboxMessage).where(
                 OutboxMessage.id == message_id, OutboxMessage.done_at.is_(None)
@@ -54,6 +59,8 @@ def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
             except Exception as exc:
                 log.info("outbox %s %s not delivered: %r", message.kind, message.id, exc)
                 mark_failed(message, repr(exc))
+                # The rest of this round would wait for the same dead server; leave it queued.
+                prefect_down = isinstance(exc, httpx.TransportError)
             else:
                 mark_done(message)
                 delivered += 1
@@ -73,6 +80,7 @@ def start_flow_run(session: Session, payload: dict[str, Any]) -> None:
         timeout=0,
         as_subflow=False,
     )
+    nudge()
     record_flow_run(session, dossier_id=dossier.id, flow_run_id=str(flow_run.id))
 
 
@@ -94,6 +102,7 @@ def resume_dossier_flow(session: Session, payload: dict[str, Any]) -> None:
         # Suspended on a later step: this message is stale (its resume already happened).
         if pause_key.split("#")[0] == payload["step_key"]:
             resume_flow_run(dossier.flow_run_id)
+            nudge()
         return
     if _moved_past(session, dossier.id, payload["step_key"]):
         return

@@ -7,12 +7,12 @@ import time
 import click
 from flask import Flask
 from flask.cli import AppGroup
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from casemodel import migrate
 from casemodel.casetemplates import TemplateError, TemplateRegistry
 from casemodel.db import session_scope
-from casemodel.models import Organisation, User
+from casemodel.models import Organisation, OutboxMessage, User
 from casemodel.services.accounts import normalise_email
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import DomainError
@@ -50,15 +50,11 @@ def demo_group() -> None:
 )
 def demo_seed() -> None:
     from devtools.seed import seed_demo
-    from flows.relay import deliver_due
 
     with session_scope(db.session_factory) as session:
         created = seed_demo(session)
     click.echo(f"demo data: {created} dossier(s) opened" if created else "demo data already there")
-    try:
-        deliver_due(db.session_factory)
-    except Exception as exc:  # Prefect may not be up yet; the relay delivers later
-        click.echo(f"flow runs will start once Prefect answers ({exc.__class__.__name__})")
+    _start_flow_runs()
 
 
 @click.group("dossier", cls=AppGroup, help="Dossiers.")
@@ -72,8 +68,6 @@ def dossier_group() -> None:
 @click.option("--description", required=True, help="What the client sees as its name.")
 @click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
 def dossier_open(client_number: str, template_key: str, description: str, staff_email: str) -> None:
-    from flows.relay import deliver_due
-
     try:
         template = TemplateRegistry.from_folder().latest(template_key)
     except KeyError:
@@ -101,10 +95,22 @@ def dossier_open(client_number: str, template_key: str, description: str, staff_
             raise click.ClickException(str(exc)) from None
         number = dossier.number
     click.echo(f"opened dossier {number}")
-    try:
-        deliver_due(db.session_factory)
-    except Exception as exc:
-        click.echo(f"its flow run starts once Prefect answers ({exc.__class__.__name__})")
+    _start_flow_runs()
+
+
+def _start_flow_runs() -> None:
+    """Deliver the queued flow run starts now, and say so when Prefect does not answer."""
+    from flows.relay import deliver_due
+
+    deliver_due(db.session_factory)
+    with session_scope(db.session_factory) as session:
+        waiting = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.kind == "start_flow_run", OutboxMessage.done_at.is_(None))
+        )
+    if waiting:
+        click.echo(f"{waiting} flow run(s) will start once Prefect answers (the relay retries)")
 
 
 @click.group("outbox", cls=AppGroup, help="The transactional outbox.")

@@ -13,8 +13,6 @@ from webapp import create_app
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
     monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
-    # Nothing listens here: flow runs cannot be created, and must stay queued.
-    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")
     url = f"sqlite:///{tmp_path / 'cli.db'}"
     app = create_app({"DATABASE_URL": url})
     runner = app.test_cli_runner()
@@ -53,11 +51,13 @@ def test_seed_is_idempotent_and_a_dossier_opens_from_the_command_line(cli):
     with cli.session() as session:
         dossier = session.scalar(select(Dossier).where(Dossier.description.like("%Herengracht%")))
         assert dossier is not None and dossier.flow_run_id is None
-        # Prefect is unreachable: the start stays queued for the relay, with the error kept.
-        start = session.scalar(
-            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"start:{dossier.id}")
-        )
-        assert start.done_at is None and start.attempts == 1 and start.last_error
+        # Prefect is unreachable: every start stays queued for the relay, the error is kept,
+        # and a round stops at the first connection error instead of waiting for each message.
+        starts = session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        assert len(starts) == 6 and all(m.done_at is None for m in starts)
+        assert starts[-1].payload == {"dossier_id": dossier.id}
+        assert "ConnectError" in starts[0].last_error
+        assert "6 flow run(s) will start once Prefect answers" in result.output
 
 
 @pytest.mark.parametrize(

@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
-from flask import session
+from flask import g, session
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from casemodel.models import Membership, Organisation
 from webapp.extensions import db
 
 
 def memberships_of_current_user() -> list[Membership]:
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Membership.organisation)
-            .where(Membership.user_id == current_user.id)
-            .order_by(Organisation.name)
+    """The user's memberships with their organisations, by organisation name; read once per
+    request (the organisation switcher in the page header uses them too)."""
+    if "memberships" not in g:
+        g.memberships = list(
+            db.session.scalars(
+                select(Membership)
+                .join(Membership.organisation)
+                .options(contains_eager(Membership.organisation))
+                .where(Membership.user_id == current_user.id)
+                .order_by(Organisation.name)
+            )
         )
-    )
+    return g.memberships
 
 
 def active_organisation() -> Organisation | None:

@@ -1,0 +1,417 @@
+"""How long a client waits, after a staff member marks a step done, for the next step to start.
+
+    .venv/bin/python bench/resume_latency.py [--worker executor|process] [-n 15]
+
+Starts everything it needs and removes it afterwards: a PostgreSQL cluster (tests/pgcluster.py;
+SQLite if PostgreSQL is not installed) with a database for Prefect and one for the portal, a
+Prefect server on a free port with PREFECT_HOME in a temporary folder, the "dossiers" pool and
+deployment, and the worker under test: the dossier executor (flows/executor.py, nudged by the
+relay right after each resume) or the stock process worker (polling every second). It opens the
+demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a staff task,
+completes that task as the portal does (complete_staff_task, commit, deliver_due) and times until
+the next step leaves 'pending' in the portal database. Prints
+
+    resume_to_next_step_p95_s <seconds> s
+    resume_to_next_step_p50_s <seconds> s
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import math
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+sys.path.insert(0, str(ROOT))
+
+
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.02):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise TimeoutError(f"gave up after {timeout:.0f}s waiting for {what}")
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """Linear interpolation between closest ranks (numpy's default)."""
+    ordered = sorted(samples)
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class Processes:
+    """Background processes, each in its own session, stopped in reverse order."""
+
+    def __init__(self, logs: Path) -> None:
+        self.logs = logs
+        self.started: list[tuple[subprocess.Popen, str]] = []
+
+    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "wb")
+        process = subprocess.Popen(
+            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL, start_new_session=True,
+        )  # fmt: skip
+        self.started.append((process, name))
+        return process
+
+    def stop_all(self) -> None:
+        for process, name in reversed(self.started):
+            stop_group(process, name)
+        self.started.clear()
+
+
+def stop_group(process: subprocess.Popen, name: str, patience: float = 15) -> None:
+    """SIGINT (the process worker ignores SIGTERM), again, then SIGKILL for the whole group,
+    so that flow-run children and the executor's forkserver go too."""
+    for sig, wait in ((signal.SIGINT, patience), (signal.SIGINT, 5), (signal.SIGKILL, 5)):
+        if process.poll() is None:
+            try:
+                os.kill(process.pid, sig)
+                process.wait(wait)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group
+    except (ProcessLookupError, PermissionError):
+        pass
+    if process.returncode is None:
+        print(f"warning: {name} ({process.pid}) did not stop", file=sys.stderr)
+
+
+def run_cli(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
+    result = subprocess.run(
+        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", choices=["executor", "process"], default="executor")
+    parser.add_argument("-n", type=int, default=15, help="measured resumes")
+    parser.add_argument("--warmup", type=int, default=1, help="resumes done first, not counted")
+    parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is here")
+    parser.add_argument(
+        "--no-relay-nudge", action="store_true",
+        help="executor: do not nudge after the resume (only the server's events and the poll)",
+    )  # fmt: skip
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
+    parser.add_argument("--profile", metavar="DIR", help="executor: cProfile each run into DIR")
+    parser.add_argument("--timeout", type=float, default=900, help="overall time limit")
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    tmp = Path(tempfile.mkdtemp(prefix="dossierflow-bench-"))
+    (tmp / "logs").mkdir()
+    processes = Processes(tmp / "logs")
+    # A hard stop for the whole run: the alarm interrupts whatever hangs, the finally cleans up.
+    signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("--timeout")))
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.alarm(int(args.timeout))
+    try:
+        with ExitStack() as stack:
+            prefect_db, portal_url = databases(stack, tmp, use_sqlite=args.sqlite)
+            stack.callback(processes.stop_all)  # before the databases go
+            env = prefect_env(tmp, prefect_db, portal_url)
+            os.environ.update(env)  # for this process's Prefect client and the portal
+            start_prefect(processes, env)
+            deploy(env)
+            factory = portal(portal_url)
+            if args.profile:
+                Path(args.profile).mkdir(parents=True, exist_ok=True)
+                env["DOSSIERFLOW_EXECUTOR_PROFILE"] = str(Path(args.profile).resolve())
+            start_worker(processes, env, args.worker)
+            samples = measure(
+                factory,
+                count=args.n,
+                warmup=args.warmup,
+                relay_nudge=args.worker == "executor" and not args.no_relay_nudge,
+            )
+            check_nothing_ran_twice(factory)
+            factory.kw["bind"].dispose()
+    except BaseException:
+        print(f"failed; logs in {tmp / 'logs'}", file=sys.stderr)
+        args.keep = True
+        raise
+    finally:
+        signal.alarm(0)
+        processes.stop_all()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
+    print(
+        f"# worker={args.worker} n={len(samples)} prefect_db={prefect_db.split(':')[0]} "
+        f"samples_s={' '.join(f'{s:.3f}' for s in samples)} "
+        f"total {time.monotonic() - started:.0f}s",
+        file=sys.stderr,
+    )
+    print(f"resume_to_next_step_p95_s {percentile(samples, 0.95):.3f} s")
+    print(f"resume_to_next_step_p50_s {percentile(samples, 0.50):.3f} s")
+    return 0
+
+
+def databases(stack: ExitStack, tmp: Path, *, use_sqlite: bool) -> tuple[str, str]:
+    """The Prefect server's database URL and the portal's."""
+    if not use_sqlite:
+        try:
+            from tests.pgcluster import PostgresCluster, PostgresNotAvailable
+        except ImportError:
+            PostgresCluster = None
+        if PostgresCluster is not None:
+            try:
+                cluster = stack.enter_context(PostgresCluster())
+            except PostgresNotAvailable as exc:
+                print(f"PostgreSQL not available ({exc}); using SQLite", file=sys.stderr)
+            else:
+                prefect_url = cluster.create_database("prefect")
+                portal_url = cluster.create_database("portal")
+                prefect_url = prefect_url.replace("postgresql+psycopg", "postgresql+asyncpg")
+                return prefect_url, portal_url
+    return f"sqlite+aiosqlite:///{tmp / 'prefect.db'}", f"sqlite:///{tmp / 'portal.db'}"
+
+
+def prefect_env(tmp: Path, prefect_db: str, portal_url: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DOSSIERFLOW_"))}
+    env.update(
+        PREFECT_HOME=str(tmp / "prefect-home"),
+        PREFECT_API_URL=f"http://127.0.0.1:{free_port()}/api",
+        PREFECT_SERVER_DATABASE_CONNECTION_URL=prefect_db,
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="false",
+        PREFECT_UI_ENABLED="false",
+        PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(tmp / "results"),
+        PREFECT_WORKER_QUERY_SECONDS="1",
+        PREFECT_WORKER_WEBSERVER_HOST="127.0.0.1",
+        DOSSIERFLOW_DATABASE_URL=portal_url,
+        DOSSIERFLOW_INSTANCE=str(tmp / "instance"),
+        DOSSIERFLOW_EXECUTOR_NUDGE=f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
+        PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}",
+    )
+    return env
+
+
+def start_prefect(processes: Processes, env: dict[str, str]) -> None:
+    import httpx
+
+    port = env["PREFECT_API_URL"].split(":")[2].split("/")[0]
+    processes.start(
+        "prefect-server",
+        [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
+        env,
+    )
+
+    def healthy() -> bool:
+        try:
+            return httpx.get(f"{env['PREFECT_API_URL']}/health", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    wait_for(healthy, 120, "the Prefect server", interval=0.5)
+
+
+def deploy(env: dict[str, str]) -> None:
+    prefect = str(VENV_BIN / "prefect")
+    run_cli([prefect, "work-pool", "create", "dossiers", "--type", "process", "--overwrite"], env)
+    # DOSSIERFLOW_HOME unset: "{{ $DOSSIERFLOW_HOME }}" is then resolved by the worker.
+    run_cli([prefect, "--no-prompt", "deploy", "--all"], env)
+
+
+def portal(url: str):
+    from casemodel.db import make_engine, make_session_factory
+    from casemodel.migrate import upgrade
+
+    upgrade(url)
+    return make_session_factory(make_engine(url))
+
+
+def start_worker(processes: Processes, env: dict[str, str], kind: str) -> None:
+    worker_env = {**env, "DOSSIERFLOW_HOME": str(ROOT)}
+    if kind == "executor":
+        argv = [sys.executable, "-m", "flows.executor", "--name", "bench-executor"]
+    else:
+        argv = [str(VENV_BIN / "prefect"), "worker", "start", "--pool", "dossiers",
+                "--name", "bench-process-worker"]  # fmt: skip
+    if kind == "executor":
+        argv += ["--pool", "dossiers"]
+    processes.start(kind, argv, worker_env)
+
+
+def measure(factory, *, count: int, warmup: int, relay_nudge: bool) -> list[float]:
+    from prefect import get_client
+    from prefect.client.schemas.objects import StateType
+    from sqlalchemy import select
+
+    from casemodel.db import session_scope
+    from casemodel.models import Dossier, HumanTask, Step, User
+    from casemodel.services.steps import complete_staff_task
+    from devtools.seed import seed_demo
+    from flows import relay
+    from flows.nudge import nudge
+
+    work_around_relay_resume_bug(relay)
+    if relay_nudge:  # what the relay does once the proposed one-line change is in
+        resume = relay.HANDLERS["resume_flow_run"]
+        start = relay.HANDLERS["start_flow_run"]
+
+        def resume_and_nudge(session, payload):
+            resume(session, payload)
+            nudge()
+
+        def start_and_nudge(session, payload):
+            start(session, payload)
+            nudge()
+
+        relay.HANDLERS.update(resume_flow_run=resume_and_nudge, start_flow_run=start_and_nudge)
+
+    with session_scope(factory) as session:
+        seed_demo(session)
+    wait_for(lambda: relay.deliver_due(factory) or not pending_outbox(factory), 60, "the relay")
+    with session_scope(factory) as session:
+        dossiers = list(session.scalars(select(Dossier.id).order_by(Dossier.id)))
+
+    samples: list[float] = []
+    client = get_client(sync_client=True)
+    client.__enter__()
+    try:
+        for round_number in range(count + warmup):
+            dossier_id = dossiers[round_number % len(dossiers)]
+            with session_scope(factory) as session:
+                flow_run_id = session.get(Dossier, dossier_id).flow_run_id
+
+            def suspended_at_task(flow_run_id=flow_run_id, dossier_id=dossier_id):
+                state = client.read_flow_run(flow_run_id).state
+                if state is None or state.type != StateType.PAUSED:
+                    return None
+                with session_scope(factory) as session:
+                    return session.scalar(
+                        select(HumanTask.id).where(
+                            HumanTask.dossier_id == dossier_id,
+                            HumanTask.state == "open",
+                            HumanTask.kind == "staff_task",
+                        )
+                    )
+
+            task_id = wait_for(suspended_at_task, 90, f"dossier {dossier_id} to suspend", 0.1)
+            with session_scope(factory) as session:
+                task = session.get(HumanTask, task_id)
+                step = task.step
+                role = "manager" if step.settings.get("role") == "manager" else "staff"
+                actor = session.scalar(select(User).where(User.role == role).limit(1))
+                key_date = dt.date.today() - dt.timedelta(days=1)
+                next_step_id = session.scalar(
+                    select(Step.id)
+                    .where(Step.dossier_id == dossier_id, Step.position > step.position)
+                    .order_by(Step.position)
+                    .limit(1)
+                )
+                asks_date = bool(step.settings.get("asks_date"))
+            if next_step_id is None:
+                raise RuntimeError(f"dossier {dossier_id} has no step after {step.key}")
+
+            # The portal's request: one transaction, then the relay right after the commit.
+            t0 = time.perf_counter()
+            with session_scope(factory) as session:
+                complete_staff_task(
+                    session,
+                    task_id=task_id,
+                    actor=session.get(User, actor.id),
+                    key_date=key_date if asks_date else None,
+                )
+            delivered = relay.deliver_due(factory)
+
+            def next_step_started(next_step_id=next_step_id):
+                with session_scope(factory) as session:
+                    return session.get(Step, next_step_id).state != "pending"
+
+            wait_for(next_step_started, 60, f"the step after {step.key}", 0.01)
+            elapsed = time.perf_counter() - t0
+            label = "warm-up" if round_number < warmup else "sample"
+            print(
+                f"  {label} dossier {dossier_id} {step.key:>16} -> next step "
+                f"{elapsed:6.3f}s (delivered {delivered})",
+                file=sys.stderr,
+            )
+            if round_number >= warmup:
+                samples.append(elapsed)
+    finally:
+        client.__exit__(None, None, None)
+    return samples
+
+
+def work_around_relay_resume_bug(relay) -> None:
+    """`run_coro_as_sync(resume_flow_run(id))`: called from sync code, resume_flow_run resumes
+    at once and returns None, and run_coro_as_sync(None) raises TypeError, so the outbox
+    message counts as failed and is retried: the run is resumed again at its next suspension.
+    Until flows/relay.py is fixed, give it the coroutine it expects."""
+    import inspect
+
+    from prefect.flow_runs import aresume_flow_run
+
+    if "run_coro_as_sync(resume_flow_run(" in inspect.getsource(relay):
+        print("# working around flows/relay.py's run_coro_as_sync(resume_flow_run(...))",
+              file=sys.stderr)  # fmt: skip
+        relay.resume_flow_run = aresume_flow_run
+
+
+def pending_outbox(factory) -> bool:
+    from sqlalchemy import select
+
+    from casemodel.db import session_scope
+    from casemodel.models import OutboxMessage
+
+    with session_scope(factory) as session:
+        return (
+            session.scalar(select(OutboxMessage.id).where(OutboxMessage.done_at.is_(None)).limit(1))
+            is not None
+        )
+
+
+def check_nothing_ran_twice(factory) -> None:
+    """A resumed run must take its finished steps from the cache: each step's task was opened
+    once and finished once."""
+    from sqlalchemy import select
+
+    from casemodel.db import session_scope
+    from casemodel.models import AuditEvent
+
+    with session_scope(factory) as session:
+        rows = session.execute(
+            select(AuditEvent.dossier_id, AuditEvent.action, AuditEvent.detail).where(
+                AuditEvent.action.in_(["task.opened", "step.done", "step.failed"])
+            )
+        ).all()
+    seen: dict[tuple, int] = {}
+    for dossier_id, action, detail in rows:
+        key = (dossier_id, action, detail.get("step"))
+        seen[key] = seen.get(key, 0) + 1
+    twice = {key: n for key, n in seen.items() if n > 1}
+    failed = [key for key in seen if key[1] == "step.failed"]
+    if twice or failed:
+        raise RuntimeError(f"steps repeated {twice} or failed {failed}")
+    print(f"# checked: {len(seen)} step events, none repeated, none failed", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
