@@ -1,8 +1,11 @@
 """The one flow that runs every dossier, whatever its case template.
 
-Deployed from prefect.yaml as "dossier/dossier". The body is deterministic: it reads the
-dossier's steps and hands each to the runner of its kind (flows/steps.py); every side effect is
-in a cached task, so running the body again after a resume repeats nothing.
+Deployed from prefect.yaml as "dossier/dossier". The body reads the dossier's steps and
+hands each unfinished one to the runner of its kind (flows/steps.py). After a resume the body
+runs again from the top: steps the portal database records as finished are passed over without
+asking Prefect anything (each would cost a cached task run, a few API calls, on the client's
+wait for the next step), and a started but unfinished step's side effects come back from the
+task cache instead of running twice.
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from flows.steps import RUNNERS, finish_dossier, plan_of
 
 @flow(name="dossier", persist_result=True, log_prints=True)
 def dossier_flow(dossier_id: int) -> str:
-    for step_key, kind in plan_of(dossier_id):
-        RUNNERS[kind](dossier_id, step_key)
+    for step_key, kind, finished in plan_of(dossier_id):
+        if not finished:
+            RUNNERS[kind](dossier_id, step_key)
     finish_dossier(dossier_id)
     return "completed"

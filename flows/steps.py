@@ -119,11 +119,13 @@ RUNNERS: dict[str, Callable[[int, str], None]] = {
 }
 
 
-def plan_of(dossier_id: int) -> list[tuple[str, str]]:
-    """The dossier's steps in order, as (key, kind): read from the step mirror, which holds the
-    steps of the template version the dossier was opened with."""
+def plan_of(dossier_id: int) -> list[tuple[str, str, bool]]:
+    """The dossier's steps in order, as (key, kind, finished): read from the step mirror, which
+    holds the steps of the template version the dossier was opened with."""
     with transaction() as session:
         rows = session.execute(
-            select(Step.key, Step.kind).where(Step.dossier_id == dossier_id).order_by(Step.position)
+            select(Step.key, Step.kind, Step.state)
+            .where(Step.dossier_id == dossier_id)
+            .order_by(Step.position)
         )
-        return [(key, kind) for key, kind in rows]
+        return [(key, kind, state in FINISHED_STATES) for key, kind, state in rows]
