@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-#: In this order: the quick ones first. resume_latency is optional (not every checkout has it).
+#: In this order: the quick ones first.
 BENCHMARKS = ["pages", "demo_ready", "resume_latency"]
 
 

@@ -36,6 +36,10 @@ def demo_environment() -> dict[str, str]:
         DOSSIERFLOW_DATABASE_URL=config.database_url(),
         # The demo is served over plain http on loopback; production keeps cookies Secure.
         DOSSIERFLOW_INSECURE_COOKIES="1",
+        DOSSIERFLOW_BASE_URL=PORTAL_URL,
+        DOSSIERFLOW_DEV_MAILBOX="1",
+        DOSSIERFLOW_SMTP_HOST="127.0.0.1",
+        DOSSIERFLOW_SMTP_PORT="8025",
         PREFECT_LOGGING_LEVEL="INFO",
         PYTHONUNBUFFERED="1",
     )
@@ -61,7 +65,7 @@ def banner() -> str:
   Dossierflow demo
     portal        {PORTAL_URL}
     Prefect UI    {PREFECT_URL}
-    mail sink     smtp://127.0.0.1:8025 (kept in instance/mailbox)
+    mail sink     smtp://127.0.0.1:8025, read at {PORTAL_URL}/dev/mailbox
   Logins (password {DEMO_PASSWORD}):
 {logins}
   Ctrl-C stops everything.

@@ -1,4 +1,5 @@
-"""The outbox relay: carries out queued effects on Prefect after the commit that caused them.
+"""The outbox relay: carries out queued effects (on Prefect, by mail) after the commit that caused
+them.
 
 Called right after a request commits (webapp/outbox.py) and in a loop by `flask outbox relay`,
 so that a Prefect server that was down only delays a dossier. Every handler is idempotent: a
@@ -20,6 +21,7 @@ from prefect.flow_runs import resume_flow_run
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from casemodel import mail
 from casemodel.db import session_scope
 from casemodel.models import Dossier, OutboxMessage, Step
 from casemodel.services.dossiers import record_flow_run
@@ -39,12 +41,12 @@ def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
     """Deliver the messages that are due, each in its own transaction. Returns how many were
     delivered; failures stay queued with a back-off."""
     with session_scope(factory) as session:
-        ids = [message.id for message in due_messages(session, limit=limit)]
+        ids = [(message.id, message.kind) for message in due_messages(session, limit=limit)]
     delivered = 0
-    prefect_down = False
-    for message_id in ids:
-        if prefect_down:
-            break
+    unreachable: set[str] = set()  # kinds whose server did not answer in this round
+    for message_id, kind in ids:
+        if kind in unreachable:
+            continue
         with session_scope(factory) as session:
             query = select(OutboxMessage).where(
                 OutboxMessage.id == message_id, OutboxMessage.done_at.is_(None)
@@ -59,10 +61,15 @@ def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
             except Exception as exc:
                 log.info("outbox %s %s not delivered: %r", message.kind, message.id, exc)
                 mark_failed(message, repr(exc))
-                # The rest of this round would wait for the same dead server; leave it queued.
-                prefect_down = isinstance(exc, httpx.TransportError)
+                if isinstance(exc, httpx.TransportError) and message.kind in PREFECT_KINDS:
+                    # The rest of this round's Prefect messages would wait for the same dead
+                    # server, 1.6 s each: leave them queued for the next round.
+                    unreachable.update(PREFECT_KINDS)
             else:
                 mark_done(message)
+                if message.kind in SCRUB_WHEN_DONE:
+                    # A sent mail's body may hold a single-use link: keep only who and what.
+                    message.payload = {k: message.payload.get(k) for k in ("to", "subject")}
                 delivered += 1
     return delivered
 
@@ -123,7 +130,15 @@ def _moved_past(session: Session, dossier_id: int, step_key: str) -> bool:
     return later_started is not None
 
 
+def send_mail(session: Session, payload: dict[str, Any]) -> None:
+    """Send a mail composed by casemodel.mail over SMTP."""
+    mail.send(payload)
+
+
 HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
     "start_flow_run": start_flow_run,
     "resume_flow_run": resume_dossier_flow,
+    "send_mail": send_mail,
 }
+SCRUB_WHEN_DONE = frozenset({"send_mail"})
+PREFECT_KINDS = frozenset({"start_flow_run", "resume_flow_run"})

@@ -34,6 +34,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         OUTBOX_DELIVER_AFTER_COMMIT=True,
         PREFECT_UI_URL=os.environ.get("DOSSIERFLOW_PREFECT_UI_URL", "http://127.0.0.1:4200"),
         PAGE_SIZE=20,
+        #: The portal's public address, for links in mails (behind a proxy: the proxy's).
+        BASE_URL=os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000"),
+        #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
+        DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
     )
     app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
     if config:
@@ -57,6 +61,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    if app.config["DEV_MAILBOX"]:
+        from webapp.devmail import bp as devmail_bp
+
+        app.register_blueprint(devmail_bp, url_prefix="/dev")
     errors.register(app)
     register_cli(app)
 

@@ -25,6 +25,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(dossier_group)
     app.cli.add_command(outbox_group)
     app.cli.add_command(templates_group)
+    app.cli.add_command(user_group)
 
 
 @click.group("db", cls=AppGroup, help="The portal database.")
@@ -96,6 +97,52 @@ def dossier_open(client_number: str, template_key: str, description: str, staff_
         number = dossier.number
     click.echo(f"opened dossier {number}")
     _start_flow_runs()
+
+
+@click.group("user", cls=AppGroup, help="Accounts.")
+def user_group() -> None:
+    pass
+
+
+@user_group.command("invite", help="Give a person access to a client; new accounts get mail.")
+@click.option("--client", "client_number", required=True, help="The organisation's client number.")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--locale", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+@click.option("--can-approve", is_flag=True, help="May approve documents.")
+@click.option("--admin", is_flag=True, help="May manage the organisation's users.")
+@click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
+def user_invite(client_number, email, name, locale, can_approve, admin, staff_email) -> None:
+    from flask import url_for
+
+    from casemodel.services.account_links import invite
+    from casemodel.services.accounts import create_client_account
+    from flows.relay import deliver_due
+
+    with session_scope(db.session_factory) as session:
+        organisation = session.scalar(
+            select(Organisation).where(Organisation.client_number == client_number)
+        )
+        actor = session.scalar(select(User).where(User.email == normalise_email(staff_email)))
+        if organisation is None:
+            raise click.ClickException(f"no client with number {client_number!r}")
+        if actor is None or not actor.is_staff:
+            raise click.ClickException(f"no staff member {staff_email!r}")
+        try:
+            user, created = create_client_account(
+                session, organisation_id=organisation.id, email=email, name=name,
+                locale=locale, can_approve=can_approve, is_admin=admin, actor=actor,
+            )  # fmt: skip
+        except DomainError as exc:
+            raise click.ClickException(str(exc)) from None
+        if user.password_hash is None:
+            from flask import current_app
+
+            with current_app.test_request_context():
+                start = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.start_account")
+            invite(session, user=user, start_link=start, actor=actor)
+        click.echo(f"{'created' if created else 'updated'} {user.email}")
+    deliver_due(db.session_factory)
 
 
 def _start_flow_runs() -> None:

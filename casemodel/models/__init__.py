@@ -1,5 +1,6 @@
 """All models, imported here so that the metadata is complete wherever one is used."""
 
+from casemodel.models.accounts import AccountToken
 from casemodel.models.audit import AuditEvent
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.organisations import Membership, Office, Organisation
@@ -8,6 +9,7 @@ from casemodel.models.tasks import HumanTask
 from casemodel.models.users import User
 
 __all__ = [
+    "AccountToken",
     "AuditEvent",
     "Dossier",
     "HumanTask",

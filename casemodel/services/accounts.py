@@ -100,3 +100,49 @@ def add_membership(
         session.add(membership)
         session.flush()
     return membership
+
+
+def create_client_account(
+    session: Session,
+    *,
+    organisation_id: int,
+    email: str,
+    name: str,
+    actor: User,
+    locale: str = "nl",
+    can_approve: bool = False,
+    is_admin: bool = False,
+) -> tuple[User, bool]:
+    """The office gives a person access to a client organisation. A new address gets a new
+    account without a password (they set it through the activation mails); a known client gets
+    the extra membership, since one person may act for several organisations.
+
+    Returns:
+        The user, and whether the account is new.
+    Raises:
+        NotAllowed: the actor is not staff. NotFound: the organisation is not of their office.
+        InvalidState: the address belongs to a staff account.
+    """
+    from casemodel.services.errors import InvalidState, NotAllowed, NotFound
+
+    if not actor.is_staff:
+        raise NotAllowed("only office staff create client accounts")
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None or (actor.office_id and organisation.office_id != actor.office_id):
+        raise NotFound(f"organisation {organisation_id}")
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    created = user is None
+    if user is None:
+        user = create_user(session, email=email, name=name, locale=locale, actor=actor)
+    elif user.is_staff:
+        raise InvalidState("the address belongs to a staff account")
+    add_membership(
+        session, user=user, organisation=organisation, can_approve=can_approve, is_admin=is_admin
+    )
+    record_event(
+        session,
+        action="membership.granted",
+        actor=actor,
+        detail={"user_id": user.id, "organisation_id": organisation.id},
+    )
+    return user, created

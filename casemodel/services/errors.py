@@ -19,3 +19,19 @@ class InvalidState(DomainError):
 
 class MissingDate(InvalidState):
     """The step asks for a date (e.g. the signing date) and none was given."""
+
+
+class InvalidToken(DomainError):
+    """An account link that cannot be used; `reason` is "unknown", "expired" or "used"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class WeakPassword(DomainError):
+    """A new password that breaks the rules; `verdict` says which (PasswordVerdict)."""
+
+    def __init__(self, verdict):
+        super().__init__(", ".join(verdict.problems))
+        self.verdict = verdict

@@ -8,3 +8,13 @@ class LoginForm(FlaskForm):
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
     # No max length validator here: an over-long password gets the same answer as a wrong one.
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired()])
+
+
+class RequestLinkForm(FlaskForm):
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
+
+
+class NewPasswordForm(FlaskForm):
+    # No length validators: the service judges the password and says what is wrong.
+    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired()])
+    repeat = PasswordField(_l("Herhaal wachtwoord"), validators=[DataRequired()])

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 
 class OpenDossierForm(FlaskForm):
@@ -16,3 +16,12 @@ class OpenDossierForm(FlaskForm):
 
 class CompleteTaskForm(FlaskForm):
     key_date = DateField(_l("Datum"), validators=[Optional()])
+
+
+class ClientAccountForm(FlaskForm):
+    organisation_id = SelectField(_l("Cliënt"), coerce=int, validators=[InputRequired()])
+    name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
+    locale = SelectField(_l("Taal"), choices=[("nl", "Nederlands"), ("en", "English")])
+    can_approve = BooleanField(_l("Mag documenten accorderen"))
+    is_admin = BooleanField(_l("Mag gebruikers van de organisatie beheren"))

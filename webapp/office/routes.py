@@ -7,12 +7,15 @@ from casemodel.casetemplates import TemplateRegistry
 from casemodel.models import AuditEvent, HumanTask, Organisation
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
 from casemodel.queries.tasks import open_staff_tasks
+from casemodel.services.account_links import invite
+from casemodel.services.accounts import create_client_account
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.steps import complete_staff_task
+from webapp.auth.accounts import external_url
 from webapp.extensions import db
 from webapp.office import bp
-from webapp.office.forms import CompleteTaskForm, OpenDossierForm
+from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 
@@ -43,11 +46,7 @@ def list_dossiers():
 def new_dossier():
     registry = _templates()
     form = OpenDossierForm()
-    organisations = db.session.scalars(
-        select(Organisation)
-        .where(Organisation.office_id == current_user.office_id if current_user.office_id else True)
-        .order_by(Organisation.name)
-    ).all()
+    organisations = _organisations()
     form.organisation_id.choices = [(o.id, f"{o.name} ({o.client_number})") for o in organisations]
     office_kinds = {o.office.kind for o in organisations}
     form.template_key.choices = [
@@ -135,6 +134,54 @@ def complete_task(task_id: int):
         deliver_after_commit()
         flash(_("Stap '%(step)s' is afgerond.", step=task.step.title(_locale())), "success")
     return redirect(target)
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def new_client_account():
+    """Give a person access to a client organisation; a new account gets the first activation
+    mail (notary manual §1.1)."""
+    form = ClientAccountForm()
+    form.organisation_id.choices = [
+        (o.id, f"{o.name} ({o.client_number})") for o in _organisations()
+    ]
+    if form.validate_on_submit():
+        try:
+            user, created = create_client_account(
+                db.session,
+                organisation_id=form.organisation_id.data,
+                email=form.email.data,
+                name=form.name.data,
+                locale=form.locale.data,
+                can_approve=form.can_approve.data,
+                is_admin=form.is_admin.data,
+                actor=current_user,
+            )
+        except InvalidState:
+            form.email.errors.append(_("Dit e-mailadres hoort bij een medewerker van het kantoor."))
+        else:
+            if created or user.password_hash is None:
+                invite(
+                    db.session,
+                    user=user,
+                    start_link=external_url("auth.start_account"),
+                    actor=current_user,
+                )
+                deliver_after_commit()
+                flash(_("%(email)s heeft een e-mail gekregen om het account in te stellen.",
+                        email=user.email), "success")  # fmt: skip
+            else:
+                flash(_("%(email)s heeft nu ook toegang tot deze cliënt.", email=user.email),
+                      "success")  # fmt: skip
+            return redirect(url_for("office.new_client_account"))
+    return render_template("office/new_account.html", form=form)
+
+
+def _organisations() -> list[Organisation]:
+    """The client organisations of the user's office (all, for staff without an office)."""
+    query = select(Organisation).order_by(Organisation.name)
+    if current_user.office_id:
+        query = query.where(Organisation.office_id == current_user.office_id)
+    return list(db.session.scalars(query))
 
 
 def _locale() -> str:

@@ -1,0 +1,169 @@
+"""Activation and password-reset links, and the mails around them (notary manual §1.1, §1.2).
+
+The office creates an account and the person gets a first mail with a link to the start page;
+there they enter their e-mail address and get a second mail with a single-use link to set their
+password; setting it sends a third mail to confirm. "Forgotten password" is the same second and
+third step. Whether or not an address has an account, the answer is the same and takes as long.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.mail import compose
+from casemodel.models import AccountToken, User
+from casemodel.services.accounts import hash_password, normalise_email
+from casemodel.services.audit import record_event
+from casemodel.services.errors import InvalidToken, WeakPassword
+from casemodel.services.outbox import enqueue
+from casemodel.services.passwords import judge_password
+
+#: How long a set-password link works.
+LINK_LIFETIME = dt.timedelta(minutes=60)
+#: At most this many links per account per hour: a form that mails cannot become a mail cannon.
+MAX_LINKS_PER_HOUR = 3
+
+#: Builds the absolute link for a token and its purpose (the web layer knows the URLs).
+LinkFor = Callable[[str, str], str]
+
+
+def office_name_for(user: User) -> str:
+    """The office a mail to this user is from: a staff member's own, else that of the first
+    organisation the user belongs to."""
+    if user.office is not None:
+        return user.office.name
+    for membership in user.memberships:
+        return membership.organisation.office.name
+    return "Dossierflow"
+
+
+def invite(session: Session, *, user: User, start_link: str, actor: User | None) -> None:
+    """Queue the first mail of the activation: the link to the start page."""
+    queue_mail(
+        session,
+        template="invitation",
+        user=user,
+        dedupe=f"invitation:{user.id}:{user.session_version}",
+        link=start_link,
+    )
+    record_event(session, action="account.invited", actor=actor, detail={"user_id": user.id})
+
+
+def request_password_link(session: Session, *, email: str, link_for: LinkFor) -> None:
+    """Mail a set-password link to the account with this address, if there is an active one.
+    An account without a password gets an activation link, one with a password a reset link;
+    the two are not interchangeable. Says nothing about whether the address exists."""
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None or not user.is_active:
+        record_event(session, action="account.link_requested_unknown", actor=None)
+        return
+    purpose = "activation" if user.password_hash is None else "reset"
+    recent = session.scalar(
+        select(func.count())
+        .select_from(AccountToken)
+        .where(AccountToken.user_id == user.id,
+               AccountToken.created_at > utcnow() - dt.timedelta(hours=1))
+    )  # fmt: skip
+    if recent >= MAX_LINKS_PER_HOUR:
+        record_event(session, action="account.link_throttled", actor=None,
+                     detail={"user_id": user.id})  # fmt: skip
+        return
+    token = secrets.token_urlsafe(32)
+    session.add(
+        AccountToken(
+            user_id=user.id,
+            purpose=purpose,
+            token_hash=_digest(token),
+            user_stamp=_stamp(user),
+            created_at=utcnow(),
+            expires_at=utcnow() + LINK_LIFETIME,
+        )
+    )
+    session.flush()
+    queue_mail(
+        session,
+        template="set_password",
+        user=user,
+        dedupe=f"set_password:{_digest(token)}",
+        link=link_for(token, purpose),
+        purpose=purpose,
+        valid_minutes=int(LINK_LIFETIME.total_seconds() // 60),
+    )
+    record_event(session, action=f"account.{purpose}_link_sent", actor=None,
+                 detail={"user_id": user.id})  # fmt: skip
+
+
+def check_token(session: Session, *, token: str, purpose: str) -> AccountToken:
+    """The usable token for this link and purpose, or InvalidToken with the reason."""
+    row = session.scalar(select(AccountToken).where(AccountToken.token_hash == _digest(token)))
+    if row is None or row.purpose != purpose:
+        raise InvalidToken("unknown")
+    if row.used_at is not None or not hmac.compare_digest(row.user_stamp, _stamp(row.user)):
+        raise InvalidToken("used")
+    if row.expires_at <= utcnow():
+        raise InvalidToken("expired")
+    return row
+
+
+def set_password_with_token(
+    session: Session, *, token: str, purpose: str, password: str, portal_link: str
+) -> User:
+    """Set the password through a link: checks the link and the password rules, ends every
+    session of the user, uses up all their open links, and queues the confirmation mail.
+
+    Raises:
+        InvalidToken: the link is unknown, used or expired. WeakPassword: the rules say no.
+    """
+    row = check_token(session, token=token, purpose=purpose)
+    user = row.user
+    verdict = judge_password(password, context=(office_name_for(user), user.name, user.email))
+    if not verdict.acceptable:
+        raise WeakPassword(verdict)
+    user.password_hash = hash_password(password)
+    user.session_version += 1
+    now = utcnow()
+    for open_token in session.scalars(
+        select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+    ):
+        open_token.used_at = now
+    queue_mail(
+        session,
+        template="password_set",
+        user=user,
+        dedupe=f"password_set:{row.id}",
+        link=portal_link,
+    )
+    record_event(session, action=f"account.password_set_by_{purpose}", actor=user)
+    session.flush()
+    return user
+
+
+def queue_mail(session: Session, *, template: str, user: User, dedupe: str, **context) -> None:
+    """Compose a mail to the user in their language and queue it in the outbox."""
+    mail = compose(
+        template,
+        to=user.email,
+        locale=user.locale,
+        name=user.name,
+        office_name=office_name_for(user),
+        **context,
+    )
+    payload = mail.as_payload() | {"sender_name": office_name_for(user)}
+    enqueue(session, kind="send_mail", dedupe_key=f"mail:{dedupe}", payload=payload)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _stamp(user: User) -> str:
+    """Changes whenever the e-mail address or the password changes, killing older links."""
+    return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}".encode()).hexdigest()

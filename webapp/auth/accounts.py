@@ -1,0 +1,112 @@
+"""Activation and password links (notary manual §1.1 and §1.2): ask for a link, set a password
+through it, and the live strength hint on the password form."""
+
+from __future__ import annotations
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_user
+
+from casemodel.services.account_links import (
+    check_token,
+    office_name_for,
+    request_password_link,
+    set_password_with_token,
+)
+from casemodel.services.errors import InvalidToken, WeakPassword
+from casemodel.services.passwords import MAX_LENGTH, judge_password
+from webapp.auth import bp
+from webapp.auth.forms import NewPasswordForm, RequestLinkForm
+from webapp.auth.passwords import explain, strength_label
+from webapp.extensions import db
+from webapp.outbox import deliver_after_commit
+
+SET_PASSWORD_ENDPOINTS = {"activation": "auth.activate", "reset": "auth.reset_password"}
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for a mail: built on the configured BASE_URL, never on the request's Host
+    header, so that links are right behind a proxy and cannot be pointed elsewhere."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+@bp.route("/account/start", methods=["GET", "POST"], endpoint="start_account")
+@bp.route("/password/forgot", methods=["GET", "POST"], endpoint="forgot_password")
+def request_link():
+    first_time = request.endpoint == "auth.start_account"
+    form = RequestLinkForm()
+    if form.validate_on_submit():
+        # The service decides the purpose (activation or reset) from the account.
+        request_password_link(
+            db.session,
+            email=form.email.data,
+            link_for=lambda token, purpose: external_url(
+                SET_PASSWORD_ENDPOINTS[purpose], token=token
+            ),
+        )
+        deliver_after_commit()
+        return render_template("auth/link_sent.html", email=form.email.data)
+    return render_template("auth/request_link.html", form=form, first_time=first_time)
+
+
+@bp.route("/account/activate/<token>", methods=["GET", "POST"], endpoint="activate")
+@bp.route("/password/reset/<token>", methods=["GET", "POST"], endpoint="reset_password")
+def set_password(token: str):
+    purpose = "activation" if request.endpoint == "auth.activate" else "reset"
+    try:
+        row = check_token(db.session, token=token, purpose=purpose)
+    except InvalidToken as exc:
+        return render_template("auth/link_invalid.html", reason=exc.reason), 410
+    form = NewPasswordForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        if form.password.data != form.repeat.data:
+            problems = [_("De twee wachtwoorden zijn niet gelijk.")]
+        else:
+            try:
+                user = set_password_with_token(
+                    db.session,
+                    token=token,
+                    purpose=purpose,
+                    password=form.password.data,
+                    portal_link=external_url("auth.login"),
+                )
+            except WeakPassword as exc:
+                problems = explain(exc.verdict)
+            else:
+                deliver_after_commit()
+                login_user(user)
+                flash(_("Uw wachtwoord is ingesteld. U bent nu ingelogd."), "success")
+                if user.is_staff:
+                    return redirect(url_for("office.list_dossiers"))
+                return redirect(url_for("portal.my_details"))
+    return render_template(
+        "auth/set_password.html",
+        form=form,
+        problems=problems,
+        purpose=purpose,
+        user=row.user,
+        max_length=MAX_LENGTH,
+    )
+
+
+@bp.route("/password/strength", methods=["POST"])
+def password_strength():
+    """The live hint under the password field: how strong, and what is wrong, judged by the same
+    rules as the form. Judging needs the token's account (its name and e-mail are context)."""
+    password = request.form.get("password", "")
+    context: tuple[str, ...] = ()
+    token, purpose = request.form.get("token", ""), request.form.get("purpose", "")
+    if purpose in SET_PASSWORD_ENDPOINTS:
+        try:
+            user = check_token(db.session, token=token, purpose=purpose).user
+            context = (office_name_for(user), user.name, user.email)
+        except InvalidToken:
+            pass
+    verdict = judge_password(password, context=context)
+    return jsonify(
+        score=verdict.score,
+        label=strength_label(verdict.score),
+        acceptable=verdict.acceptable,
+        problems=explain(verdict),
+    )
