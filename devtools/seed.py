@@ -46,12 +46,13 @@ CLIENTS = [
     ),
 ]
 
-#: (e-mail, name, role, office name or None, client number or None)
+#: (e-mail, name, role, client number or None, mobile number). Every demo user logs in with a
+#: code by SMS; the demo's SMS sink shows the codes at /dev/mailbox.
 USERS = [
-    ("klant@example.nl", "Jan de Vries", "client", None, "N-10231"),
-    ("directeur@example.nl", "Annelies van Dam", "client", None, "A-2044"),
-    ("medewerker@example.nl", "Sanne Jansen", "staff", None, None),
-    ("manager@example.nl", "Pieter Bakker", "manager", None, None),
+    ("klant@example.nl", "Jan de Vries", "client", "N-10231", "+31612340001"),
+    ("directeur@example.nl", "Annelies van Dam", "client", "A-2044", "+31612340002"),
+    ("medewerker@example.nl", "Sanne Jansen", "staff", None, "+31612340003"),
+    ("manager@example.nl", "Pieter Bakker", "manager", None, "+31612340004"),
 ]
 
 
@@ -64,17 +65,11 @@ def seed_demo(session: Session, registry: TemplateRegistry | None = None) -> int
         for number, name, kind, office, _dossiers in CLIENTS
     }
     users = {}
-    for email, name, role, office, client_number in USERS:
+    for email, name, role, client_number, mobile in USERS:
         user = session.scalar(select(User).where(User.email == email))
         if user is None:
-            user = create_user(
-                session,
-                email=email,
-                name=name,
-                role=role,
-                office_id=offices[office].id if office else None,
-                password=DEMO_PASSWORD,
-            )
+            user = create_user(session, email=email, name=name, role=role, password=DEMO_PASSWORD)
+            user.mobile_number, user.second_factor = mobile, "sms"
         if client_number:
             add_membership(
                 session,

@@ -26,6 +26,7 @@ from casemodel.db import session_scope
 from casemodel.models import Dossier, OutboxMessage, Step
 from casemodel.services.dossiers import record_flow_run
 from casemodel.services.outbox import due_messages, mark_done, mark_failed
+from casemodel.sms import send_queued_sms
 from flows.nudge import nudge
 
 log = logging.getLogger(__name__)
@@ -68,7 +69,6 @@ def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
             else:
                 mark_done(message)
                 if message.kind in SCRUB_WHEN_DONE:
-                    # A sent mail's body may hold a single-use link: keep only who and what.
                     message.payload = {k: message.payload.get(k) for k in ("to", "subject")}
                 delivered += 1
     return delivered
@@ -139,6 +139,8 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
     "start_flow_run": start_flow_run,
     "resume_flow_run": resume_dossier_flow,
     "send_mail": send_mail,
+    "send_sms": lambda session, payload: send_queued_sms(payload),
 }
-SCRUB_WHEN_DONE = frozenset({"send_mail"})
+#: A sent mail or SMS may hold a single-use link or code: only who and what is kept.
+SCRUB_WHEN_DONE = frozenset({"send_mail", "send_sms"})
 PREFECT_KINDS = frozenset({"start_flow_run", "resume_flow_run"})

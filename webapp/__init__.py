@@ -10,9 +10,8 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from casemodel import config as settings
-from casemodel.models import User
 from casemodel.services.errors import NotFound
-from webapp.extensions import babel, csrf, db, login_manager
+from webapp.extensions import babel, csrf, db, limiter, login_manager
 from webapp.urls import LOCALES, same_origin
 
 
@@ -38,10 +37,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000"),
         #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
+        RATELIMIT_STORAGE_URI=os.environ.get("DOSSIERFLOW_RATELIMIT_STORAGE", "memory://"),
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
     if config:
         app.config.update(config)
+
+    from webapp.auth.identity import load_user, set_device_cookie
 
     db.init_app(app)
     csrf.init_app(app)
@@ -51,6 +54,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.login_message = None
     login_manager.session_protection = "strong"
     login_manager.user_loader(load_user)
+    limiter.init_app(app)
 
     from webapp import errors
     from webapp.auth import bp as auth_bp
@@ -68,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     errors.register(app)
     register_cli(app)
 
+    app.after_request(set_device_cookie)
     app.after_request(_commit_and_secure)
     app.context_processor(_layout_context)
     app.add_url_rule("/", "index", index)
@@ -84,18 +89,6 @@ def _local_secret_key() -> str:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip()
-
-
-def load_user(token: str) -> User | None:
-    """Flask-Login's loader: the token carries the session version, so a raised version (logout
-    everywhere, password change) makes every older session anonymous."""
-    user_id, _, version = token.partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active or user.session_version != int(version):
-        return None
-    return user
 
 
 def select_locale() -> str:
@@ -137,9 +130,17 @@ def _commit_and_secure(response):
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
+    if app_config_secure():
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if current_user and current_user.is_authenticated:
         headers["Cache-Control"] = "no-store"
     return response
+
+
+def app_config_secure() -> bool:
+    from flask import current_app
+
+    return current_app.config["SESSION_COOKIE_SECURE"]
 
 
 def _layout_context() -> dict[str, Any]:

@@ -6,6 +6,8 @@ from collections.abc import Callable
 
 from flask import Flask, g
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
@@ -56,3 +58,6 @@ db = Database()
 babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
+#: Per client address; storage from RATELIMIT_STORAGE_URI (memory:// for one process, redis://
+#: for several).
+limiter = Limiter(key_func=get_remote_address)

@@ -17,10 +17,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from babel.support import Translations
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from casemodel.config import PROJECT_ROOT
+from casemodel.i18n import translations
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -47,11 +46,8 @@ def _environment(locale: str) -> Environment:
     )
     # As in the portal's templates (and babel.cfg): a {% trans %} block's whitespace is folded.
     environment.policies["ext.i18n.trimmed"] = True
-    translations_dir = os.environ.get(
-        "DOSSIERFLOW_TRANSLATIONS", str(PROJECT_ROOT / "translations")
-    )
     environment.install_gettext_translations(  # type: ignore[attr-defined]
-        Translations.load(translations_dir, [locale]), newstyle=True
+        translations(locale), newstyle=True
     )
     return environment
 

@@ -5,6 +5,7 @@ from casemodel.models.audit import AuditEvent
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.organisations import Membership, Office, Organisation
 from casemodel.models.outbox import OutboxMessage
+from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
 from casemodel.models.tasks import HumanTask
 from casemodel.models.users import User
 
@@ -15,8 +16,11 @@ __all__ = [
     "HumanTask",
     "Membership",
     "Office",
+    "OneTimeCode",
     "Organisation",
     "OutboxMessage",
+    "RecoveryCode",
     "Step",
     "User",
+    "UserSession",
 ]

@@ -21,6 +21,8 @@ class Office(Base):
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
+    #: Clients must use two-step verification (staff always must).
+    require_second_factor: Mapped[bool] = mapped_column(default=True)
 
 
 class Organisation(Base):

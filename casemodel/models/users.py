@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -20,6 +22,7 @@ class User(Base):
     __table_args__ = (
         CheckConstraint(f"role IN {ROLES}", name="role"),
         CheckConstraint(f"locale IN {LOCALES}", name="locale"),
+        CheckConstraint("second_factor IN ('sms', 'totp')", name="second_factor"),
     )
 
     id: Mapped[intpk]
@@ -35,6 +38,23 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(default=True)
     #: Raised whenever every existing session must end (logout everywhere, password change).
     session_version: Mapped[int] = mapped_column(default=1)
+    #: The registered mobile number, E.164 ("+31612345678"), for SMS codes.
+    mobile_number: Mapped[str | None] = mapped_column(String(20))
+    #: The second factor in use: "sms", "totp" or None (not enrolled yet).
+    second_factor: Mapped[str | None] = mapped_column(String(10))
+    #: The authenticator's shared secret (base32); None without an authenticator.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The last TOTP time step accepted: a code is usable once (replay guard).
+    totp_last_step: Mapped[int | None]
+    #: Wrong passwords in a row; reset by a successful login.
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    #: A temporary lock after repeated failures; it always expires by itself.
+    locked_until: Mapped[dt.datetime | None]
+    #: Notification preferences: an e-mail when the office publishes documents, sends a
+    #: questionnaire, or writes a message.
+    notify_documents: Mapped[bool] = mapped_column(default=True)
+    notify_questionnaires: Mapped[bool] = mapped_column(default=True)
+    notify_messages: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[utc_timestamp]
 
     office: Mapped[Office | None] = relationship()
@@ -44,10 +64,13 @@ class User(Base):
     is_authenticated = True
     is_anonymous = False
 
-    def get_id(self) -> str:
-        """The login token: with the session version in it, raising the version ends every
-        session of this user."""
-        return f"{self.id}:{self.session_version}"
+    #: The token of the server-side session this object was loaded for (set by the web layer).
+    session_token = None
+
+    def get_id(self) -> str | None:
+        """Flask-Login's id: the token of the user's server-side session (UserSession), so that
+        ending that session ends the login."""
+        return self.session_token
 
     @property
     def is_staff(self) -> bool:

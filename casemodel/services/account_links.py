@@ -25,6 +25,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidToken, WeakPassword
 from casemodel.services.outbox import enqueue
 from casemodel.services.passwords import judge_password
+from casemodel.services.sessions import end_other_sessions
 
 #: How long a set-password link works.
 LINK_LIFETIME = dt.timedelta(minutes=60)
@@ -129,6 +130,7 @@ def set_password_with_token(
         raise WeakPassword(verdict)
     user.password_hash = hash_password(password)
     user.session_version += 1
+    end_other_sessions(session, user=user, keep_token=None, reason="password_changed")
     now = utcnow()
     for open_token in session.scalars(
         select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))

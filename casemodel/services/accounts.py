@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
@@ -28,22 +30,87 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-def authenticate(session: Session, *, email: str, password: str) -> User | None:
-    """The active user with this e-mail address and password, or None. Unknown address and
-    wrong password take the same time and give the same answer."""
+#: Wrong passwords in a row before the account is locked for LOCK_DURATION.
+MAX_FAILED_LOGINS = 5
+LOCK_DURATION = dt.timedelta(minutes=15)
+
+
+def authenticate(
+    session: Session, *, email: str, password: str, trusted_user_id: int | None = None
+) -> User | None:
+    """The active user with this e-mail address and password, or None. Unknown address, wrong
+    password and a locked account give the same answer and take as long.
+
+    Five wrong passwords in a row lock the account for 15 minutes. The lock always expires, and
+    it does not hold for a browser the user has logged in with before (trusted_user_id: whom the
+    web layer's signed device cookie names), so nobody can lock the owner out by guessing.
+    """
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
     try:
         _hasher.verify(stored, password)
+        correct = True
     except (VerificationError, InvalidHashError):
-        return None
+        correct = False
     if user is None or not user.password_hash or not user.is_active:
         return None
+    now = utcnow()
+    trusted = trusted_user_id == user.id
+    locked = user.locked_until is not None and user.locked_until > now and not trusted
+    if not correct or locked:
+        if not locked:
+            user.failed_logins += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until = now + LOCK_DURATION
+                user.failed_logins = 0
+                record_event(session, action="auth.account_locked", actor=None,
+                             detail={"user_id": user.id})  # fmt: skip
+        return None
+    user.failed_logins = 0
+    user.locked_until = None
     if _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def change_password(
+    session: Session, *, user: User, current: str, new: str, keep_session: str | None
+) -> None:
+    """Change the password after checking the current one and the rules; every other session
+    of the user ends.
+
+    Raises:
+        NotAllowed: the current password is wrong. WeakPassword: the rules say no.
+    """
+    from casemodel.services.account_links import office_name_for
+    from casemodel.services.errors import NotAllowed, WeakPassword
+    from casemodel.services.passwords import judge_password
+
+    try:
+        _hasher.verify(user.password_hash or _DUMMY_HASH, current)
+    except (VerificationError, InvalidHashError):
+        raise NotAllowed("the current password is wrong") from None
+    verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
+    if not verdict.acceptable:
+        raise WeakPassword(verdict)
+    from casemodel.services.sessions import end_other_sessions
+
+    user.password_hash = hash_password(new)
+    user.session_version += 1
+    end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
+    record_event(session, action="account.password_changed", actor=user)
+
+
+def verify_password(user: User, password: str) -> bool:
+    """For re-authentication before a sensitive change."""
+    if len(password) > MAX_PASSWORD_LENGTH or not user.password_hash:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def create_user(

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 
+import pyotp
 import pytest
 from sqlalchemy import select, update
 
 from casemodel import mail
-from casemodel.models import AccountToken, AuditEvent, User
+from casemodel.i18n import translations
+from casemodel.models import AccountToken, AuditEvent
 from devtools.mailsink import MailSink
 from flows.relay import deliver_due
 from webapp.extensions import db
@@ -28,8 +31,10 @@ def mailbox(tmp_path, monkeypatch, compiled_translations):
         monkeypatch.setenv("DOSSIERFLOW_SMTP_PORT", str(sink.port))
         monkeypatch.setenv("DOSSIERFLOW_TRANSLATIONS", str(compiled_translations))
         mail._environment.cache_clear()
+        translations.cache_clear()
         yield sink
     mail._environment.cache_clear()
+    translations.cache_clear()
 
 
 def relay(web_app) -> None:
@@ -55,6 +60,13 @@ def path_of(link: str) -> str:
 
 def text(response) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def wait_for_a_fresh_time_step() -> None:
+    """So that the codes below all fall in one 30-second TOTP step."""
+    into_step = time.time() % 30
+    if into_step > 15:
+        time.sleep(30 - into_step + 0.2)
 
 
 def create_account(client, login, web_session, locale="nl"):
@@ -107,7 +119,20 @@ def test_first_login_takes_three_mails_and_lands_on_my_details(
     assert "niet gelijk" in text(mismatch)
 
     done = client.post(activation, data={"password": GOOD_PASSWORD, "repeat": GOOD_PASSWORD})
-    assert done.headers["Location"] == "/details"
+    # The office requires two-step verification: set it up before getting in.
+    assert done.headers["Location"] == "/login/setup"
+    assert client.get("/details").status_code == 302  # not in yet
+    wait_for_a_fresh_time_step()
+    setup = client.get("/login/setup?method=totp")
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', setup.get_data(as_text=True))[1]
+    assert "<svg" in setup.get_data(as_text=True)  # the QR code
+    codes_page = client.post(
+        "/login/setup",
+        data={"method": "totp", "step": "totp_code", "code": pyotp.TOTP(secret).now()},
+    )
+    recovery_codes = re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", codes_page.text)
+    assert len(recovery_codes) == 10
+    assert 'href="/details"' in codes_page.text
     assert "Nina Nieuw" in text(client.get("/details"))
 
     # Third mail: the confirmation; the link is used up.
@@ -118,8 +143,14 @@ def test_first_login_takes_three_mails_and_lands_on_my_details(
     again = client.get(activation)
     assert again.status_code == 410 and "al gebruikt" in text(again)
 
-    # And the new password works.
+    # And the new password works, with a code from the authenticator (the next one: the
+    # current one was used at enrolment and is refused a second time).
     client.post("/login", data={"email": NEW_CLIENT, "password": GOOD_PASSWORD})
+    totp = pyotp.TOTP(secret)
+    replay = client.post("/login/code", data={"code": totp.now()})
+    assert "al gebruikt" in text(replay)
+    next_code = totp.at(dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30))
+    client.post("/login/code", data={"code": next_code})
     assert "Welkom, Nina Nieuw" in text(client.get("/home"))
 
 
@@ -174,9 +205,7 @@ def test_an_expired_link_explains_itself_and_offers_a_new_one(
     relay(web_app)
     reset = path_of(link_in(mails_to(mailbox, "klant@example.nl")[0]))
     web_session.execute(
-        update(AccountToken).values(
-            expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1)
-        )
+        update(AccountToken).values(expires_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=1))
     )
     web_session.commit()
     expired = client.get(reset)

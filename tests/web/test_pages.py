@@ -21,6 +21,7 @@ from casemodel.services.accounts import add_membership, create_user
 from casemodel.services.dossiers import mark_completed, open_dossier
 from casemodel.services.steps import finish_step, open_human_task
 from devtools.seed import DEMO_PASSWORD
+from tests.fixtures.web import latest_sms_code
 
 CLIENT = "klant@example.nl"
 DIRECTOR = "directeur@example.nl"
@@ -252,6 +253,7 @@ def test_a_client_with_one_dossier_goes_straight_to_it(client, login, web_sessio
     user = create_user(
         web_session, email="jansen@example.nl", name="Piet Jansen", password="Lang-genoeg-2026!"
     )
+    user.mobile_number, user.second_factor = "+31612349999", "sms"
     add_membership(web_session, user=user, organisation=organisation)
     dossier = open_dossier(
         web_session,
@@ -424,8 +426,13 @@ def test_after_login_the_client_lands_on_the_page_they_asked_for(client, login, 
     login_url = asked.headers["Location"]
 
     response = client.post(login_url, data={"email": CLIENT, "password": DEMO_PASSWORD})
-
-    assert response.headers["Location"] == f"/dossiers/{dossier.id}"
+    assert response.headers["Location"] == "/login/code"
+    response = client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    # After an SMS code the authenticator is offered first; "later" leads on to the page asked.
+    assert response.headers["Location"] == "/login/authenticator"
+    offer = client.get("/login/authenticator").text
+    later = re.search(r'href="([^"]+)" data-testid="authenticator-later"', offer)[1]
+    assert later == f"/dossiers/{dossier.id}"
 
 
 # --- the office ---------------------------------------------------------------------------------

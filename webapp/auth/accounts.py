@@ -3,9 +3,8 @@ through it, and the live strength hint on the password form."""
 
 from __future__ import annotations
 
-from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user
 
 from casemodel.services.account_links import (
     check_token,
@@ -17,7 +16,9 @@ from casemodel.services.errors import InvalidToken, WeakPassword
 from casemodel.services.passwords import MAX_LENGTH, judge_password
 from webapp.auth import bp
 from webapp.auth.forms import NewPasswordForm, RequestLinkForm
+from webapp.auth.identity import begin_login
 from webapp.auth.passwords import explain, strength_label
+from webapp.auth.routes import ask_second_factor
 from webapp.extensions import db
 from webapp.outbox import deliver_after_commit
 
@@ -75,11 +76,13 @@ def set_password(token: str):
                 problems = explain(exc.verdict)
             else:
                 deliver_after_commit()
-                login_user(user)
-                flash(_("Uw wachtwoord is ingesteld. U bent nu ingelogd."), "success")
-                if user.is_staff:
-                    return redirect(url_for("office.list_dossiers"))
-                return redirect(url_for("portal.my_details"))
+                flash(_("Uw wachtwoord is ingesteld."), "success")
+                # On into the second factor (set it up, the first time); then, the first time,
+                # "Mijn gegevens" (notary manual §1.1).
+                begin_login(user)
+                if purpose == "activation" and not user.is_staff:
+                    session["after_login"] = url_for("portal.my_details")
+                return ask_second_factor(user)
     return render_template(
         "auth/set_password.html",
         form=form,

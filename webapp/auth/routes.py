@@ -1,53 +1,204 @@
-"""Login with e-mail and password. The second factor slots in between `authenticate` and
-`login_user` (see docs/DESIGN-notes.md, "Login"): a user is logged in only once every factor
-is done."""
+"""Login: e-mail and password, then a code by SMS or from an authenticator app (accountancy
+manual, "Inloggen" and "Authenticator"), or a recovery code. A user who has no second factor yet
+sets one up here before getting in. See webapp/auth/identity.py for the state machine."""
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from casemodel.services.accounts import authenticate
 from casemodel.services.audit import record_event
-from webapp.auth import bp
-from webapp.auth.forms import LoginForm
-from webapp.extensions import db
+from casemodel.services.errors import InvalidState
+from casemodel.services.second_factor import (
+    MAX_CODE_ATTEMPTS,
+    CodeCheck,
+    check_sms_code,
+    check_totp,
+    has_recovery_codes,
+    new_totp_secret,
+    provisioning_uri,
+    regenerate_recovery_codes,
+    second_factor_required,
+    send_sms_code,
+    use_recovery_code,
+)
+from webapp.auth import bp, enrolment
+from webapp.auth.forms import CodeForm, LoginForm
+from webapp.auth.identity import (
+    abandon_login,
+    begin_login,
+    finish_login,
+    logout,
+    pending_login,
+    trusted_user_id,
+)
+from webapp.auth.qr import qr_svg
+from webapp.extensions import db, limiter
+from webapp.outbox import deliver_after_commit
 from webapp.urls import LOCALES, same_origin
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit("20 per minute; 200 per hour", methods=["POST"])
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = authenticate(db.session, email=form.email.data, password=form.password.data)
-        if user is None:
-            record_event(
-                db.session,
-                action="auth.login_failed",
-                actor=None,
-                detail={"ip": request.remote_addr},
-            )
-            flash(_("Het e-mailadres of wachtwoord is onjuist."), "error")
-            return render_template("auth/login.html", form=form), 200
-        locale = session.get("locale")
-        session.clear()  # nothing of the anonymous session carries over into the logged-in one
-        if locale in LOCALES:
-            # The language picked on the login page is the one the person wants from now on.
-            session["locale"] = user.locale = locale
-        login_user(user)
-        record_event(
-            db.session, action="auth.login", actor=user, detail={"ip": request.remote_addr}
+        user = authenticate(
+            db.session,
+            email=form.email.data,
+            password=form.password.data,
+            trusted_user_id=trusted_user_id(),
         )
-        return redirect(same_origin(request.args.get("next")) or url_for("index"))
+        if user is None:
+            record_event(db.session, action="auth.login_failed", actor=None,
+                         detail={"ip": request.remote_addr})  # fmt: skip
+            flash(_("Het e-mailadres of wachtwoord is onjuist."), "error")
+            return render_template("auth/login.html", form=form)
+        chosen_locale = session.get("locale")
+        if chosen_locale in LOCALES:
+            # The language picked on the login page is the one the person wants from now on.
+            user.locale = chosen_locale
+        next_page = same_origin(request.args.get("next"))
+        begin_login(user)
+        if next_page:
+            session["after_login"] = next_page
+        return ask_second_factor(user)
     return render_template("auth/login.html", form=form)
 
 
-@bp.route("/logout", methods=["POST"])
+def ask_second_factor(user):
+    """After the password: the code step, the set-up of a first factor, or straight in."""
+    if user.second_factor is None:
+        if second_factor_required(user):
+            return redirect(url_for("auth.setup_second_factor"))
+        finish_login(user, None)
+        return _after_login(user)
+    if user.second_factor == "sms":
+        _send_login_sms(user)
+    return redirect(url_for("auth.enter_code"))
+
+
+def _send_login_sms(user) -> None:
+    try:
+        send_sms_code(db.session, user=user, purpose="login")
+    except InvalidState:
+        flash(_("Er is net een code verstuurd; wacht een halve minuut voor een nieuwe."), "info")
+    else:
+        deliver_after_commit()
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def enter_code():
+    pending = pending_login()
+    if pending is None:
+        flash(_("Log opnieuw in."), "info")
+        return redirect(url_for("auth.login"))
+    row, user = pending
+    method = request.values.get("method") or user.second_factor
+    if method not in ("sms", "totp", "recovery") or (method == "totp" and not user.totp_secret):
+        method = user.second_factor
+    form = CodeForm()
+    if form.validate_on_submit():
+        if method == "sms":
+            result = check_sms_code(db.session, user=user, purpose="login", code=form.code.data)
+        elif method == "totp":
+            result = check_totp(db.session, user=user, code=form.code.data)
+        else:
+            result = use_recovery_code(db.session, user=user, code=form.code.data)
+        if result is CodeCheck.OK:
+            finish_login(user, method)
+            if method == "sms" and user.totp_secret is None:
+                return redirect(url_for("auth.offer_authenticator"))
+            return _after_login(user)
+        row.failed_codes += 1
+        if row.failed_codes >= MAX_CODE_ATTEMPTS:
+            abandon_login("too_many_codes")
+            flash(_("Te vaak een verkeerde code. Log opnieuw in."), "error")
+            return redirect(url_for("auth.login"))
+        if result is CodeCheck.EXPIRED:
+            flash(_("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan."), "error")
+        elif result is CodeCheck.REPLAYED:
+            flash(_("Deze code is al gebruikt. Wacht op de volgende code in uw app."), "error")
+        else:
+            flash(_("De code is onjuist."), "error")
+    return render_template(
+        "auth/login_code.html", form=form, method=method, user=user,
+        can_use_sms=bool(user.mobile_number), can_use_totp=bool(user.totp_secret),
+    )  # fmt: skip
+
+
+@bp.route("/login/code/sms", methods=["POST"])
+@limiter.limit("5 per minute")
+def send_code():
+    """Send (again) an SMS code, also for a user of the authenticator who has no app at hand."""
+    pending = pending_login()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    _row, user = pending
+    _send_login_sms(user)
+    return redirect(url_for("auth.enter_code", method="sms"))
+
+
+@bp.route("/login/setup", methods=["GET", "POST"])
+@limiter.limit("30 per minute", methods=["POST"])
+def setup_second_factor():
+    """A user without a second factor sets one up before getting in (the office requires it)."""
+    pending = pending_login()
+    if pending is None:
+        return redirect(url_for("auth.login"))
+    _row, user = pending
+    outcome = enrolment.handle(user)
+    if outcome.done:
+        finish_login(user, outcome.method)
+        codes = regenerate_recovery_codes(db.session, user=user)
+        return render_template("auth/recovery_codes.html", codes=codes,
+                               next_url=_after_login_url(user))  # fmt: skip
+    return outcome.page
+
+
+@bp.route("/login/authenticator", methods=["GET", "POST"])
 @login_required
-def logout():
-    record_event(db.session, action="auth.logout", actor=current_user)
-    logout_user()
-    session.clear()
+def offer_authenticator():
+    """After an SMS login: "Inloggen met een Authenticator", or "Authenticator later
+    installeren" (the accountancy manual shows this after every SMS login)."""
+    secret = session.get("totp_secret") or new_totp_secret()
+    session["totp_secret"] = secret
+    form = CodeForm()
+    if form.validate_on_submit():
+        result = enrolment.confirm_totp(current_user, secret, form.code.data)
+        if result is CodeCheck.OK:
+            session.pop("totp_secret", None)
+            flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),
+                  "success")  # fmt: skip
+            if not has_recovery_codes(db.session, current_user):
+                codes = regenerate_recovery_codes(db.session, user=current_user)
+                return render_template("auth/recovery_codes.html", codes=codes,
+                                       next_url=_after_login_url(current_user))  # fmt: skip
+            return _after_login(current_user)
+        flash(_("De code is onjuist. Kijk of de tijd op uw telefoon klopt en probeer het opnieuw."),
+              "error")  # fmt: skip
+    return render_template(
+        "auth/authenticator.html", form=form, secret=secret,
+        qr=qr_svg(provisioning_uri(current_user, secret)),
+        later_url=_after_login_url(current_user), offer=True,
+    )  # fmt: skip
+
+
+@bp.route("/logout", methods=["POST"], endpoint="logout")
+def logout_view():
+    abandon_login("logout")
+    if current_user.is_authenticated:
+        logout(current_user)
     flash(_("U bent uitgelogd."), "info")
     return redirect(url_for("auth.login"))
+
+
+def _after_login_url(user) -> str:
+    return session.get("after_login") or url_for("index")
+
+
+def _after_login(user):
+    return redirect(session.pop("after_login", None) or url_for("index"))

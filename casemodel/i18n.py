@@ -1,0 +1,24 @@
+"""Translations outside a request (mails, SMS texts): flask_babel.force_locale does nothing
+outside an app context, so casemodel loads the compiled catalogs itself."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+
+from babel.support import Translations
+
+from casemodel.config import PROJECT_ROOT
+
+LOCALES = ("nl", "en")
+
+
+@cache
+def translations(locale: str) -> Translations:
+    """The catalog for the locale (Dutch, the source language, for anything else)."""
+    folder = os.environ.get("DOSSIERFLOW_TRANSLATIONS", str(PROJECT_ROOT / "translations"))
+    return Translations.load(folder, [locale if locale in LOCALES else "nl"])
+
+
+def gettext_for(locale: str):
+    return translations(locale).gettext

@@ -1,0 +1,86 @@
+"""Sessions, one-time codes and recovery codes: the state behind login and two-step
+verification (SECURITY.md, "Identity")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemodel.db import Base, intpk, utc_timestamp
+from casemodel.models.users import User
+
+SESSION_STAGES = ("password", "full")
+CODE_PURPOSES = ("login", "enrol", "reauth")
+
+
+class UserSession(Base):
+    """A signed-in browser, kept on the server so that logging out, changing the password or
+    "end this session" really ends it: the cookie only names it. A session that has passed the
+    password but not yet the second factor is stage "password" and opens no page."""
+
+    __tablename__ = "user_sessions"
+    __table_args__ = (
+        CheckConstraint(f"stage IN {SESSION_STAGES}", name="stage"),
+        Index("ix_user_sessions_user_open", "user_id", "ended_at"),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    #: SHA-256 of the random token in the cookie, hex.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    stage: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[utc_timestamp]
+    last_seen_at: Mapped[utc_timestamp]
+    #: How the second factor was passed ("sms", "totp", "recovery"), None before it.
+    second_factor: Mapped[str | None] = mapped_column(String(10))
+    #: Wrong second-factor codes in this session; at MAX the login starts over.
+    failed_codes: Mapped[int] = mapped_column(default=0)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(300))
+    ended_at: Mapped[dt.datetime | None]
+    #: "logout", "idle", "expired", "ended_by_user", "password_changed", "second_factor".
+    ended_reason: Mapped[str | None] = mapped_column(String(30))
+
+    user: Mapped[User] = relationship()
+
+
+class OneTimeCode(Base):
+    """A code sent by SMS, stored hashed, for one purpose and a short time, with its wrong
+    attempts counted. A login code never serves another purpose and the reverse."""
+
+    __tablename__ = "one_time_codes"
+    __table_args__ = (
+        CheckConstraint(f"purpose IN {CODE_PURPOSES}", name="purpose"),
+        Index("ix_one_time_codes_user_purpose", "user_id", "purpose"),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    purpose: Mapped[str] = mapped_column(String(10))
+    #: Argon2-free on purpose: a 6-digit code's hash only has to outlive its 10 minutes and its
+    #: 5 attempts; SHA-256 with a per-code salt keeps it out of a database dump.
+    code_hash: Mapped[str] = mapped_column(String(64))
+    salt: Mapped[str] = mapped_column(String(32))
+    #: The mobile number the code went to (enrolment proves the number).
+    sent_to: Mapped[str] = mapped_column(String(20))
+    #: Facts the code is bound to (e.g. the login session it belongs to).
+    context: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[utc_timestamp]
+    expires_at: Mapped[dt.datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+    used_at: Mapped[dt.datetime | None]
+
+
+class RecoveryCode(Base):
+    """One of the codes shown once at enrolment, for when the phone is gone. Single use."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[utc_timestamp]
+    used_at: Mapped[dt.datetime | None]

@@ -1,0 +1,285 @@
+"""Two-step verification: SMS codes, an authenticator app (TOTP), and recovery codes.
+
+Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes, bound to
+one purpose ("login", "enrol", "reauth"), and ends after five wrong tries; a TOTP code is accepted
+one time step either side and only once (the last accepted step is kept); recovery codes are
+single use and stored hashed. Staff always need a second factor; clients when their office says
+so (the default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import hashlib
+import hmac
+import secrets
+
+import pyotp
+from sqlalchemy import delete, select, update
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.i18n import gettext_for
+from casemodel.models import OneTimeCode, RecoveryCode, User
+from casemodel.services.account_links import office_name_for
+from casemodel.services.audit import record_event
+from casemodel.services.errors import InvalidState
+from casemodel.services.outbox import enqueue
+
+CODE_LIFETIME = dt.timedelta(minutes=10)
+MAX_CODE_ATTEMPTS = 5
+#: A new SMS code no sooner than this after the previous one of the same purpose.
+RESEND_INTERVAL = dt.timedelta(seconds=30)
+RECOVERY_CODE_COUNT = 10
+TOTP_ISSUER = "Dossierflow"
+
+
+class CodeCheck(enum.StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    EXPIRED = "expired"  # no live code: never sent, used, timed out, or too many tries
+    REPLAYED = "replayed"  # a TOTP code that was already accepted
+
+
+def second_factor_required(user: User) -> bool:
+    """Staff always; a client unless every office they are a client of has switched it off."""
+    if user.is_staff or not user.memberships:
+        return True
+    return any(m.organisation.office.require_second_factor for m in user.memberships)
+
+
+# --- SMS codes ----------------------------------------------------------------------------------
+
+
+def send_sms_code(
+    session: Session, *, user: User, purpose: str, to: str | None = None
+) -> OneTimeCode:
+    """Send a fresh code by SMS for the purpose, ending any earlier open code of that purpose.
+
+    Raises:
+        InvalidState: no mobile number, or the previous code was sent less than 30 s ago.
+    """
+    number = to or user.mobile_number
+    if not number:
+        raise InvalidState("no mobile number")
+    previous = _open_code(session, user, purpose)
+    now = utcnow()
+    if previous is not None and now - previous.created_at < RESEND_INTERVAL:
+        raise InvalidState("a code was sent moments ago")
+    session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
+               OneTimeCode.used_at.is_(None))
+        .values(used_at=now)
+    )  # fmt: skip
+    code = f"{secrets.randbelow(10**6):06d}"
+    salt = secrets.token_hex(16)
+    row = OneTimeCode(
+        user_id=user.id,
+        purpose=purpose,
+        code_hash=_code_hash(salt, code),
+        salt=salt,
+        sent_to=number,
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
+    )
+    session.add(row)
+    session.flush()
+    enqueue(
+        session,
+        kind="send_sms",
+        dedupe_key=f"sms:code:{row.id}",
+        payload={
+            "to": number,
+            "text": sms_text(user, purpose, code),
+            "reference": f"code-{row.id}",
+        },
+    )
+    record_event(session, action="second_factor.sms_sent", actor=user,
+                 detail={"purpose": purpose})  # fmt: skip
+    return row
+
+
+def sms_text(user: User, purpose: str, code: str) -> str:
+    _ = gettext_for(user.locale)
+    office = office_name_for(user)
+    if purpose == "login":
+        text = _("Uw inlogcode voor %(office)s is %(code)s. Deze code is 10 minuten geldig.")
+    elif purpose == "enrol":
+        text = _("Uw code om dit nummer te bevestigen bij %(office)s is %(code)s.")
+    else:
+        text = _("Uw bevestigingscode voor %(office)s is %(code)s. Deze code is 10 minuten geldig.")
+    return text % {"office": office, "code": code}
+
+
+def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> CodeCheck:
+    """Check a typed SMS code against the open code of this purpose; a right one is used up."""
+    row = _open_code(session, user, purpose)
+    if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_CODE_ATTEMPTS:
+        return CodeCheck.EXPIRED
+    typed = "".join(ch for ch in code if ch.isdigit())
+    if hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
+        row.used_at = utcnow()
+        session.flush()
+        return CodeCheck.OK
+    row.attempts += 1
+    if row.attempts >= MAX_CODE_ATTEMPTS:
+        row.used_at = utcnow()
+    record_event(session, action="second_factor.code_wrong", actor=user,
+                 detail={"purpose": purpose, "method": "sms"})  # fmt: skip
+    session.flush()
+    return CodeCheck.WRONG
+
+
+def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
+    """The number the open code of the purpose was sent to (enrolment proves that number)."""
+    row = _open_code(session, user, purpose)
+    return row.sent_to if row is not None else None
+
+
+def _open_code(session: Session, user: User, purpose: str) -> OneTimeCode | None:
+    return session.scalar(
+        select(OneTimeCode)
+        .where(OneTimeCode.user_id == user.id, OneTimeCode.purpose == purpose,
+               OneTimeCode.used_at.is_(None))
+        .order_by(OneTimeCode.id.desc())
+        .limit(1)
+    )  # fmt: skip
+
+
+def _code_hash(salt: str, code: str) -> str:
+    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+
+
+# --- the authenticator app (TOTP) --------------------------------------------------------------
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def provisioning_uri(user: User, secret: str) -> str:
+    """The otpauth:// URI for the QR code."""
+    return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+
+
+def check_totp(
+    session: Session, *, user: User, code: str, secret: str | None = None,
+    at: dt.datetime | None = None,
+) -> CodeCheck:  # fmt: skip
+    """Check an authenticator code (one step either side), once: a code whose time step was
+    already accepted is refused and logged. `secret` checks a secret being enrolled."""
+    secret = secret or user.totp_secret
+    if not secret:
+        return CodeCheck.EXPIRED
+    totp = pyotp.TOTP(secret)
+    typed = "".join(ch for ch in code if ch.isdigit())
+    now_step = totp.timecode(at or utcnow())
+    for step in (now_step - 1, now_step, now_step + 1):
+        if hmac.compare_digest(totp.generate_otp(step), typed):
+            if user.totp_last_step is not None and step <= user.totp_last_step:
+                record_event(session, action="second_factor.totp_replayed", actor=user)
+                return CodeCheck.REPLAYED
+            user.totp_last_step = step
+            session.flush()
+            return CodeCheck.OK
+    record_event(session, action="second_factor.code_wrong", actor=user,
+                 detail={"method": "totp"})  # fmt: skip
+    return CodeCheck.WRONG
+
+
+# --- enrolment -----------------------------------------------------------------------------------
+
+
+def enrol_sms(session: Session, *, user: User, code: str) -> CodeCheck:
+    """Confirm the number the enrolment code went to; SMS becomes the second factor unless an
+    authenticator is already in use (then the number is the fallback)."""
+    number = open_code_number(session, user=user, purpose="enrol")
+    result = check_sms_code(session, user=user, purpose="enrol", code=code)
+    if result is CodeCheck.OK:
+        user.mobile_number = number
+        if user.second_factor is None:
+            user.second_factor = "sms"
+        record_event(session, action="second_factor.sms_enrolled", actor=user)
+    return result
+
+
+def enrol_totp(session: Session, *, user: User, secret: str, code: str) -> CodeCheck:
+    """Confirm an authenticator by one code from it; it becomes the second factor."""
+    user.totp_last_step = None
+    result = check_totp(session, user=user, code=code, secret=secret)
+    if result is CodeCheck.OK:
+        user.totp_secret = secret
+        user.second_factor = "totp"
+        record_event(session, action="second_factor.totp_enrolled", actor=user)
+    return result
+
+
+def use_sms_instead(session: Session, *, user: User) -> None:
+    """Switch back from the authenticator to SMS (the number must be registered)."""
+    if not user.mobile_number:
+        raise InvalidState("no mobile number")
+    user.second_factor = "sms"
+    user.totp_secret = None
+    user.totp_last_step = None
+    record_event(session, action="second_factor.switched_to_sms", actor=user)
+
+
+# --- recovery codes ----------------------------------------------------------------------------
+
+
+def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
+    """New recovery codes, replacing all earlier ones. Shown once; stored hashed."""
+    session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+    codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
+    now = utcnow()
+    session.add_all(
+        RecoveryCode(user_id=user.id, code_hash=_recovery_hash(code), created_at=now)
+        for code in codes
+    )
+    record_event(session, action="second_factor.recovery_codes_created", actor=user)
+    session.flush()
+    return codes
+
+
+def has_recovery_codes(session: Session, user: User) -> bool:
+    return (
+        session.scalar(
+            select(RecoveryCode.id)
+            .where(RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None))
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def use_recovery_code(session: Session, *, user: User, code: str) -> CodeCheck:
+    typed = "".join(ch for ch in code.lower() if ch.isalnum())
+    row = session.scalar(
+        select(RecoveryCode).where(
+            RecoveryCode.user_id == user.id,
+            RecoveryCode.code_hash == _recovery_hash(typed),
+            RecoveryCode.used_at.is_(None),
+        )
+    )
+    if row is None:
+        record_event(session, action="second_factor.code_wrong", actor=user,
+                     detail={"method": "recovery"})  # fmt: skip
+        return CodeCheck.WRONG
+    row.used_at = utcnow()
+    record_event(session, action="second_factor.recovery_code_used", actor=user)
+    session.flush()
+    return CodeCheck.OK
+
+
+def _recovery_code() -> str:
+    """Ten characters from an alphabet without look-alikes, shown as xxxxx-xxxxx (50 bits)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def _recovery_hash(code: str) -> str:
+    # 50 random bits, single use: a fast hash is enough to keep them out of a dump's plain view.
+    return hashlib.sha256("".join(ch for ch in code if ch.isalnum()).encode()).hexdigest()

@@ -1,0 +1,120 @@
+"""Server-side sessions: the cookie carries a random token; the row says whether it still counts.
+
+Logging out, a password change or "end this session" end the row, so a copied or replayed cookie
+is refused from then on. Sessions also end after IDLE_TIMEOUT without a request and after
+ABSOLUTE_TIMEOUT in any case.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.models import User, UserSession
+
+IDLE_TIMEOUT = dt.timedelta(minutes=30)
+ABSOLUTE_TIMEOUT = dt.timedelta(hours=12)
+#: A session between the password and the second factor lives only this long.
+PASSWORD_STAGE_TIMEOUT = dt.timedelta(minutes=10)
+#: last_seen_at is written at most this often, not on every request.
+TOUCH_INTERVAL = dt.timedelta(seconds=60)
+
+
+def start_session(
+    session: Session,
+    *,
+    user: User,
+    stage: str,
+    ip: str | None,
+    user_agent: str | None,
+    second_factor: str | None = None,
+) -> str:
+    """Open a session for the user and return its token (for the cookie; only its hash is kept)."""
+    token = secrets.token_urlsafe(32)
+    now = utcnow()
+    session.add(
+        UserSession(
+            user_id=user.id,
+            token_hash=_digest(token),
+            stage=stage,
+            second_factor=second_factor,
+            created_at=now,
+            last_seen_at=now,
+            ip=ip,
+            user_agent=(user_agent or "")[:300],
+        )
+    )
+    session.flush()
+    return token
+
+
+def find_session(session: Session, token: str) -> UserSession | None:
+    """The live session for this token, or None (unknown, ended, idle or too old; the last
+    two are ended on the way)."""
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    if row is None or row.ended_at is not None:
+        return None
+    now = utcnow()
+    lifetime = PASSWORD_STAGE_TIMEOUT if row.stage == "password" else ABSOLUTE_TIMEOUT
+    if now - row.created_at > lifetime:
+        end(row, "expired")
+        return None
+    if now - row.last_seen_at > IDLE_TIMEOUT:
+        end(row, "idle")
+        return None
+    if now - row.last_seen_at > TOUCH_INTERVAL:
+        row.last_seen_at = now
+    return row
+
+
+def end(row: UserSession, reason: str) -> None:
+    if row.ended_at is None:
+        row.ended_at = utcnow()
+        row.ended_reason = reason
+
+
+def end_session(session: Session, token: str, reason: str = "logout") -> None:
+    row = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    if row is not None:
+        end(row, reason)
+        session.flush()
+
+
+def end_other_sessions(session: Session, *, user: User, keep_token: str | None, reason: str) -> int:
+    """End every live session of the user but the one with keep_token. Returns how many."""
+    query = update(UserSession).where(
+        UserSession.user_id == user.id, UserSession.ended_at.is_(None)
+    )
+    if keep_token:
+        query = query.where(UserSession.token_hash != _digest(keep_token))
+    result = session.execute(query.values(ended_at=utcnow(), ended_reason=reason))
+    return result.rowcount or 0
+
+
+def live_sessions(session: Session, user: User) -> list[UserSession]:
+    """The user's signed-in browsers, most recently active first."""
+    return list(
+        session.scalars(
+            select(UserSession)
+            .where(
+                UserSession.user_id == user.id,
+                UserSession.ended_at.is_(None),
+                UserSession.stage == "full",
+                UserSession.last_seen_at > utcnow() - IDLE_TIMEOUT,
+            )
+            .order_by(UserSession.last_seen_at.desc())
+        )
+    )
+
+
+def is_token_of(row: UserSession, token: str | None) -> bool:
+    return token is not None and row.token_hash == _digest(token)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

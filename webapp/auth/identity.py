@@ -1,0 +1,124 @@
+"""Who is signed in: server-side sessions behind Flask-Login, the pending login between the
+password and the second factor, and the device cookie that exempts a known browser from the
+account lock.
+
+The login is a small state machine in dedicated session keys (after Flask-Security):
+`pending_login` holds the token of a session that has passed the password only; `login_user()`
+is called only once the second factor is done, with a new session token, so the cookie changes
+at the password and again at the second factor.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import login_user, logout_user
+from itsdangerous import BadSignature, URLSafeSerializer
+
+from casemodel.models import User, UserSession
+from casemodel.services import sessions as session_service
+from casemodel.services.audit import record_event
+from webapp.extensions import db
+
+PENDING_KEY = "pending_login"
+DEVICE_COOKIE = "dossierflow_device"
+DEVICE_MAX_AGE = 365 * 24 * 3600
+
+
+def load_user(token: str) -> User | None:
+    """Flask-Login's loader: the cookie's token must name a live, fully signed-in session."""
+    row = session_service.find_session(db.session, token)
+    if row is None or row.stage != "full" or not row.user.is_active:
+        return None
+    row.user.session_token = token
+    return row.user
+
+
+def begin_login(user: User) -> None:
+    """The password was right: keep only a pending session until the second factor."""
+    locale = session.get("locale")
+    session.clear()  # nothing of the anonymous session carries over
+    if locale:
+        session["locale"] = locale
+    session[PENDING_KEY] = session_service.start_session(
+        db.session, user=user, stage="password", ip=_ip(), user_agent=_agent()
+    )
+
+
+def pending_login() -> tuple[UserSession, User] | None:
+    """The session between password and second factor, if it is still live."""
+    token = session.get(PENDING_KEY)
+    row = session_service.find_session(db.session, token) if token else None
+    if row is None or row.stage != "password":
+        return None
+    return row, row.user
+
+
+def finish_login(user: User, method: str | None) -> None:
+    """Every factor is done: end the pending session, start a full one, log in."""
+    token = session.pop(PENDING_KEY, None)
+    if token:
+        session_service.end_session(db.session, token, reason="second_factor")
+    kept = {key: session[key] for key in ("locale", "after_login") if key in session}
+    session.clear()  # a new session: nothing of the half-way one carries over but these
+    session.update(kept)
+    user.session_token = session_service.start_session(
+        db.session, user=user, stage="full", ip=_ip(), user_agent=_agent(), second_factor=method
+    )
+    login_user(user)
+    session["trust_device"] = user.id
+    record_event(
+        db.session, action="auth.login", actor=user, detail={"ip": _ip(), "method": method}
+    )
+
+
+def abandon_login(reason: str) -> None:
+    token = session.pop(PENDING_KEY, None)
+    if token:
+        session_service.end_session(db.session, token, reason=reason)
+
+
+def logout(user: User) -> None:
+    if user.session_token:
+        session_service.end_session(db.session, user.session_token, reason="logout")
+    record_event(db.session, action="auth.logout", actor=user)
+    logout_user()
+    session.clear()
+
+
+def trusted_user_id() -> int | None:
+    """Whom this browser's device cookie names (set after a full login)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        value = _device_serializer().loads(raw)
+    except BadSignature:
+        return None
+    return value.get("u") if isinstance(value, dict) else None
+
+
+def set_device_cookie(response):
+    """Called for every response: marks the browser as known once a login has finished."""
+    user_id = session.pop("trust_device", None)
+    if user_id is not None:
+        response.set_cookie(
+            DEVICE_COOKIE,
+            _device_serializer().dumps({"u": user_id}),
+            max_age=DEVICE_MAX_AGE,
+            httponly=True,
+            secure=current_app.config["SESSION_COOKIE_SECURE"],
+            samesite="Lax",
+        )
+    return response
+
+
+def _device_serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="dossierflow-device")
+
+
+def _ip() -> str | None:
+    return request.remote_addr
+
+
+def _agent() -> str | None:
+    return request.headers.get("User-Agent")
