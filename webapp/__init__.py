@@ -39,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
         RATELIMIT_STORAGE_URI=os.environ.get("DOSSIERFLOW_RATELIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
+        #: Off only for load benchmarks from a single address.
+        RATELIMIT_ENABLED=os.environ.get("DOSSIERFLOW_RATELIMIT_ENABLED", "1") == "1",
     )
     app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
     if config:

@@ -242,7 +242,8 @@ def test_the_strength_hint_judges_by_the_form_rules(client):
 
 
 def test_a_megabyte_password_is_refused_quickly(client, web_app):
-    response = client.post(
-        "/login", data={"email": "klant@example.nl", "password": "x" * 1_000_000}
-    )
+    started = time.monotonic()
+    response = client.post("/login", data={"email": "klant@example.nl", "password": "x" * 400_000})
+    assert response.status_code == 400
     assert "onjuist" in text(response)
+    assert time.monotonic() - started < 1.0

@@ -6,7 +6,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from casemodel.services.accounts import authenticate
+from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.second_factor import (
@@ -44,6 +44,10 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("index"))
     form = LoginForm()
+    if request.method == "POST" and len(request.form.get("password", "")) > MAX_PASSWORD_LENGTH:
+        # No hashing of megabytes: refused at once, with the same words as a wrong password.
+        flash(_("Het e-mailadres of wachtwoord is onjuist."), "error")
+        return render_template("auth/login.html", form=form), 400
     if form.validate_on_submit():
         user = authenticate(
             db.session,

@@ -1,0 +1,233 @@
+"""The identity cases of SECURITY.md, one test each, against the real app."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pyotp
+import pytest
+from sqlalchemy import select, update
+
+from casemodel.db import utcnow
+from casemodel.models import AuditEvent, OneTimeCode, User, UserSession
+from casemodel.services.passwords import judge_password
+from casemodel.services.second_factor import CodeCheck, check_sms_code, regenerate_recovery_codes
+from devtools.seed import DEMO_PASSWORD
+from tests.fixtures.web import latest_sms_code
+from webapp import create_app
+
+CLIENT = "klant@example.nl"
+
+
+def text(response) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+
+
+def password_step(client, email=CLIENT, password=DEMO_PASSWORD):
+    return client.post("/login", data={"email": email, "password": password})
+
+
+def user(web_session, email=CLIENT) -> User:
+    web_session.expire_all()
+    return web_session.scalar(select(User).where(User.email == email))
+
+
+# --- passwords ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("password", ["Welkom2026!", "Password1", "Zomer2024!", "Wachtwoord123"])
+def test_common_passwords_that_pass_the_old_rule_are_refused(password):
+    assert re.search(r"[A-Z]", password) and re.search(r"\d", password)  # the manual's rule
+    assert "guessable" in judge_password(password).problems
+
+
+def test_a_twenty_character_lowercase_passphrase_is_accepted():
+    assert judge_password("fietsen langs de dijk").acceptable
+
+
+def test_words_of_the_context_are_refused():
+    verdict = judge_password("LontLalmahomed-2026!", context=("Notariskantoor Lont & Lalmahomed",))
+    assert "context_word" in verdict.problems
+
+
+# --- the password step --------------------------------------------------------------------------
+
+
+def test_unknown_user_and_wrong_password_look_the_same(client):
+    unknown = password_step(client, "niemand@example.nl", "wat dan ook 123")
+    wrong = password_step(client, CLIENT, "wat dan ook 123")
+    assert unknown.status_code == wrong.status_code == 200
+    assert text(unknown) == text(wrong)
+
+
+def test_repeated_failures_lock_the_account_for_a_while_but_not_a_known_browser(
+    web_app, web_session
+):
+    known_browser = web_app.test_client()
+    password_step(known_browser)
+    known_browser.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    known_browser.post("/logout")
+
+    attacker = web_app.test_client()
+    for _ in range(5):
+        password_step(attacker, password="geraden wachtwoord")
+    assert user(web_session).locked_until > utcnow()
+    # Now even the right password fails from a new browser, looking like a wrong one...
+    stranger = web_app.test_client()
+    assert "onjuist" in text(password_step(stranger))
+    # ...but the owner's browser, which logged in before, still gets in.
+    assert password_step(known_browser).headers["Location"] == "/login/code"
+    assert web_session.scalar(select(AuditEvent).where(AuditEvent.action == "auth.account_locked"))
+    # The lock expires by itself.
+    web_session.execute(update(User).where(User.email == CLIENT).values(
+        locked_until=utcnow() - dt.timedelta(seconds=1)))  # fmt: skip
+    web_session.commit()
+    assert password_step(stranger).headers["Location"] == "/login/code"
+
+
+def test_no_page_or_download_answers_before_the_second_factor(client):
+    password_step(client)
+    for path in ("/home", "/dossiers", "/dossiers/1", "/details", "/office/"):
+        response = client.get(path)
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+# --- codes -------------------------------------------------------------------------------------
+
+
+def test_five_wrong_codes_end_the_challenge(client, web_session):
+    password_step(client)
+    for attempt in range(5):
+        response = client.post("/login/code", data={"code": "000000"})
+    assert response.headers["Location"] == "/login"
+    # The right code no longer helps: the half-way session is gone.
+    response = client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    assert response.headers["Location"] == "/login"
+    ended = web_session.scalar(
+        select(UserSession).where(UserSession.ended_reason == "too_many_codes")
+    )
+    assert ended is not None
+
+
+def test_an_sms_code_after_ten_minutes_is_refused(client, web_session):
+    password_step(client)
+    code = latest_sms_code(CLIENT)
+    web_session.execute(update(OneTimeCode).values(expires_at=utcnow() - dt.timedelta(seconds=1)))
+    web_session.commit()
+    response = client.post("/login/code", data={"code": code})
+    assert "verlopen" in text(response)
+
+
+def test_a_login_code_serves_no_other_purpose(client, web_session):
+    password_step(client)
+    code = latest_sms_code(CLIENT)
+    assert check_sms_code(web_session, user=user(web_session), purpose="enrol", code=code) is (
+        CodeCheck.EXPIRED
+    )
+    assert check_sms_code(web_session, user=user(web_session), purpose="reauth", code=code) is (
+        CodeCheck.EXPIRED
+    )
+
+
+def test_the_same_totp_code_twice_is_refused_and_logged(web_app, web_session):
+    secret = pyotp.random_base32()
+    web_session.execute(update(User).where(User.email == CLIENT).values(
+        second_factor="totp", totp_secret=secret))  # fmt: skip
+    web_session.commit()
+    code = pyotp.TOTP(secret).now()
+    first, second = web_app.test_client(), web_app.test_client()
+    password_step(first)
+    assert first.post("/login/code", data={"code": code}).status_code == 302
+    password_step(second)
+    assert "al gebruikt" in text(second.post("/login/code", data={"code": code}))
+    assert web_session.scalar(
+        select(AuditEvent).where(AuditEvent.action == "second_factor.totp_replayed")
+    )
+
+
+def test_a_recovery_code_works_once(web_app, web_session):
+    codes = regenerate_recovery_codes(web_session, user=user(web_session))
+    web_session.commit()
+    first, second = web_app.test_client(), web_app.test_client()
+    password_step(first)
+    ok = first.post("/login/code", data={"method": "recovery", "code": codes[0].upper()})
+    assert ok.status_code == 302 and ok.headers["Location"] != "/login"
+    assert "Welkom" in text(first.get("/home"))
+    password_step(second)
+    again = second.post("/login/code", data={"method": "recovery", "code": codes[0]})
+    assert "onjuist" in text(again)
+
+
+# --- sessions ----------------------------------------------------------------------------------
+
+
+def session_cookie(client) -> str | None:
+    cookie = client.get_cookie("dossierflow_session")
+    return cookie.value if cookie else None
+
+
+def test_the_session_changes_at_the_password_and_again_at_the_second_factor(client, web_session):
+    client.get("/login")
+    before = session_cookie(client)
+    password_step(client)
+    after_password = session_cookie(client)
+    client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    after_code = session_cookie(client)
+    assert len({before, after_password, after_code}) == 3
+    sessions = web_session.scalars(select(UserSession).order_by(UserSession.id)).all()
+    assert [(s.stage, s.ended_reason) for s in sessions[-2:]] == [
+        ("password", "second_factor"),
+        ("full", None),
+    ]
+
+
+def test_a_cookie_replayed_after_logout_is_refused(web_app, login):
+    client = web_app.test_client()
+    login(client, CLIENT)
+    stolen = session_cookie(client)
+    client.post("/logout")
+    replay = web_app.test_client()
+    replay.set_cookie("dossierflow_session", stolen)
+    response = replay.get("/home")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_the_idle_time_out_holds(client, login, web_session):
+    login(client, CLIENT)
+    assert client.get("/home").status_code == 200
+    web_session.execute(
+        update(UserSession).values(last_seen_at=utcnow() - dt.timedelta(minutes=31))
+    )
+    web_session.commit()
+    assert client.get("/home").headers["Location"].startswith("/login")
+
+
+# --- requests ----------------------------------------------------------------------------------
+
+
+def test_every_post_without_a_csrf_token_is_refused(web_database_url, compiled_translations,
+                                                     tmp_path, monkeypatch):  # fmt: skip
+    monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
+    app = create_app({"DATABASE_URL": web_database_url, "SESSION_COOKIE_SECURE": False,
+                      "OUTBOX_DELIVER_AFTER_COMMIT": False, "RATELIMIT_ENABLED": False})  # fmt: skip
+    client = app.test_client()
+    posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
+    assert len(posts) >= 10
+    for rule in posts:
+        path = re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
+        response = client.post(path, data={"email": CLIENT, "password": DEMO_PASSWORD})
+        assert response.status_code == 400, (rule.rule, response.status_code)
+
+
+def test_no_get_changes_state(client):
+    assert client.get("/logout").status_code == 405
+    assert client.get("/language?locale=en").status_code == 405
+
+
+def test_security_headers(client):
+    headers = client.get("/login").headers
+    assert "object-src 'none'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "no-referrer"
