@@ -98,7 +98,7 @@ def test_no_page_or_download_answers_before_the_second_factor(client):
 
 def test_five_wrong_codes_end_the_challenge(client, web_session):
     password_step(client)
-    for attempt in range(5):
+    for _attempt in range(5):
         response = client.post("/login/code", data={"code": "000000"})
     assert response.headers["Location"] == "/login"
     # The right code no longer helps: the half-way session is gone.
@@ -209,8 +209,14 @@ def test_the_idle_time_out_holds(client, login, web_session):
 def test_every_post_without_a_csrf_token_is_refused(web_database_url, compiled_translations,
                                                      tmp_path, monkeypatch):  # fmt: skip
     monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
-    app = create_app({"DATABASE_URL": web_database_url, "SESSION_COOKIE_SECURE": False,
-                      "OUTBOX_DELIVER_AFTER_COMMIT": False, "RATELIMIT_ENABLED": False})  # fmt: skip
+    app = create_app(
+        {
+            "DATABASE_URL": web_database_url,
+            "SESSION_COOKIE_SECURE": False,
+            "OUTBOX_DELIVER_AFTER_COMMIT": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     client = app.test_client()
     posts = [r for r in app.url_map.iter_rules() if "POST" in r.methods]
     assert len(posts) >= 10
