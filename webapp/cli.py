@@ -26,6 +26,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(outbox_group)
     app.cli.add_command(templates_group)
     app.cli.add_command(user_group)
+    app.cli.add_command(office_group)
 
 
 @click.group("db", cls=AppGroup, help="The portal database.")
@@ -143,6 +144,28 @@ def user_invite(client_number, email, name, locale, can_approve, admin, staff_em
             invite(session, user=user, start_link=start, actor=actor)
         click.echo(f"{'created' if created else 'updated'} {user.email}")
     deliver_due(db.session_factory)
+
+
+@click.group("office", cls=AppGroup, help="Office settings.")
+def office_group() -> None:
+    pass
+
+
+@office_group.command("second-factor", help="Whether clients must use two-step verification.")
+@click.argument("office_name")
+@click.argument("setting", type=click.Choice(["required", "optional"]))
+def office_second_factor(office_name: str, setting: str) -> None:
+    from casemodel.models import Office
+    from casemodel.services.audit import record_event
+
+    with session_scope(db.session_factory) as session:
+        office = session.scalar(select(Office).where(Office.name == office_name))
+        if office is None:
+            raise click.ClickException(f"no office named {office_name!r}")
+        office.require_second_factor = setting == "required"
+        record_event(session, action="office.second_factor_setting", actor=None,
+                     detail={"office_id": office.id, "required": office.require_second_factor})  # fmt: skip
+    click.echo(f"{office_name}: two-step verification {setting} for clients (staff: always)")
 
 
 def _start_flow_runs() -> None:

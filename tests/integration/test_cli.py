@@ -84,3 +84,20 @@ def test_templates_check_lists_the_templates(cli):
     assert result.exit_code == 0
     assert "levering-woning v1: 12 steps" in result.output
     assert "jaarrekening-ib v1: 11 steps" in result.output
+
+
+def test_the_office_decides_whether_clients_need_a_second_factor(cli):
+    from casemodel.models import Office
+    from casemodel.services.second_factor import second_factor_required
+
+    cli("demo", "seed")
+    office = "Notariskantoor Lont & Lalmahomed"
+    result = cli("office", "second-factor", office, "optional")
+    assert result.exit_code == 0, result.output
+    with cli.session() as session:
+        client = session.scalar(select(User).where(User.email == "klant@example.nl"))
+        staff = session.scalar(select(User).where(User.email == "medewerker@example.nl"))
+        assert not session.scalar(select(Office).where(Office.name == office)).require_second_factor
+        assert not second_factor_required(client)
+        assert second_factor_required(staff)
+    assert cli("office", "second-factor", "Nope", "optional").exit_code != 0
