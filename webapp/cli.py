@@ -163,8 +163,8 @@ def office_second_factor(office_name: str, setting: str) -> None:
         if office is None:
             raise click.ClickException(f"no office named {office_name!r}")
         office.require_second_factor = setting == "required"
-        record_event(session, action="office.second_factor_setting", actor=None,
-                     detail={"office_id": office.id, "required": office.require_second_factor})  # fmt: skip
+        detail = {"office_id": office.id, "required": office.require_second_factor}
+        record_event(session, action="office.second_factor_setting", actor=None, detail=detail)
     click.echo(f"{office_name}: two-step verification {setting} for clients (staff: always)")
 
 

@@ -90,6 +90,7 @@ def test_the_office_decides_whether_clients_need_a_second_factor(cli):
     from casemodel.models import Office
     from casemodel.services.second_factor import second_factor_required
 
+    cli("db", "upgrade")
     cli("demo", "seed")
     office = "Notariskantoor Lont & Lalmahomed"
     result = cli("office", "second-factor", office, "optional")
