@@ -1,0 +1,433 @@
+"""Mijn gegevens (notary manual §2.2, the accountancy manual's "Beheer"): two-step verification
+behind a re-entered password, notifications, the password, and the signed-in browsers, for
+clients (/details) and staff (/account).
+
+The demo users log in by SMS (devtools/seed.py); every test runs on its own copy of the data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import time
+
+import pyotp
+import pytest
+from sqlalchemy import select
+
+from casemodel.models import AuditEvent, OutboxMessage, User, UserSession
+from devtools.seed import DEMO_PASSWORD
+from webapp.extensions import db
+
+CLIENT = "klant@example.nl"
+STAFF = "medewerker@example.nl"
+NEW_NUMBER = "+31641234567"
+NEW_PASSWORD = "paardenbloem zonnig fietspad"
+FIREFOX_ON_WINDOWS = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+)
+
+
+def text(response) -> str:
+    """The page as a person reads it: tags gone, entities turned back into characters."""
+    without_tags = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return " ".join(html.unescape(without_tags).split())
+
+
+def sms_code_to(number: str) -> str:
+    """The code in the newest SMS queued for a number (the fixture's latest_sms_code looks up
+    the user's registered number, which a new number is not yet)."""
+    with db.session_factory() as session:
+        for payload in session.scalars(
+            select(OutboxMessage.payload)
+            .where(OutboxMessage.kind == "send_sms")
+            .order_by(OutboxMessage.id.desc())
+        ):
+            if payload.get("to") == number:
+                return re.search(r"\b(\d{6})\b", payload["text"]).group(1)
+    raise AssertionError(f"no SMS to {number}")
+
+
+def user_named(email: str) -> User:
+    with db.session_factory() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        session.expunge(user)
+        return user
+
+
+def reauthenticate(client, password: str = DEMO_PASSWORD):
+    return client.post("/account/confirm", data={"password": password})
+
+
+def recovery_codes_on(response) -> list[str]:
+    return re.findall(r"<code>([a-z2-9]{5}-[a-z2-9]{5})</code>", response.get_data(as_text=True))
+
+
+def totp_secret_on(response) -> str:
+    return re.search(r'data-testid="totp-secret">([A-Z2-7]+)<', response.get_data(as_text=True))[1]
+
+
+def not_at_a_step_boundary() -> None:
+    """The codes below are computed here and checked by the app a moment later: not across the
+    edge of a 30-second TOTP step."""
+    if time.time() % 30 > 28:
+        time.sleep(2.5)
+
+
+def is_checked(response, field: str) -> bool:
+    tag = re.search(rf'<input[^>]*id="{field}"[^>]*>', response.get_data(as_text=True))
+    assert tag, f"no checkbox {field}"
+    return " checked" in tag[0]
+
+
+def audit_actions(user_id: int) -> list[str]:
+    with db.session_factory() as session:
+        return list(
+            session.scalars(select(AuditEvent.action).where(AuditEvent.actor_id == user_id))
+        )
+
+
+# --- re-authentication ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/account/two-step/number?method=sms",
+        "/account/two-step/authenticator?method=totp",
+        "/account/recovery-codes",
+    ],
+)
+def test_changing_two_step_verification_asks_for_the_password_first(client, login, path):
+    login(client, CLIENT)
+    asked = client.get(path)
+    assert asked.status_code == 302
+    assert asked.headers["Location"].startswith("/account/confirm?next=")
+    page = client.get(asked.headers["Location"])
+    assert "Bevestig dat u het bent" in text(page)
+
+    wrong = client.post(asked.headers["Location"], data={"password": "niet mijn wachtwoord"})
+    assert wrong.status_code == 200 and "Het wachtwoord is onjuist." in text(wrong)
+    assert client.get(path).headers["Location"].startswith("/account/confirm")
+
+    right = client.post(asked.headers["Location"], data={"password": DEMO_PASSWORD})
+    assert right.status_code == 302 and right.headers["Location"] == path
+    assert client.get(path).status_code == 200
+
+
+def test_a_post_without_a_fresh_password_changes_nothing(client, login):
+    login(client, CLIENT)
+    response = client.post("/account/recovery-codes")
+    assert response.headers["Location"].startswith("/account/confirm")
+    assert "second_factor.recovery_codes_created" not in audit_actions(user_named(CLIENT).id)
+
+
+def test_the_password_counts_for_five_minutes_and_for_this_login_only(client, login):
+    login(client, CLIENT)
+    assert reauthenticate(client).status_code == 302
+    assert client.get("/account/recovery-codes").status_code == 200
+    with client.session_transaction() as flask_session:
+        flask_session["reauth_at"] -= 5 * 60 + 1
+    assert client.get("/account/recovery-codes").headers["Location"].startswith("/account/confirm")
+
+    reauthenticate(client)
+    client.post("/logout")
+    login(client, CLIENT)
+    assert client.get("/account/recovery-codes").headers["Location"].startswith("/account/confirm")
+
+
+# --- two-step verification -----------------------------------------------------------------------
+
+
+def test_the_current_method_and_a_masked_number_are_shown(client, login):
+    login(client, CLIENT)
+    page = text(client.get("/details"))
+    assert "U ontvangt bij het inloggen een code per SMS op +31 ••••••• 01." in page
+    assert "+31612340001" not in page
+    assert "Mobiel nummer wijzigen" in page
+    assert "Overstappen op een authenticator-app" in page
+
+
+def test_a_client_without_two_step_verification_sets_it_up(client, web_session):
+    user = web_session.scalar(select(User).where(User.email == CLIENT))
+    for membership in user.memberships:
+        membership.organisation.office.require_second_factor = False
+    user.second_factor, user.mobile_number = None, None
+    web_session.commit()
+    response = client.post("/login", data={"email": CLIENT, "password": DEMO_PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] != "/login/code"
+    page = text(client.get("/details"))
+    assert "2-staps verificatie staat uit." in page
+    assert "Mobiel nummer wijzigen" not in page
+
+    assert client.get("/account/two-step/setup").headers["Location"].startswith("/account/confirm")
+    reauthenticate(client)
+    assert "Kies hoe u die code wilt krijgen" in text(client.get("/account/two-step/setup"))
+    client.post(
+        "/account/two-step/setup?method=sms",
+        data={"method": "sms", "step": "number", "mobile_number": "06 41 23 45 67"},
+    )
+    done = client.post(
+        "/account/two-step/setup?method=sms",
+        data={"method": "sms", "step": "sms_code", "code": sms_code_to(NEW_NUMBER)},
+    )
+    assert "2-staps verificatie staat aan." in text(done)
+    assert len(recovery_codes_on(done)) == 10
+    user = user_named(CLIENT)
+    assert (user.second_factor, user.mobile_number) == ("sms", NEW_NUMBER)
+
+
+def test_a_new_mobile_number_is_proved_by_an_sms_code(client, login):
+    login(client, CLIENT)
+    reauthenticate(client)
+    form = client.get("/account/two-step/number")  # the method is filled in on the way
+    form = client.get(form.headers["Location"])
+    assert "Mobiel nummer wijzigen" in text(form)
+
+    asked = client.post(
+        "/account/two-step/number?method=sms",
+        data={"method": "sms", "step": "number", "mobile_number": "06 41 23 45 67"},
+    )
+    assert "Vul de code in uit de SMS" in text(asked)
+    wrong = client.post(
+        "/account/two-step/number?method=sms",
+        data={"method": "sms", "step": "sms_code", "code": "000000"},
+    )
+    assert "De code is onjuist" in text(wrong)
+    assert user_named(CLIENT).mobile_number == "+31612340001"  # not proved yet
+
+    done = client.post(
+        "/account/two-step/number?method=sms",
+        data={"method": "sms", "step": "sms_code", "code": sms_code_to(NEW_NUMBER)},
+    )
+    assert user_named(CLIENT).mobile_number == NEW_NUMBER
+    assert user_named(CLIENT).second_factor == "sms"
+    # The demo client had no recovery codes yet: they come now, once.
+    assert "Uw nieuwe mobiele nummer is bevestigd." in text(done)
+    assert len(recovery_codes_on(done)) == 10
+    page = text(client.get("/details"))
+    assert "+31 ••••••• 67" in page
+
+    # The next login's code goes to the new number (the fixture reads the registered one).
+    client.post("/logout")
+    login(client, CLIENT)
+    assert client.get("/details").status_code == 200
+
+
+def test_switching_to_the_authenticator_and_logging_in_with_it(client, login):
+    login(client, CLIENT)
+    reauthenticate(client)
+    setup = client.get("/account/two-step/authenticator?method=totp")
+    assert "<svg" in setup.get_data(as_text=True)  # the QR code
+    totp = pyotp.TOTP(totp_secret_on(setup))
+    not_at_a_step_boundary()
+    # The previous step's code (accepted one step either side), so that the login below can use
+    # the current one: each time step is accepted once.
+    previous = totp.at(dt.datetime.now(dt.UTC) - dt.timedelta(seconds=30))
+    wrong = "000000" if previous != "000000" else "111111"
+    refused = client.post(
+        "/account/two-step/authenticator?method=totp",
+        data={"method": "totp", "step": "totp_code", "code": wrong},
+    )
+    assert "De code is onjuist" in text(refused)
+    done = client.post(
+        "/account/two-step/authenticator?method=totp",
+        data={"method": "totp", "step": "totp_code", "code": previous},
+    )
+    assert "De authenticator is ingesteld." in text(done)
+    assert len(recovery_codes_on(done)) == 10
+    assert user_named(CLIENT).second_factor == "totp"
+    page = text(client.get("/details"))
+    assert "U logt in met een code uit uw authenticator-app." in page
+    assert "+31 ••••••• 01" in page  # the number stays, as the fallback
+
+    client.post("/logout")
+    response = client.post("/login", data={"email": CLIENT, "password": DEMO_PASSWORD})
+    assert response.headers["Location"] == "/login/code"
+    response = client.post("/login/code", data={"code": totp.now()})
+    assert response.status_code == 302
+    assert "Welkom, Jan de Vries" in text(client.get("/home"))
+
+    # And back to SMS: again only after the password.
+    assert client.get("/account/two-step/sms").headers["Location"].startswith("/account/confirm")
+    reauthenticate(client)
+    assert "Terug naar SMS" in text(client.get("/account/two-step/sms"))
+    client.post("/account/two-step/sms")
+    user = user_named(CLIENT)
+    assert (user.second_factor, user.totp_secret) == ("sms", None)
+    assert "U logt voortaan in met een code per SMS." in text(client.get("/details"))
+
+
+def test_new_recovery_codes_replace_the_old_ones(client, login):
+    login(client, CLIENT)
+    reauthenticate(client)
+    assert "Uw huidige herstelcodes werken daarna niet meer" in text(
+        client.get("/account/recovery-codes")
+    )
+    old = recovery_codes_on(client.post("/account/recovery-codes"))
+    new = recovery_codes_on(client.post("/account/recovery-codes"))
+    assert len(old) == len(new) == 10 and not set(old) & set(new)
+
+    client.post("/logout")
+    client.post("/login", data={"email": CLIENT, "password": DEMO_PASSWORD})
+    refused = client.post("/login/code", data={"method": "recovery", "code": old[0]})
+    assert refused.status_code == 200 and "De code is onjuist." in text(refused)
+    accepted = client.post("/login/code", data={"method": "recovery", "code": new[0]})
+    assert accepted.status_code == 302
+    assert client.get("/details").status_code == 200
+
+
+# --- notifications -------------------------------------------------------------------------------
+
+
+def test_notification_preferences_are_saved(client, login):
+    login(client, CLIENT)
+    assert is_checked(client.get("/details"), "notify_documents")  # on, until one says no
+
+    response = client.post("/account/notifications", data={"notify_messages": "y"})
+    assert response.headers["Location"] == "/details#notifications"
+    user = user_named(CLIENT)
+    assert (user.notify_documents, user.notify_questionnaires, user.notify_messages) == (
+        False,
+        False,
+        True,
+    )
+    page = client.get("/details")
+    assert "Uw voorkeuren voor e-mailberichten zijn opgeslagen." in text(page)
+    assert not is_checked(page, "notify_documents")
+    assert not is_checked(page, "notify_questionnaires")
+    assert is_checked(page, "notify_messages")
+
+
+# --- password ------------------------------------------------------------------------------------
+
+
+def test_changing_the_password_ends_the_other_sessions(client, login, web_app):
+    other = web_app.test_client()
+    login(other, CLIENT)
+    login(client, CLIENT)
+    form = {"current": DEMO_PASSWORD, "password": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+
+    wrong = client.post("/account/password", data={**form, "current": "fout"})
+    assert "Uw huidige wachtwoord is onjuist." in text(wrong)
+    mismatch = client.post("/account/password", data={**form, "repeat": "iets anders"})
+    assert "De twee wachtwoorden zijn niet gelijk." in text(mismatch)
+    weak = client.post(
+        "/account/password", data={**form, "password": "Welkom2026!", "repeat": "Welkom2026!"}
+    )
+    assert "te makkelijk te raden" in text(weak)
+    assert other.get("/details").status_code == 200  # nothing changed yet
+
+    done = client.post("/account/password", data=form)
+    assert done.headers["Location"] == "/details"
+    assert "Uw wachtwoord is gewijzigd." in text(client.get("/details"))
+    ended = other.get("/details")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+
+    client.post("/logout")
+    login(client, CLIENT, password=NEW_PASSWORD)
+    assert client.get("/details").status_code == 200
+
+
+# --- sessions ------------------------------------------------------------------------------------
+
+
+def test_ending_a_session_from_the_list_logs_that_browser_out(client, login, web_app):
+    other = web_app.test_client()
+    other.environ_base["HTTP_USER_AGENT"] = FIREFOX_ON_WINDOWS
+    login(other, CLIENT)
+    login(client, CLIENT)
+
+    page = client.get("/details")
+    assert "Firefox op Windows" in text(page)
+    assert "(deze sessie)" in text(page)
+    assert "127.0.0.1" in text(page)
+    actions = re.findall(r'action="(/account/sessions/\d+/end)"', page.get_data(as_text=True))
+    assert len(actions) == 1  # the other one; this one has no button
+
+    response = client.post(actions[0])
+    assert response.headers["Location"] == "/details#sessions"
+    assert "De sessie is beëindigd" in text(client.get("/details"))
+    ended = other.get("/home")
+    assert ended.status_code == 302 and ended.headers["Location"].startswith("/login")
+    assert client.get("/home").status_code == 200
+    assert "Firefox op Windows" not in text(client.get("/details"))
+    assert client.post(actions[0]).status_code == 404  # already ended
+
+
+def test_a_session_of_someone_else_cannot_be_ended(client, login, web_app):
+    other = web_app.test_client()
+    login(other, STAFF)
+    login(client, CLIENT)
+    page = other.get("/account").get_data(as_text=True)
+    assert not re.findall(r'action="(/account/sessions/\d+/end)"', page)
+    with db.session_factory() as session:
+        staff_sessions = session.scalars(
+            select(UserSession.id).where(UserSession.user_id == user_named(STAFF).id)
+        ).all()
+    for session_id in staff_sessions:
+        assert client.post(f"/account/sessions/{session_id}/end").status_code == 404
+    assert other.get("/account").status_code == 200
+
+
+def test_ending_all_other_sessions(client, login, web_app):
+    others = [web_app.test_client(), web_app.test_client()]
+    for other in others:
+        login(other, CLIENT)
+    login(client, CLIENT)
+    response = client.post("/account/sessions/end-others")
+    assert response.headers["Location"] == "/details#sessions"
+    assert "2 andere sessies beëindigd." in text(client.get("/details"))
+    for other in others:
+        assert other.get("/home").headers["Location"].startswith("/login")
+    assert client.get("/home").status_code == 200
+
+
+# --- staff, and English --------------------------------------------------------------------------
+
+
+def test_staff_reach_my_details_from_the_header(client, login):
+    login(client, STAFF)
+    office = client.get("/office/").get_data(as_text=True)
+    assert 'href="/account"' in office
+    page = text(client.get("/account"))
+    assert "Sanne Jansen" in page and STAFF in page
+    assert "U ontvangt bij het inloggen een code per SMS op +31 ••••••• 03." in page
+    assert "Ingelogde apparaten" in page and "Notificaties" in page
+    reauthenticate(client)
+    codes = recovery_codes_on(client.post("/account/recovery-codes"))
+    assert len(codes) == 10
+    assert 'href="/account"' in client.post("/account/recovery-codes").get_data(as_text=True)
+
+
+def test_clients_asking_for_the_staff_page_land_on_theirs(client, login):
+    login(client, CLIENT)
+    assert client.get("/account").headers["Location"] == "/details"
+
+
+def test_the_pages_in_english(client, login):
+    login(client, CLIENT)
+    client.post("/language", data={"locale": "en", "next": "/details"})
+    page = text(client.get("/details"))
+    for phrase in (
+        "My details",
+        "Two-step verification",
+        "When you log in, you receive a code by text message on +31 ••••••• 01.",
+        "Change mobile number",
+        "Notifications",
+        "New documents are ready for me",
+        "Signed-in devices",
+        "(this session)",
+        "Change password",
+    ):
+        assert phrase in page, phrase
+    asked = client.get("/account/recovery-codes")
+    assert "Confirm it is you" in text(client.get(asked.headers["Location"]))
+    wrong = reauthenticate(client, "fout")
+    assert "The password is incorrect." in text(wrong)
+    reauthenticate(client)
+    assert "New recovery codes" in text(client.get("/account/recovery-codes"))
+    assert "Current password" in text(client.get("/account/password"))
+    client.post("/account/notifications", data={})
+    assert "Your e-mail preferences have been saved." in text(client.get("/details"))

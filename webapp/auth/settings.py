@@ -1,0 +1,335 @@
+"""Mijn gegevens / My details (notary manual §2.2, the accountancy manual's "Beheer"): the second
+factor, recovery codes, notifications, the password and the signed-in browsers, for clients and
+staff alike.
+
+Clients see the sections on the portal's /details page, staff on /account; both pages include
+auth/settings_sections.html, fed by `account_settings()`. Every change to the second factor asks
+for the password again first, valid for REAUTH_WINDOW (Flask-Security's "fresh login").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from functools import wraps
+
+from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required
+
+from casemodel.models import UserSession
+from casemodel.services import sessions as session_service
+from casemodel.services.accounts import change_password as change_password_of
+from casemodel.services.accounts import verify_password
+from casemodel.services.audit import record_event
+from casemodel.services.errors import InvalidState, NotAllowed, WeakPassword
+from casemodel.services.second_factor import has_recovery_codes, regenerate_recovery_codes
+from casemodel.services.second_factor import use_sms_instead as use_sms_instead_for
+from webapp.auth import bp, enrolment
+from webapp.auth.passwords import explain
+from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
+from webapp.extensions import db, limiter
+from webapp.urls import same_origin
+
+#: How long a re-entered password allows changes to the second factor, in seconds.
+REAUTH_WINDOW = 5 * 60
+REAUTH_KEY = "reauth_at"
+NOTIFICATIONS = ("notify_documents", "notify_questionnaires", "notify_messages")
+
+
+# --- re-authentication ---------------------------------------------------------------------------
+
+
+def reauthenticated_recently() -> bool:
+    at = session.get(REAUTH_KEY)
+    return isinstance(at, int | float) and 0 <= time.time() - at <= REAUTH_WINDOW
+
+
+def requires_recent_reauth(view):
+    """The view runs only within REAUTH_WINDOW of typing the password again; otherwise the
+    password page, which leads back here. A POST returns to this URL's GET page (every view
+    guarded by this has one), so that nothing is changed without a fresh confirmation."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if not reauthenticated_recently():
+            query = request.query_string.decode() if request.method == "GET" else ""
+            back = request.path + (f"?{query}" if query else "")
+            return redirect(url_for("auth.reauthenticate", next=back))
+        return view(*args, **kwargs)
+
+    return guarded
+
+
+@bp.route("/account/confirm", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+@login_required
+def reauthenticate():
+    form = ReauthForm()
+    next_url = same_origin(request.values.get("next")) or details_url()
+    if form.validate_on_submit():
+        if verify_password(current_user, form.password.data):
+            session[REAUTH_KEY] = int(time.time())
+            record_event(db.session, action="auth.reauthenticated", actor=current_user)
+            return redirect(next_url)
+        record_event(db.session, action="auth.reauth_failed", actor=current_user)
+        flash(_("Het wachtwoord is onjuist."), "error")
+    return render_template("auth/reauth.html", form=form, next_url=next_url)
+
+
+# --- the page and what it shows ------------------------------------------------------------------
+
+
+@bp.route("/account")
+@login_required
+def my_details():
+    """Staff's "Mijn gegevens"; a client's is the portal's page, with their organisations."""
+    if not current_user.is_staff:
+        return redirect(url_for("portal.my_details"))
+    return render_template("auth/settings.html")
+
+
+@bp.app_template_global("my_details_url")
+def details_url() -> str:
+    """Where "Mijn gegevens" is for the signed-in user: the portal's page or staff's own."""
+    return url_for("auth.my_details" if current_user.is_staff else "portal.my_details")
+
+
+@dataclass(frozen=True)
+class SignedInBrowser:
+    id: int
+    browser: str
+    ip: str | None
+    last_seen_at: dt.datetime
+    is_current: bool
+
+
+@bp.app_template_global()
+def account_settings() -> dict:
+    """What auth/settings_sections.html shows, for the signed-in user."""
+    user = current_user
+    return {
+        "method": user.second_factor,
+        "masked_number": masked_number(user.mobile_number),
+        "has_recovery_codes": has_recovery_codes(db.session, user),
+        "browsers": [
+            SignedInBrowser(
+                id=row.id,
+                browser=browser_label(row.user_agent),
+                ip=row.ip,
+                last_seen_at=row.last_seen_at,
+                is_current=session_service.is_token_of(row, user.session_token),
+            )
+            for row in session_service.live_sessions(db.session, user)
+        ],
+        "notifications": NotificationsForm(formdata=None, obj=user),
+        "back": details_url(),
+    }
+
+
+def masked_number(number: str | None) -> str | None:
+    """The number as the page shows it, +31612340001 as "+31 ••••••• 01": enough to recognise
+    it by, too little to copy."""
+    if not number:
+        return None
+    return f"{number[:3]} {'•' * max(len(number) - 5, 3)} {number[-2:]}"
+
+
+_BROWSERS = (
+    ("Edg", "Edge"), ("OPR/", "Opera"), ("FxiOS/", "Firefox"), ("Firefox/", "Firefox"),
+    ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
+)  # fmt: skip
+_SYSTEMS = (
+    ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
+    ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"),
+)  # fmt: skip
+
+
+def browser_label(user_agent: str | None) -> str:
+    """A User-Agent header as a person names a browser ("Firefox op Windows"); an unknown one
+    shortened."""
+    agent = user_agent or ""
+    browser = next((name for marker, name in _BROWSERS if marker in agent), None)
+    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
+    if browser and system:
+        return _("%(browser)s op %(system)s", browser=browser, system=system)
+    if browser or system:
+        return browser or system
+    if not agent:
+        return _("Onbekende browser")
+    return agent if len(agent) <= 40 else agent[:40] + "…"
+
+
+# --- two-step verification -----------------------------------------------------------------------
+
+
+def _enrolment_page(method: str, heading: str, done_message: str):
+    """The set-up steps of webapp/auth/enrolment.py, fixed to one method."""
+    if request.values.get("method") != method:
+        return redirect(url_for(request.endpoint, method=method))
+    outcome = enrolment.handle(current_user, heading=heading)
+    if not outcome.done:
+        return outcome.page
+    flash(done_message, "success")
+    return _recovery_codes_if_none()
+
+
+def _recovery_codes_if_none():
+    """After a first second factor (or the first authenticator), the recovery codes: without
+    them a lost phone locks the user out (notary manual §2.2: "een scherm met een herstelcode")."""
+    if has_recovery_codes(db.session, current_user):
+        return redirect(details_url())
+    codes = regenerate_recovery_codes(db.session, user=current_user)
+    return render_template("auth/recovery_codes.html", codes=codes, next_url=details_url())
+
+
+@bp.route("/account/two-step/setup", methods=["GET", "POST"])
+@login_required
+@requires_recent_reauth
+def set_up_second_factor():
+    """For a client whose office does not require a second factor and who has none yet."""
+    if current_user.second_factor is not None:
+        return redirect(details_url())
+    outcome = enrolment.handle(current_user)
+    if not outcome.done:
+        return outcome.page
+    flash(_("2-staps verificatie staat aan."), "success")
+    return _recovery_codes_if_none()
+
+
+@bp.route("/account/two-step/number", methods=["GET", "POST"])
+@login_required
+@requires_recent_reauth
+def change_mobile_number():
+    return _enrolment_page(
+        "sms", _("Mobiel nummer wijzigen"), _("Uw nieuwe mobiele nummer is bevestigd.")
+    )
+
+
+@bp.route("/account/two-step/authenticator", methods=["GET", "POST"])
+@login_required
+@requires_recent_reauth
+def switch_to_authenticator():
+    return _enrolment_page(
+        "totp",
+        _("Authenticator-app instellen"),
+        _("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),
+    )
+
+
+@bp.route("/account/two-step/sms", methods=["GET", "POST"])
+@login_required
+@requires_recent_reauth
+def use_sms_instead():
+    if current_user.second_factor != "totp":
+        return redirect(details_url())
+    if request.method == "POST":
+        try:
+            use_sms_instead_for(db.session, user=current_user)
+        except InvalidState:
+            flash(_("Stel eerst een mobiel nummer in."), "error")
+            return redirect(url_for("auth.change_mobile_number", method="sms"))
+        flash(_("U logt voortaan in met een code per SMS."), "success")
+        return redirect(details_url())
+    return render_template(
+        "auth/settings_confirm.html",
+        heading=_("Terug naar SMS"),
+        explanation=_(
+            "U ontvangt bij het inloggen weer een code per SMS op %(number)s. De koppeling met "
+            "uw authenticator-app vervalt.",
+            number=masked_number(current_user.mobile_number),
+        ),
+        button=_("Inloggen met SMS"),
+    )
+
+
+@bp.route("/account/recovery-codes", methods=["GET", "POST"])
+@login_required
+@requires_recent_reauth
+def renew_recovery_codes():
+    if request.method == "POST":
+        codes = regenerate_recovery_codes(db.session, user=current_user)
+        return render_template("auth/recovery_codes.html", codes=codes, next_url=details_url())
+    return render_template(
+        "auth/settings_confirm.html",
+        heading=_("Nieuwe herstelcodes"),
+        explanation=_(
+            "U krijgt tien nieuwe herstelcodes. Uw huidige herstelcodes werken daarna niet meer."
+        ),
+        button=_("Nieuwe herstelcodes maken"),
+    )
+
+
+# --- notifications, password, sessions -----------------------------------------------------------
+
+
+@bp.route("/account/notifications", methods=["POST"])
+@login_required
+def save_notifications():
+    form = NotificationsForm()
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        form.populate_obj(user)
+        chosen = {name: getattr(user, name) for name in NOTIFICATIONS}
+        record_event(db.session, action="account.notifications_changed", actor=user,
+                     detail=chosen)  # fmt: skip
+        flash(_("Uw voorkeuren voor e-mailberichten zijn opgeslagen."), "success")
+    return redirect(details_url() + "#notifications")
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@limiter.limit("10 per minute", methods=["POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    problems: list[str] = []
+    if form.validate_on_submit():
+        if form.password.data != form.repeat.data:
+            problems = [_("De twee wachtwoorden zijn niet gelijk.")]
+        else:
+            try:
+                change_password_of(
+                    db.session, user=current_user, current=form.current.data,
+                    new=form.password.data, keep_session=current_user.session_token,
+                )  # fmt: skip
+            except NotAllowed:
+                problems = [_("Uw huidige wachtwoord is onjuist.")]
+            except WeakPassword as exc:
+                problems = explain(exc.verdict)
+            else:
+                flash(_("Uw wachtwoord is gewijzigd. Op uw andere apparaten bent u uitgelogd."),
+                      "success")  # fmt: skip
+                return redirect(details_url())
+    return render_template("auth/settings_password.html", form=form, problems=problems)
+
+
+@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@login_required
+def end_session(session_id: int):
+    row = db.session.get(UserSession, session_id)
+    if row is None or row.user_id != current_user.id or row.ended_at is not None:
+        abort(404)
+    if session_service.is_token_of(row, current_user.session_token):
+        flash(_("Dit is de sessie die u nu gebruikt; log uit om die te beëindigen."), "info")
+        return redirect(details_url() + "#sessions")
+    session_service.end(row, "ended_by_user")
+    record_event(db.session, action="auth.session_ended", actor=current_user,
+                 detail={"session_id": row.id})  # fmt: skip
+    flash(_("De sessie is beëindigd; die browser is uitgelogd."), "success")
+    return redirect(details_url() + "#sessions")
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    count = session_service.end_other_sessions(
+        db.session, user=current_user, keep_token=current_user.session_token,
+        reason="ended_by_user",
+    )  # fmt: skip
+    record_event(db.session, action="auth.other_sessions_ended", actor=current_user,
+                 detail={"count": count})  # fmt: skip
+    flash(ngettext("%(num)d andere sessie beëindigd.", "%(num)d andere sessies beëindigd.", count),
+          "success")  # fmt: skip
+    return redirect(details_url() + "#sessions")
