@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
-BENCHMARKS = ["pages", "demo_ready", "resume_latency"]
+BENCHMARKS = ["pages", "demo_ready", "resume_latency", "login"]
 
 
 def main() -> int:
