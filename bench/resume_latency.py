@@ -23,8 +23,6 @@ import math
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import time
@@ -32,14 +30,9 @@ from contextlib import ExitStack
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-VENV_BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT))
 
-
-def free_port(kind: int = socket.SOCK_STREAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from devtools.prefect_stack import PrefectStack, deploy  # noqa: E402
 
 
 def wait_for(predicate, timeout: float, what: str, interval: float = 0.02):
@@ -60,54 +53,6 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-class Processes:
-    """Background processes, each in its own session, stopped in reverse order."""
-
-    def __init__(self, logs: Path) -> None:
-        self.logs = logs
-        self.started: list[tuple[subprocess.Popen, str]] = []
-
-    def start(self, name: str, argv: list[str], env: dict[str, str]) -> subprocess.Popen:
-        log = open(self.logs / f"{name}.log", "wb")
-        process = subprocess.Popen(
-            argv, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL, start_new_session=True,
-        )  # fmt: skip
-        self.started.append((process, name))
-        return process
-
-    def stop_all(self) -> None:
-        for process, name in reversed(self.started):
-            stop_group(process, name)
-        self.started.clear()
-
-
-def stop_group(process: subprocess.Popen, name: str, patience: float = 15) -> None:
-    """SIGINT (the process worker ignores SIGTERM), again, then SIGKILL for the whole group,
-    so that flow-run children and the executor's forkserver go too."""
-    for sig, wait in ((signal.SIGINT, patience), (signal.SIGINT, 5), (signal.SIGKILL, 5)):
-        if process.poll() is None:
-            try:
-                os.kill(process.pid, sig)
-                process.wait(wait)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                pass
-    try:
-        os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group
-    except (ProcessLookupError, PermissionError):
-        pass
-    if process.returncode is None:
-        print(f"warning: {name} ({process.pid}) did not stop", file=sys.stderr)
-
-
-def run_cli(argv: list[str], env: dict[str, str], timeout: float = 180) -> None:
-    result = subprocess.run(
-        argv, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed:\n{result.stdout}\n{result.stderr}")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--worker", choices=["executor", "process"], default="executor")
@@ -125,40 +70,47 @@ def main(argv: list[str] | None = None) -> int:
 
     started = time.monotonic()
     tmp = Path(tempfile.mkdtemp(prefix="dossierflow-bench-"))
-    (tmp / "logs").mkdir()
-    processes = Processes(tmp / "logs")
+    stack: PrefectStack | None = None
     # A hard stop for the whole run: the alarm interrupts whatever hangs, the finally cleans up.
     signal.signal(signal.SIGALRM, lambda *_: (_ for _ in ()).throw(TimeoutError("--timeout")))
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     signal.alarm(int(args.timeout))
+    # This process is the portal and the relay: it must see only this run's stack.
+    for name in [n for n in os.environ if n.startswith(("PREFECT_", "DOSSIERFLOW_"))]:
+        del os.environ[name]
     try:
-        with ExitStack() as stack:
-            prefect_db, portal_url = databases(stack, tmp, use_sqlite=args.sqlite)
-            stack.callback(processes.stop_all)  # before the databases go
-            env = prefect_env(tmp, prefect_db, portal_url)
-            os.environ.update(env)  # for this process's Prefect client and the portal
-            start_prefect(processes, env)
-            deploy(env)
+        with ExitStack() as stack_of_cleanups:
+            prefect_db, portal_url = databases(stack_of_cleanups, tmp, use_sqlite=args.sqlite)
+            # devtools/prefect_stack.py: the server, pool, deployments and worker, run as the
+            # integration tests run them (logs in <tmp>/prefect/*.log).
+            stack = PrefectStack(tmp / "prefect", database_url=prefect_db)
+            stack_of_cleanups.callback(stack.stop)  # before the databases go
+            portal_env = {
+                "DOSSIERFLOW_DATABASE_URL": portal_url,
+                "DOSSIERFLOW_INSTANCE": str(tmp / "instance"),
+            }
+            os.environ.update({**stack.env, **portal_env})  # this process's client and portal
+            stack.start_server(timeout=120)
+            deploy(stack.env)
             factory = portal(portal_url)
+            worker_env = dict(portal_env)
             if args.profile:
                 Path(args.profile).mkdir(parents=True, exist_ok=True)
-                env["DOSSIERFLOW_EXECUTOR_PROFILE"] = str(Path(args.profile).resolve())
-            start_worker(processes, env, args.worker)
-            samples = measure(
-                factory,
-                count=args.n,
-                warmup=args.warmup,
-                relay_nudge=args.worker == "executor" and not args.no_relay_nudge,
-            )
+                worker_env["DOSSIERFLOW_EXECUTOR_PROFILE"] = str(Path(args.profile).resolve())
+            stack.start_worker(worker_env, args.worker, name=f"bench-{args.worker}")
+            if args.worker == "executor" and args.no_relay_nudge:
+                os.environ["DOSSIERFLOW_EXECUTOR_NUDGE"] = ""  # the relay below nudges no one
+            samples = measure(factory, count=args.n, warmup=args.warmup)
             check_nothing_ran_twice(factory)
             factory.kw["bind"].dispose()
     except BaseException:
-        print(f"failed; logs in {tmp / 'logs'}", file=sys.stderr)
+        print(f"failed; logs in {tmp / 'prefect'}", file=sys.stderr)
         args.keep = True
         raise
     finally:
         signal.alarm(0)
-        processes.stop_all()
+        if stack is not None:
+            stack.stop()
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)
     print(
@@ -192,52 +144,6 @@ def databases(stack: ExitStack, tmp: Path, *, use_sqlite: bool) -> tuple[str, st
     return f"sqlite+aiosqlite:///{tmp / 'prefect.db'}", f"sqlite:///{tmp / 'portal.db'}"
 
 
-def prefect_env(tmp: Path, prefect_db: str, portal_url: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DOSSIERFLOW_"))}
-    env.update(
-        PREFECT_HOME=str(tmp / "prefect-home"),
-        PREFECT_API_URL=f"http://127.0.0.1:{free_port()}/api",
-        PREFECT_SERVER_DATABASE_CONNECTION_URL=prefect_db,
-        PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_ALLOW_EPHEMERAL_MODE="false",
-        PREFECT_UI_ENABLED="false",
-        PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(tmp / "results"),
-        PREFECT_WORKER_QUERY_SECONDS="1",
-        PREFECT_WORKER_WEBSERVER_HOST="127.0.0.1",
-        DOSSIERFLOW_DATABASE_URL=portal_url,
-        DOSSIERFLOW_INSTANCE=str(tmp / "instance"),
-        DOSSIERFLOW_EXECUTOR_NUDGE=f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}",
-        PATH=f"{VENV_BIN}:{os.environ.get('PATH', '')}",
-    )
-    return env
-
-
-def start_prefect(processes: Processes, env: dict[str, str]) -> None:
-    import httpx
-
-    port = env["PREFECT_API_URL"].split(":")[2].split("/")[0]
-    processes.start(
-        "prefect-server",
-        [str(VENV_BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port],
-        env,
-    )
-
-    def healthy() -> bool:
-        try:
-            return httpx.get(f"{env['PREFECT_API_URL']}/health", timeout=2).status_code == 200
-        except httpx.HTTPError:
-            return False
-
-    wait_for(healthy, 120, "the Prefect server", interval=0.5)
-
-
-def deploy(env: dict[str, str]) -> None:
-    prefect = str(VENV_BIN / "prefect")
-    run_cli([prefect, "work-pool", "create", "dossiers", "--type", "process", "--overwrite"], env)
-    # DOSSIERFLOW_HOME unset: "{{ $DOSSIERFLOW_HOME }}" is then resolved by the worker.
-    run_cli([prefect, "--no-prompt", "deploy", "--all"], env)
-
-
 def portal(url: str):
     from casemodel.db import make_engine, make_session_factory
     from casemodel.migrate import upgrade
@@ -246,19 +152,7 @@ def portal(url: str):
     return make_session_factory(make_engine(url))
 
 
-def start_worker(processes: Processes, env: dict[str, str], kind: str) -> None:
-    worker_env = {**env, "DOSSIERFLOW_HOME": str(ROOT)}
-    if kind == "executor":
-        argv = [sys.executable, "-m", "flows.executor", "--name", "bench-executor"]
-    else:
-        argv = [str(VENV_BIN / "prefect"), "worker", "start", "--pool", "dossiers",
-                "--name", "bench-process-worker"]  # fmt: skip
-    if kind == "executor":
-        argv += ["--pool", "dossiers"]
-    processes.start(kind, argv, worker_env)
-
-
-def measure(factory, *, count: int, warmup: int, relay_nudge: bool) -> list[float]:
+def measure(factory, *, count: int, warmup: int) -> list[float]:
     from prefect import get_client
     from prefect.client.schemas.objects import StateType
     from sqlalchemy import select
@@ -268,22 +162,8 @@ def measure(factory, *, count: int, warmup: int, relay_nudge: bool) -> list[floa
     from casemodel.services.steps import complete_staff_task
     from devtools.seed import seed_demo
     from flows import relay
-    from flows.nudge import nudge
 
     work_around_relay_resume_bug(relay)
-    if relay_nudge:  # what the relay does once the proposed one-line change is in
-        resume = relay.HANDLERS["resume_flow_run"]
-        start = relay.HANDLERS["start_flow_run"]
-
-        def resume_and_nudge(session, payload):
-            resume(session, payload)
-            nudge()
-
-        def start_and_nudge(session, payload):
-            start(session, payload)
-            nudge()
-
-        relay.HANDLERS.update(resume_flow_run=resume_and_nudge, start_flow_run=start_and_nudge)
 
     with session_scope(factory) as session:
         seed_demo(session)

@@ -20,8 +20,9 @@ from casemodel.config import PROJECT_ROOT
 BIN = Path(sys.executable).parent
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A port free on 127.0.0.1 just now (TCP, or UDP with kind=socket.SOCK_DGRAM)."""
+    with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
@@ -84,19 +85,26 @@ def deploy(env: dict[str, str]) -> None:
 
 
 def stop(process: subprocess.Popen | None, timeout: float = 15) -> None:
-    """Stop with SIGINT (the Prefect worker ignores SIGTERM), a second SIGINT, then SIGKILL."""
-    if process is None or process.poll() is not None:
+    """Stop with SIGINT (the Prefect worker ignores SIGTERM), a second SIGINT, then SIGKILL,
+    each to the process group; then SIGKILL whatever of the group is left (flow-run children,
+    the executor's forkserver)."""
+    if process is None:
         return
-    for sig in (signal.SIGINT, signal.SIGINT, signal.SIGKILL):
-        try:
-            os.killpg(process.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            process.wait(timeout=timeout / 2)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    if process.poll() is None:
+        for sig in (signal.SIGINT, signal.SIGINT, signal.SIGKILL):
+            try:
+                os.killpg(process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                process.wait(timeout=timeout / 2)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+    try:
+        os.killpg(process.pid, signal.SIGKILL)  # leftovers of the group
+    except (ProcessLookupError, PermissionError):
+        pass
 
 
 class PrefectStack:
@@ -110,26 +118,39 @@ class PrefectStack:
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None
 
-    def start(self, worker_env: dict[str, str], worker: str = "executor") -> PrefectStack:
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.server = self._spawn(self._server_command(), "server.log")
-        wait_healthy(self.api_url, process=self.server)
+    def start(
+        self, worker_env: dict[str, str], worker: str = "executor", *,
+        worker_name: str | None = None,
+    ) -> PrefectStack:  # fmt: skip
+        self.start_server()
         deploy(self.env)
-        self.start_worker(worker_env, worker)
+        self.start_worker(worker_env, worker, name=worker_name)
         return self
 
-    def start_worker(self, worker_env: dict[str, str], kind: str = "executor") -> None:
+    def start_server(self, timeout: float = 90) -> None:
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.server = self._spawn(self._server_command(), "server.log")
+        wait_healthy(self.api_url, timeout=timeout, process=self.server)
+
+    def start_worker(
+        self, worker_env: dict[str, str], kind: str = "executor", *, name: str | None = None
+    ) -> None:
         """Start the dossier executor (flows/executor.py, what the demo runs) or Prefect's stock
         process worker. The executor's nudge port is a free one, also set in this process's
         environment so that the relay here nudges it."""
         extra = {"DOSSIERFLOW_HOME": str(PROJECT_ROOT), **worker_env}
         if kind == "executor":
-            nudge = f"127.0.0.1:{free_port()}"
+            nudge = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
             os.environ["DOSSIERFLOW_EXECUTOR_NUDGE"] = nudge
             extra["DOSSIERFLOW_EXECUTOR_NUDGE"] = nudge
-            command = [str(BIN / "python"), "-m", "flows.executor", "--name", "test-executor"]
-        else:
+            command = [str(BIN / "python"), "-m", "flows.executor", "--pool", "dossiers"]
+            command += ["--name", name or "test-executor"]
+        elif kind == "process":
             command = [str(BIN / "prefect"), "worker", "start", "--pool", "dossiers"]
+            if name:
+                command += ["--name", name]
+        else:
+            raise ValueError(f"unknown worker kind {kind!r}")
         self.worker = self._spawn(command, "worker.log", extra=extra)
 
     def stop_server(self) -> None:

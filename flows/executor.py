@@ -9,9 +9,14 @@ the same job from a process that imported all of that once:
 - It is a worker of the "dossiers" pool built on Prefect's BaseWorker: it polls the pool,
   claims each run by proposing Pending (a second claimer is refused by the server), sends
   heartbeats, and uses the pool's process job template (env, working_dir).
+- The claim makes BaseWorker's API calls, but those that do not depend on each other at once
+  (the deployment beside the Pending proposal; the job configuration, labels and Submitting).
 - Each run executes in a child forked from a multiprocessing forkserver that preloaded prefect
-  and flows/, running `prefect.engine` exactly as `python -m prefect.engine` would: the
-  deployment's pull steps, suspend, resume and the task cache behave as with the process worker.
+  and flows/ (and created the portal database engine and a Prefect client's TLS context). For
+  a deployment whose pull steps only set the working directory and whose flow is preloaded,
+  the child changes directory itself and runs that flow object through Prefect's `run_flow`
+  as `python -m prefect.engine` does; otherwise it runs `prefect.engine` itself. Either way
+  suspend, resume and the task cache behave as with the process worker.
 - It polls every few seconds, and after a nudge (flows/nudge.py: the relay after a resume or a
   new run; the server's flow-run Scheduled/Resuming events) it polls every 0.1 s for a few
   seconds: a nudge can arrive before the new state is readable, and a lost one only delays.
@@ -23,10 +28,12 @@ suspension) for up to --grace seconds, then terminates them; a second signal kil
 from __future__ import annotations
 
 import argparse
+import copy
 import multiprocessing
 import os
 import runpy
 import signal
+import ssl
 import sys
 import tempfile
 import time
@@ -36,10 +43,11 @@ from typing import Any
 
 import anyio
 import anyio.abc
+from prefect._internal.infrastructure_exit_codes import get_infrastructure_exit_info
 from prefect.client.schemas.objects import FlowRun
 from prefect.events.clients import get_events_subscriber
 from prefect.events.filters import EventFilter, EventNameFilter
-from prefect.exceptions import InfrastructureNotFound
+from prefect.exceptions import InfrastructureNotFound, ObjectNotFound
 from prefect.logging import get_logger
 from prefect.utilities.services import critical_service_loop
 from prefect.workers.base import BaseWorker
@@ -63,6 +71,7 @@ PRELOAD = [
     "prefect.utilities.visualization",
     "flows.dossier",
     "flows.relay",
+    "flows.database",
     # create_engine() imports the dialect and the driver on first use: 0.8 s in every child
     # unless it happens here. Modules that are not installed are skipped.
     "sqlalchemy.dialects.sqlite",
@@ -71,35 +80,270 @@ PRELOAD = [
 ]
 #: The server's events that mean a run of the pool may just have become due.
 WAKE_EVENTS = ["prefect.flow-run.Scheduled", "prefect.flow-run.Resuming"]
+#: Set for the forkserver only: flows/database.py then creates the portal engine at import.
+FORKSERVER_ENV = "DOSSIERFLOW_FORKSERVER"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-def execute_flow_run(flow_run_id: str, env: dict[str, str | None], cwd: str) -> None:
+def execute_flow_run(
+    flow_run_id: str, env: dict[str, str | None], cwd: str,
+    deployment: dict[str, Any] | None = None,
+) -> None:  # fmt: skip
     """The body of a flow run's child: what `python -m prefect.engine <id>` does, minus the
-    interpreter start and the imports."""
+    interpreter start and the imports.
+
+    With `deployment` (its entrypoint and pull steps, read by the executor when it claimed the
+    run) and a flow that the forkserver preloaded, the child skips reading the deployment again,
+    running the pull steps through Prefect's step machinery and importing the flow file: it
+    changes to the pull steps' directory itself and hands the preloaded flow object to
+    Prefect's own `run_flow`, as `prefect.engine` would (see _run_flow). Anything else (other
+    pull steps, a flow that was not preloaded) goes the whole `prefect.engine` way."""
     if "flows.dossier" not in sys.modules:  # the forkserver could not preload (see Forker)
         print("dossier executor: flows/ was not preloaded; check PYTHONPATH", file=sys.stderr)
     # A Ctrl-C in the executor's terminal reaches the whole process group; the executor decides
     # when its runs stop (it lets them reach their suspension).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.pop(FORKSERVER_ENV, None)
     for name, value in env.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
     os.chdir(cwd)
+    _after_fork()
+    _share_tls_contexts()
     sys.argv = ["prefect.engine", flow_run_id]
     profile_dir = os.environ.get("DOSSIERFLOW_EXECUTOR_PROFILE")
     if not profile_dir:
-        runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
+        _run_flow(flow_run_id, deployment)
         return
     import cProfile  # where a run's time goes: python -m pstats <dir>/<flow run>-<pid>.prof
 
     profiler = cProfile.Profile()
     try:
-        profiler.runcall(runpy.run_module, "prefect.engine", run_name="__main__", alter_sys=True)
+        profiler.runcall(_run_flow, flow_run_id, deployment)
     finally:
         profiler.dump_stats(os.path.join(profile_dir, f"{flow_run_id}-{os.getpid()}.prof"))
+
+
+def _after_fork() -> None:
+    """The portal database engine that the forkserver created (flows/database.py) is valid
+    here only without the forkserver's connections: SQLAlchemy's multiprocessing pattern."""
+    database = sys.modules.get("flows.database")
+    if database is not None:
+        database.after_fork()
+
+
+class _SharedTLSContexts:
+    """The `ssl` module as Prefect's client module sees it in a flow run's child.
+
+    Every Prefect client (a flow run makes several) builds a verified TLS context from the
+    certifi bundle, even for an http:// API: 70-120 ms each here, reading and parsing the bundle.
+    The forkserver builds that context once (_TLS_CONTEXTS) and the child's Prefect clients get
+    it. Only verified contexts for a CA file are shared: Prefect changes none of those after
+    creating them. Everything else is the real `ssl` module.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(ssl, name)
+
+    def create_default_context(
+        self, purpose: ssl.Purpose = ssl.Purpose.SERVER_AUTH, *, cafile: str | None = None,
+        capath: str | None = None, cadata: Any = None,
+    ) -> ssl.SSLContext:  # fmt: skip
+        if purpose == ssl.Purpose.SERVER_AUTH and cafile and capath is None and cadata is None:
+            context = _TLS_CONTEXTS.get(cafile)
+            if context is None:
+                context = _TLS_CONTEXTS[cafile] = ssl.create_default_context(cafile=cafile)
+            return context
+        return ssl.create_default_context(purpose, cafile=cafile, capath=capath, cadata=cadata)
+
+
+#: Verified TLS contexts by CA file, built in the forkserver (see _SharedTLSContexts).
+_TLS_CONTEXTS: dict[str, ssl.SSLContext] = {}
+
+
+def _prepare_tls_contexts() -> None:
+    """In the forkserver: the context every Prefect client of a child would build, and one
+    client built and thrown away (the first one in a process pays 0.1 s of lazy set-up)."""
+    try:
+        import certifi
+        from prefect.client.orchestration import PrefectClient, SyncPrefectClient
+
+        _TLS_CONTEXTS[certifi.where()] = ssl.create_default_context(cafile=certifi.where())
+        _share_tls_contexts()
+        for client_class in (SyncPrefectClient, PrefectClient):
+            client_class("http://127.0.0.1:9/api")  # never entered: no connection
+    except Exception:
+        pass
+
+
+def _share_tls_contexts() -> None:
+    import prefect.client.orchestration as orchestration
+
+    if orchestration.ssl is ssl:
+        orchestration.ssl = _SharedTLSContexts()
+
+
+def _run_flow(flow_run_id: str, deployment: dict[str, Any] | None) -> None:
+    flow = _preloaded_flow(deployment) if deployment else None
+    if flow is None:
+        runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
+        return
+    # prefect/engine.py's __main__ block, with the flow already loaded.
+    from uuid import UUID
+
+    from prefect._internal.control_listener import configure_from_env
+    from prefect._internal.metrics import RunMetrics
+    from prefect.engine import _drive_run_flow_result, handle_engine_signals
+    from prefect.flow_engine import flow_run_logger, load_flow_run, run_flow
+
+    run_id = UUID(flow_run_id)
+    configure_from_env()
+    early_observer = _EarlySuspensionObserver(run_id)
+    try:
+        with handle_engine_signals(run_id):
+            flow_run = load_flow_run(flow_run_id=run_id)
+            run_logger = flow_run_logger(flow_run=flow_run)
+            with RunMetrics(flow_run, flow):
+                result = run_flow(flow, flow_run=flow_run, error_logger=run_logger)
+                _drive_run_flow_result(flow, result)
+    finally:
+        early_observer.close()
+
+
+class _EarlySuspensionObserver:
+    """Prefect's suspension observer for this flow run, subscribed while the run starts.
+
+    Before a flow run's body starts, Prefect's engine subscribes to the server's events for a
+    suspension of the run requested from outside (observe_flow_run_suspension) and waits until
+    the subscription stands: 0.25-0.35 s here, with nothing else going on. This starts the same
+    observer, in the background, as the child starts, and hands it to the engine when the
+    engine asks for it, so the subscription overlaps reading the flow run. What it observes goes
+    where it would have gone: to the run's registered suspension request (the engine registers
+    it before it asks for the observer), or, if it came before that, it is passed on when the
+    engine asks. Any other observer the engine asks for (a subflow's) is Prefect's own.
+    """
+
+    def __init__(self, flow_run_id: Any) -> None:
+        import threading
+
+        import prefect.flow_engine as flow_engine
+        from prefect._flow_run_suspension import FlowRunSuspensionRequest
+
+        self.flow_run_id = flow_run_id
+        self._flow_engine = flow_engine
+        self._original = flow_engine.observe_flow_run_suspension
+        self._request = FlowRunSuspensionRequest()
+        self._observer = None
+        self._entered = threading.Event()
+        self._closed = False
+        self._lock = threading.Lock()
+        flow_engine.observe_flow_run_suspension = self._observe
+        threading.Thread(target=self._enter, name="early-suspension-observer", daemon=True).start()
+
+    def _enter(self) -> None:
+        try:
+            observer = self._original(self.flow_run_id, self._request)
+            observer.__enter__()
+        except Exception:
+            observer = None
+        with self._lock:
+            if self._closed and observer is not None:  # closed before it stood
+                observer.__exit__(None, None, None)
+                observer = None
+            self._observer = observer
+        self._entered.set()
+
+    def _observe(self, flow_run_id: Any, suspension_request: Any, *args: Any, **kwargs: Any):
+        from contextlib import contextmanager
+
+        if flow_run_id != self.flow_run_id or args or kwargs:
+            return self._original(flow_run_id, suspension_request, *args, **kwargs)
+        self._flow_engine.observe_flow_run_suspension = self._original  # once only
+
+        @contextmanager
+        def handed_over():
+            self._entered.wait()
+            if self._observer is None:  # the early subscription failed: Prefect's own way
+                with self._original(flow_run_id, suspension_request):
+                    yield
+                return
+            if state := self._request.get_state():
+                suspension_request.mark_requested(state)
+            try:
+                yield
+            finally:
+                self.close()
+
+        return handed_over()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            observer, self._observer = self._observer, None
+        if self._flow_engine.observe_flow_run_suspension == self._observe:
+            self._flow_engine.observe_flow_run_suspension = self._original
+        if observer is not None:
+            observer.__exit__(None, None, None)
+
+
+#: Pull steps the child can do itself: they only change the working directory.
+LOCAL_PULL_STEPS = {
+    "prefect.deployments.steps.set_working_directory",
+    "prefect.deployments.steps.pull.set_working_directory",
+}
+
+
+def _preloaded_flow(deployment: dict[str, Any]):
+    """Do what load_flow_from_flow_run would do for this deployment, if that is only changing
+    the directory and importing a flow that the forkserver already imported; None otherwise
+    (the caller then takes Prefect's own way). Changes the working directory as the pull steps
+    would."""
+    from prefect.flows import Flow
+    from prefect.utilities.templating import apply_values
+
+    if os.environ.get("PREFECT__FLOW_ENTRYPOINT"):
+        return None
+    entrypoint = deployment.get("entrypoint") or ""
+    path, _, name = entrypoint.rpartition(":")
+    if not path.endswith(".py") or not name.isidentifier():
+        return None
+    directories = []
+    for step in deployment.get("pull_steps") or []:
+        if not step:
+            continue
+        if len(step) != 1:
+            return None
+        ((fqn, inputs),) = step.items()
+        if fqn not in LOCAL_PULL_STEPS or set(inputs or {}) != {"directory"}:
+            return None
+        directory = inputs["directory"]
+        # Blocks and variables need the API: leave those to Prefect.
+        if not isinstance(directory, str) or "prefect." in directory:
+            return None
+        directory = apply_values({"directory": directory}, os.environ)["directory"]
+        if not isinstance(directory, str) or not directory or "{{" in directory:
+            return None
+        directories.append(directory)
+    target = None
+    base = Path.cwd()
+    for directory in directories:
+        base = (base / Path(directory).expanduser()).resolve()
+    target = (base / path).resolve()
+    for module in list(sys.modules.values()):
+        module_file = getattr(module, "__file__", None)
+        if (
+            isinstance(module_file, str)
+            and os.path.basename(module_file) == target.name  # cheap, before resolving
+            and Path(module_file).resolve() == target
+        ):
+            flow = getattr(module, name, None)
+            if isinstance(flow, Flow):
+                for directory in directories:
+                    os.chdir(os.path.expanduser(directory))  # what set_working_directory does
+                return flow
+    return None
 
 
 def _warm_up() -> None:
@@ -121,15 +365,22 @@ class Forker:
     def warm_up(self) -> float:
         """Start the forkserver now rather than on the first run; returns the seconds it took."""
         started = time.monotonic()
-        child = self.context.Process(target=_warm_up, daemon=False)
-        child.start()
+        # The forkserver inherits this environment when it starts (now): it tells
+        # flows/database.py to create the engine and initialise the dialect there, once.
+        os.environ[FORKSERVER_ENV] = "1"
+        try:
+            child = self.context.Process(target=_warm_up, daemon=False)
+            child.start()
+        finally:
+            os.environ.pop(FORKSERVER_ENV, None)
         child.join()
         return time.monotonic() - started
 
-    def start(self, flow_run_id: str, env: dict[str, str | None], cwd: str):
+    def start(self, flow_run_id: str, env: dict[str, str | None], cwd: str,
+              deployment: dict[str, Any] | None = None):  # fmt: skip
         child = self.context.Process(
             target=execute_flow_run,
-            args=(flow_run_id, env, cwd),
+            args=(flow_run_id, env, cwd, deployment),
             name=f"flow-run-{flow_run_id}",
             daemon=False,
         )
@@ -165,12 +416,160 @@ class DossierExecutor(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proc
         self._burst_until = 0.0
         self._wake = anyio.Event()
         self._children: dict[int, Any] = {}
+        self._deployments: dict[Any, dict[str, Any]] = {}
 
     def _record_work_pool_snapshot(self, work_pool) -> None:
         # A process pool is what this worker serves: no "type mismatch" warning for it.
         if work_pool.type == "process":
             work_pool = work_pool.model_copy(update={"type": self.type})
         super()._record_work_pool_snapshot(work_pool)
+
+    # -- claiming a flow run ------------------------------------------------------------------
+    #
+    # BaseWorker._submit_run, with its API calls made at once where they do not depend on each
+    # other: the deployment is read while Pending is proposed (the claim: a second claimer is
+    # refused), and the job configuration (the flow), the worker labels and the Submitting
+    # state go together. Each is the same call as BaseWorker's, and a failure is handled as
+    # there. The deployment read here also tells the child which flow to run.
+
+    async def _submit_run(self, flow_run: FlowRun) -> None:
+        run_logger = self.get_flow_run_logger(flow_run)
+        try:
+            deployment = None
+            missing = False
+            if flow_run.deployment_id:
+
+                async def read_deployment() -> None:
+                    nonlocal deployment, missing
+                    try:
+                        deployment = await self.client.read_deployment(flow_run.deployment_id)
+                    except ObjectNotFound:
+                        missing = True
+
+                async with anyio.create_task_group() as claim:
+                    claim.start_soon(read_deployment)
+                    ready_to_submit = await self._propose_pending_state(flow_run)
+            else:
+                ready_to_submit = await self._propose_pending_state(flow_run)
+            if missing:
+                self._logger.error(
+                    "Deployment %s no longer exists. Flow run %s will not be submitted for"
+                    " execution", flow_run.deployment_id, flow_run.id,
+                )  # fmt: skip
+                await self._mark_flow_run_as_cancelled(
+                    flow_run,
+                    state_updates=dict(
+                        message=f"Deployment {flow_run.deployment_id} no longer exists, "
+                        "cancelled run."
+                    ),
+                )
+                self._release_limit_slot(flow_run.id)
+                return
+            self._logger.debug(f"Ready to submit {flow_run.id}: {ready_to_submit}")
+            if not ready_to_submit:
+                self._release_limit_slot(flow_run.id)
+                return
+            readiness_result = await self._runs_task_group.start(
+                self._submit_claimed_run, flow_run, deployment
+            )
+            if readiness_result and not isinstance(readiness_result, Exception):
+                try:
+                    await self.client.update_flow_run(
+                        flow_run_id=flow_run.id, infrastructure_pid=str(readiness_result)
+                    )
+                except Exception:
+                    run_logger.exception(
+                        "An error occurred while setting the `infrastructure_pid` on flow run "
+                        f"{flow_run.id!r}. The flow run will not be cancellable."
+                    )
+                run_logger.info(f"Flow run '{flow_run.name}' submitted to infrastructure")
+            else:
+                self._release_limit_slot(flow_run.id)
+        finally:
+            self._submitting_flow_run_ids.discard(flow_run.id)
+            if self._cancelling_observer is not None:
+                self._cancelling_observer.remove_in_flight_flow_run_id(flow_run.id)
+
+    async def _submit_claimed_run(
+        self, flow_run: FlowRun, deployment: Any,
+        task_status: anyio.abc.TaskStatus[int | Exception] | None = None,
+    ) -> Any:  # fmt: skip
+        """BaseWorker._submit_run_and_capture_errors with the deployment already read."""
+        run_logger = self.get_flow_run_logger(flow_run)
+        configuration: ProcessJobConfiguration | None = None
+        try:
+            work_pool = copy.deepcopy(self.work_pool)
+
+            async def configure() -> None:
+                nonlocal configuration
+                configuration = await self.job_configuration.resolve_for_flow_run(
+                    flow_run,
+                    client=self.client,
+                    work_pool=work_pool,
+                    worker_name=self.name,
+                    worker_id=self.backend_id,
+                    deployment=deployment,
+                )
+
+            try:
+                async with anyio.create_task_group() as prepare:
+                    prepare.start_soon(configure)
+                    prepare.start_soon(self._give_worker_labels_to_flow_run, flow_run.id)
+                    prepare.start_soon(self._propose_submitting_state, flow_run)
+            except BaseExceptionGroup as group:  # one failure: raise it as BaseWorker would
+                if len(group.exceptions) == 1:
+                    raise group.exceptions[0] from None
+                raise
+            submitted_event = self._emit_flow_run_submitted_event(configuration)
+            if deployment is not None:
+                self._deployments[flow_run.id] = {
+                    "entrypoint": deployment.entrypoint,
+                    "pull_steps": deployment.pull_steps,
+                }
+            try:
+                result = await self.run(
+                    flow_run=flow_run, task_status=task_status, configuration=configuration
+                )
+            finally:
+                self._deployments.pop(flow_run.id, None)
+        except Exception as exc:
+            if task_status and not task_status._future.done():
+                run_logger.exception(
+                    f"Failed to submit flow run '{flow_run.name}' to infrastructure."
+                )
+                task_status.started(exc)
+                message = (
+                    f"Failed to submit flow run to infrastructure: {type(exc).__name__}: {exc}"
+                )
+                await self._propose_crashed_state(flow_run, message)
+            else:
+                run_logger.exception(
+                    f"Lost connection to flow run '{flow_run.name}' infrastructure. The flow "
+                    "run's final state will be determined by the execution environment."
+                )
+            return exc
+        finally:
+            self._release_limit_slot(flow_run.id)
+
+        if task_status and not task_status._future.done():
+            task_status.started(
+                RuntimeError(
+                    "Infrastructure returned without reporting flow run as started or raising "
+                    "an error."
+                )
+            )
+        if result.status_code != 0:
+            info = get_infrastructure_exit_info(result.status_code)
+            await self._propose_crashed_state(
+                flow_run,
+                "Flow run infrastructure exited with non-zero status code"
+                f" {result.status_code}. {info.explanation}",
+            )
+            if info.resolution:
+                run_logger.info(info.resolution)
+        if submitted_event:
+            self._emit_flow_run_executed_event(result, configuration, submitted_event)
+        return result
 
     # -- running one flow run -------------------------------------------------------------
 
@@ -185,7 +584,8 @@ class DossierExecutor(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proc
             cwd = str(configuration.working_dir or scratch)
             env = dict(configuration.env)
             env["PREFECT__FLOW_RUN_ID"] = str(flow_run.id)
-            child = self._forker.start(str(flow_run.id), env, cwd)
+            deployment = self._deployments.get(flow_run.id)
+            child = self._forker.start(str(flow_run.id), env, cwd, deployment)
             self._children[child.pid] = child
             task_status.started(child.pid)
             try:
@@ -351,6 +751,10 @@ def main(argv: list[str] | None = None) -> None:
             grace_seconds=args.grace,
         )
     )
+
+
+if os.environ.get(FORKSERVER_ENV) == "1":
+    _prepare_tls_contexts()
 
 
 if __name__ == "__main__":
