@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import logging
 import os
+import ssl
 from collections.abc import Callable
+from functools import cache
 from typing import Any
 
+import certifi
 import httpx
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
+from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
-from prefect.flow_runs import resume_flow_run
+from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -95,25 +99,46 @@ def resume_dossier_flow(session: Session, payload: dict[str, Any]) -> None:
     """Resume the dossier's run past a finished human step.
 
     A run that is still running may not have reached its suspension yet: that is retried (NotYet)
-    unless the run has already moved on to a later step. A run that has ended needs nothing."""
+    unless the run has already moved on to a later step. A run that has ended needs nothing.
+    One client does the read and the resume (prefect.flow_runs.resume_flow_run would open a
+    second one and read the run again): this is on the path of a client waiting for the next
+    step."""
     dossier = session.get(Dossier, payload["dossier_id"])
     if dossier.flow_run_id is None:
         raise NotYet("the flow run has not been created yet")
-    with get_client(sync_client=True) as client:
-        flow_run = client.read_flow_run(dossier.flow_run_id)
-    state = flow_run.state
-    if state is None or state.is_final():
-        return
-    if state.type == StateType.PAUSED:
-        pause_key = state.state_details.pause_key or ""
-        # Suspended on a later step: this message is stale (its resume already happened).
-        if pause_key.split("#")[0] == payload["step_key"]:
-            resume_flow_run(dossier.flow_run_id)
-            nudge()
-        return
+    with prefect_client() as client:
+        state = client.read_flow_run(dossier.flow_run_id).state
+        if state is None or state.is_final():
+            return
+        if state.type == StateType.PAUSED:
+            pause_key = state.state_details.pause_key or ""
+            # Suspended on a later step: this message is stale (its resume already happened).
+            if pause_key.split("#")[0] == payload["step_key"]:
+                result = client.resume_flow_run(dossier.flow_run_id)
+                if result.status == SetStateStatus.REJECT:
+                    raise NotYet(f"resume refused: {result.details}")
+                nudge()
+            return
     if _moved_past(session, dossier.id, payload["step_key"]):
         return
     raise NotYet(f"the flow run is {state.name}, not yet suspended")
+
+
+def prefect_client():
+    """A synchronous Prefect client that reuses this process's TLS context: building one from
+    the CA bundle costs 70-120 ms, for every client, even for an http:// API."""
+    return get_client(sync_client=True, httpx_settings={"verify": _tls_context()})
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """As Prefect builds it (its settings for a custom CA file or no verification), once."""
+    if PREFECT_API_TLS_INSECURE_SKIP_VERIFY.value():
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    return ssl.create_default_context(cafile=PREFECT_API_SSL_CERT_FILE.value() or certifi.where())
 
 
 def _moved_past(session: Session, dossier_id: int, step_key: str) -> bool:
