@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 export DOSSIERFLOW_HOME := $(CURDIR)
 
-.PHONY: install translations migrate seed demo test test-fast bench lint clean
+.PHONY: install translations migrate seed demo test test-fast system-deps bench lint clean
 
 install: $(STAMP) translations
 
@@ -29,7 +29,10 @@ seed: migrate
 demo: install
 	$(BIN)/python -m devtools.demo
 
-test: install
+system-deps:
+	sh devtools/system_deps.sh
+
+test: install system-deps
 	$(BIN)/python -m pytest
 
 test-fast: install

@@ -13,11 +13,15 @@ from casemodel.config import PROJECT_ROOT
 LOCALES = ("nl", "en")
 
 
+def translations_folder() -> str:
+    """The compiled catalogs: DOSSIERFLOW_TRANSLATIONS, or translations/ in the checkout."""
+    return os.environ.get("DOSSIERFLOW_TRANSLATIONS", str(PROJECT_ROOT / "translations"))
+
+
 @cache
 def translations(locale: str) -> Translations:
     """The catalog for the locale (Dutch, the source language, for anything else)."""
-    folder = os.environ.get("DOSSIERFLOW_TRANSLATIONS", str(PROJECT_ROOT / "translations"))
-    return Translations.load(folder, [locale if locale in LOCALES else "nl"])
+    return Translations.load(translations_folder(), [locale if locale in LOCALES else "nl"])
 
 
 def gettext_for(locale: str):

@@ -42,11 +42,14 @@ class NotYet(Exception):
     """The message cannot be delivered yet (e.g. the run has not reached its suspension)."""
 
 
-def deliver_due(factory: sessionmaker[Session], *, limit: int = 50) -> int:
-    """Deliver the messages that are due, each in its own transaction. Returns how many were
-    delivered; failures stay queued with a back-off."""
+def deliver_due(
+    factory: sessionmaker[Session], *, limit: int = 50, only: list[int] | None = None
+) -> int:
+    """Deliver the messages that are due (or, with `only`, those of them with these ids), each
+    in its own transaction. Returns how many were delivered; failures stay queued with a
+    back-off."""
     with session_scope(factory) as session:
-        ids = [(message.id, message.kind) for message in due_messages(session, limit=limit)]
+        ids = [(m.id, m.kind) for m in due_messages(session, limit=limit, ids=only)]
     delivered = 0
     unreachable: set[str] = set()  # kinds whose server did not answer in this round
     for message_id, kind in ids:

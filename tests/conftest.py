@@ -15,5 +15,6 @@ pytest_plugins = [
     "tests.fixtures.db",
     "tests.fixtures.prefect",
     "tests.fixtures.domain",
+    "tests.fixtures.browser",
     "tests.fixtures.web",
 ]

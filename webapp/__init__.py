@@ -10,6 +10,7 @@ from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
 
 from casemodel import config as settings
+from casemodel.i18n import translations_folder
 from casemodel.services.errors import NotFound
 from webapp.extensions import babel, csrf, db, limiter, login_manager
 from webapp.urls import LOCALES, same_origin
@@ -21,7 +22,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(
         DATABASE_URL=settings.database_url(),
         BABEL_DEFAULT_LOCALE="nl",
-        BABEL_TRANSLATION_DIRECTORIES=str(settings.PROJECT_ROOT / "translations"),
+        BABEL_TRANSLATION_DIRECTORIES=translations_folder(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=os.environ.get("DOSSIERFLOW_INSECURE_COOKIES") != "1",

@@ -7,21 +7,28 @@ import logging
 
 from flask import current_app
 
+from casemodel.services.outbox import take_queued_ids
 from webapp.extensions import db
 
 log = logging.getLogger(__name__)
 
 
 def deliver_after_commit() -> None:
+    """Deliver what this request queued once it has committed: only that, so that a request
+    never waits for older messages (say, flow starts while Prefect is down)."""
     if not current_app.config["OUTBOX_DELIVER_AFTER_COMMIT"]:
         return
     factory = db.session_factory
+    session = db.session
 
     def deliver() -> None:
         from flows.relay import deliver_due
 
+        ids = take_queued_ids(session)
+        if not ids:
+            return
         try:
-            deliver_due(factory, limit=20)
+            deliver_due(factory, only=ids)
         except Exception:  # the relay retries; the person's action is already safe
             log.exception("delivering the outbox after commit failed")
 

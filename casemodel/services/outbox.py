@@ -36,18 +36,32 @@ def enqueue(
     )
     session.add(message)
     session.flush()
+    # Lets the caller deliver exactly what its unit of work queued, right after its commit.
+    session.info.setdefault(QUEUED_KEY, []).append(message.id)
     return message
 
 
-def due_messages(session: Session, *, limit: int = 50) -> list[OutboxMessage]:
-    """Messages whose time has come, oldest first, locked against a second relay where the
-    database can (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
+QUEUED_KEY = "outbox_queued_ids"
+
+
+def take_queued_ids(session: Session) -> list[int]:
+    """The ids of the messages this session queued since the last call."""
+    return session.info.pop(QUEUED_KEY, [])
+
+
+def due_messages(
+    session: Session, *, limit: int = 50, ids: list[int] | None = None
+) -> list[OutboxMessage]:
+    """Messages whose time has come (of these ids, if given), oldest first, locked against a
+    second relay where the database can (PostgreSQL: FOR UPDATE SKIP LOCKED)."""
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.done_at.is_(None), OutboxMessage.due_at <= utcnow())
         .order_by(OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
+    if ids is not None:
+        query = query.where(OutboxMessage.id.in_(ids))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))

@@ -109,7 +109,8 @@ def password_strength():
     verdict = judge_password(password, context=context)
     return jsonify(
         score=verdict.score,
-        label=strength_label(verdict.score),
+        # A refused password is never called more than weak, whatever the estimator's score.
+        label=strength_label(verdict.score if verdict.acceptable else min(verdict.score, 1)),
         acceptable=verdict.acceptable,
         problems=explain(verdict),
     )

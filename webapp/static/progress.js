@@ -9,7 +9,15 @@
     var open = details && details.open ? "1" : "0";
     fetch(src + "?open=" + open, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) { if (html !== null) box.innerHTML = html; })
+      .then(function (html) {
+        if (html === null) return;
+        // Keep the block as the reader has it now, even if they opened or closed it meanwhile.
+        var before = box.querySelector("details");
+        var keepOpen = before ? before.open : false;
+        box.innerHTML = html;
+        var after = box.querySelector("details");
+        if (after) after.open = keepOpen;
+      })
       .catch(function () {})
       .finally(function () { window.setTimeout(refresh, 4000); });
   }
