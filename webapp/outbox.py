@@ -4,6 +4,7 @@ Whatever fails here (Prefect down) stays queued for the relay (`flask outbox rel
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import current_app
 
@@ -21,15 +22,19 @@ def deliver_after_commit() -> None:
     factory = db.session_factory
     session = db.session
 
-    def deliver() -> None:
+    def deliver_in_background() -> None:
+        ids = take_queued_ids(session)
+        if ids:
+            # The response does not wait for Prefect or the mail server: a slow or locked
+            # Prefect (its SQLite backend under load) must not hold up the person.
+            threading.Thread(target=deliver, args=(ids,), daemon=True).start()
+
+    def deliver(ids: list[int]) -> None:
         from flows.relay import deliver_due
 
-        ids = take_queued_ids(session)
-        if not ids:
-            return
         try:
             deliver_due(factory, only=ids)
         except Exception:  # the relay retries; the person's action is already safe
             log.exception("delivering the outbox after commit failed")
 
-    db.after_commit(deliver)
+    db.after_commit(deliver_in_background)
