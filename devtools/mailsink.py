@@ -10,9 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import email.policy
-import os
 import signal
-import tempfile
 import uuid
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -20,6 +18,8 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from casemodel.files import write_atomically
 
 
 class MaildirHandler:
@@ -47,16 +47,7 @@ def store_message(folder: Path, content: bytes) -> Path:
     """Write one message to folder atomically: readers never see half a file."""
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
     path = folder / f"{stamp}-{uuid.uuid4().hex}.eml"
-    # The dot keeps the unfinished file out of read_mailbox(); same folder, so rename is atomic.
-    descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
-    try:
-        os.fchmod(descriptor, 0o644)  # mkstemp's 0600 would hide mail from other local users
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomically(path, content)
     return path
 
 

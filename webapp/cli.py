@@ -77,14 +77,7 @@ def dossier_open(client_number: str, template_key: str, description: str, staff_
     except TemplateError as exc:
         raise click.ClickException(str(exc)) from None
     with session_scope(db.session_factory) as session:
-        organisation = session.scalar(
-            select(Organisation).where(Organisation.client_number == client_number)
-        )
-        actor = session.scalar(select(User).where(User.email == normalise_email(staff_email)))
-        if organisation is None:
-            raise click.ClickException(f"no client with number {client_number!r}")
-        if actor is None or not actor.is_staff:
-            raise click.ClickException(f"no staff member {staff_email!r}")
+        organisation, actor = _client_and_staff(session, client_number, staff_email)
         try:
             dossier = open_dossier(
                 session,
@@ -121,14 +114,7 @@ def user_invite(client_number, email, name, locale, can_approve, admin, staff_em
     from flows.relay import deliver_due
 
     with session_scope(db.session_factory) as session:
-        organisation = session.scalar(
-            select(Organisation).where(Organisation.client_number == client_number)
-        )
-        actor = session.scalar(select(User).where(User.email == normalise_email(staff_email)))
-        if organisation is None:
-            raise click.ClickException(f"no client with number {client_number!r}")
-        if actor is None or not actor.is_staff:
-            raise click.ClickException(f"no staff member {staff_email!r}")
+        organisation, actor = _client_and_staff(session, client_number, staff_email)
         try:
             user, created = create_client_account(
                 session, organisation_id=organisation.id, email=email, name=name,
@@ -166,6 +152,19 @@ def office_second_factor(office_name: str, setting: str) -> None:
         detail = {"office_id": office.id, "required": office.require_second_factor}
         record_event(session, action="office.second_factor_setting", actor=None, detail=detail)
     click.echo(f"{office_name}: two-step verification {setting} for clients (staff: always)")
+
+
+def _client_and_staff(session, client_number: str, staff_email: str):
+    """The organisation with this client number and the staff member acting, or a clear error."""
+    organisation = session.scalar(
+        select(Organisation).where(Organisation.client_number == client_number)
+    )
+    actor = session.scalar(select(User).where(User.email == normalise_email(staff_email)))
+    if organisation is None:
+        raise click.ClickException(f"no client with number {client_number!r}")
+    if actor is None or not actor.is_staff:
+        raise click.ClickException(f"no staff member {staff_email!r}")
+    return organisation, actor
 
 
 def _start_flow_runs() -> None:

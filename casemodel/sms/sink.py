@@ -8,12 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
 
 from casemodel.config import instance_path
+from casemodel.files import write_atomically
 
 
 def sink_folder() -> Path:
@@ -42,21 +42,8 @@ class SinkGateway:
             "sent_at": now.isoformat(),
         }
         path = self.folder / f"{now.strftime('%Y%m%dT%H%M%S.%fZ')}-{message_id}.json"
-        _write_atomically(path, json.dumps(record, ensure_ascii=False, indent=2).encode())
+        write_atomically(path, json.dumps(record, ensure_ascii=False, indent=2).encode())
         return message_id
-
-
-def _write_atomically(path: Path, content: bytes) -> None:
-    # The dot keeps the unfinished file out of read_sms(); same folder, so rename is atomic.
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")
-    try:
-        os.fchmod(descriptor, 0o644)  # as the mail sink: readable by the other local processes
-        with os.fdopen(descriptor, "wb") as file:
-            file.write(content)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def read_sms(folder: Path | str | None = None) -> list[dict[str, Any]]:
