@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, g, redirect, request, session, url_for
 from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from casemodel import config as settings
 from casemodel.i18n import translations_folder
@@ -49,6 +50,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     from webapp.auth.identity import load_user, set_device_cookie
 
+    proxy_hops = int(os.environ.get("DOSSIERFLOW_PROXY_HOPS", "0"))
+    if proxy_hops:
+        # Behind a TLS proxy: take the client's address and scheme from X-Forwarded-* (only
+        # that many hops: a client cannot forge its way past the proxy), so that rate limits,
+        # audit events and Secure cookies see the real client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxy_hops, x_proto=proxy_hops)
     db.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)

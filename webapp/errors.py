@@ -18,6 +18,10 @@ def register(app: Flask) -> None:
     def forbidden(_error):
         return render_template("errors/403.html"), 403
 
+    @app.errorhandler(429)
+    def too_many_requests(_error):
+        return render_template("errors/429.html"), 429
+
     @app.errorhandler(500)
     def server_error(_error):
         return render_template("errors/500.html"), 500

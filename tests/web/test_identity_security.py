@@ -237,3 +237,55 @@ def test_security_headers(client):
     assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     assert headers["X-Content-Type-Options"] == "nosniff"
     assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(
+    web_database_url, compiled_translations, tmp_path, monkeypatch, web_session
+):
+    monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("DOSSIERFLOW_PROXY_HOPS", "1")
+    app = create_app(
+        {
+            "DATABASE_URL": web_database_url,
+            "WTF_CSRF_ENABLED": False,
+            "SESSION_COOKIE_SECURE": False,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
+    client = app.test_client()
+    client.post(
+        "/login",
+        data={"email": CLIENT, "password": "fout wachtwoord 1"},
+        headers={"X-Forwarded-For": "203.0.113.7"},
+    )
+    failed = web_session.scalar(
+        select(AuditEvent)
+        .where(AuditEvent.action == "auth.login_failed")
+        .order_by(AuditEvent.id.desc())
+    )
+    assert failed.detail["ip"] == "203.0.113.7"
+
+
+def test_password_attempts_are_rate_limited_per_address(
+    web_database_url, compiled_translations, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
+    app = create_app(
+        {"DATABASE_URL": web_database_url, "WTF_CSRF_ENABLED": False,
+         "SESSION_COOKIE_SECURE": False, "RATELIMIT_ENABLED": True}
+    )  # fmt: skip
+    client = app.test_client()
+    address = {"REMOTE_ADDR": "198.51.100.23"}
+    answers = [
+        client.post("/login", data={"email": f"x{i}@example.nl", "password": "fout"},
+                    environ_base=address).status_code
+        for i in range(20)
+    ]  # fmt: skip
+    assert answers == [200] * 20
+    refused = client.post("/login", data={"email": "z@example.nl", "password": "fout"},
+                          environ_base=address)  # fmt: skip
+    assert refused.status_code == 429
+    assert "te veel pogingen" in text(refused)
+    other = client.post("/login", data={"email": "y@example.nl", "password": "fout"},
+                        environ_base={"REMOTE_ADDR": "198.51.100.24"})  # fmt: skip
+    assert other.status_code == 200

@@ -19,7 +19,7 @@ from webapp.auth.forms import NewPasswordForm, RequestLinkForm
 from webapp.auth.identity import begin_login
 from webapp.auth.passwords import explain, strength_label
 from webapp.auth.routes import ask_second_factor
-from webapp.extensions import db
+from webapp.extensions import db, limiter
 from webapp.outbox import deliver_after_commit
 
 SET_PASSWORD_ENDPOINTS = {"activation": "auth.activate", "reset": "auth.reset_password"}
@@ -33,6 +33,7 @@ def external_url(endpoint: str, **values) -> str:
 
 @bp.route("/account/start", methods=["GET", "POST"], endpoint="start_account")
 @bp.route("/password/forgot", methods=["GET", "POST"], endpoint="forgot_password")
+@limiter.limit("10 per minute; 50 per hour", methods=["POST"])
 def request_link():
     first_time = request.endpoint == "auth.start_account"
     form = RequestLinkForm()
@@ -94,6 +95,7 @@ def set_password(token: str):
 
 
 @bp.route("/password/strength", methods=["POST"])
+@limiter.limit("60 per minute")
 def password_strength():
     """The live hint under the password field: how strong, and what is wrong, judged by the same
     rules as the form. Judging needs the token's account (its name and e-mail are context)."""
