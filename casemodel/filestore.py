@@ -1,0 +1,150 @@
+"""The file store: content-addressed, outside the web root, written by streaming.
+
+A file is stored under its SHA-256 (`<root>/ab/cd/abcd…`), so the same bytes are kept once and a
+stored file never changes. `put` reads the upload in chunks (memory stays constant whatever the
+size), counts and hashes as it goes, refuses more than `max_bytes`, judges the type from the
+content against an allow-list (never from the name), and only then moves the file into place.
+Whatever goes wrong on the way, nothing half-written is left behind.
+
+The database row that refers to a stored file is the caller's business: a file stored but never
+referenced (the transaction failed afterwards) is harmless and can be swept by age.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import unicodedata
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import quote
+
+from casemodel.services.errors import DomainError
+
+CHUNK = 1024 * 1024
+
+#: What the portal accepts: documents and scans people really send to a notary or accountant.
+ALLOWED_TYPES = {
+    "application/pdf": ".pdf",
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.oasis.opendocument.text": ".odt",
+    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
+}
+
+
+class FileRejected(DomainError):
+    """An upload the store refuses; `reason` is "too_large", "empty" or "type_not_allowed"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    content_type: str
+
+
+class FileStore:
+    def __init__(self, root: Path | str):
+        self.root = Path(root)
+        self.incoming = self.root / ".incoming"
+
+    def put(self, stream: BinaryIO, *, max_bytes: int) -> StoredFile:
+        """Store what the stream holds. Raises FileRejected; leaves nothing behind on any error."""
+        self.incoming.mkdir(parents=True, exist_ok=True)
+        digest, size, head = hashlib.sha256(), 0, b""
+        descriptor, temporary = tempfile.mkstemp(dir=self.incoming)
+        try:
+            with os.fdopen(descriptor, "wb") as file:
+                while chunk := stream.read(CHUNK):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FileRejected("too_large")
+                    if len(head) < 8:
+                        head += chunk[:8]
+                    digest.update(chunk)
+                    file.write(chunk)
+                file.flush()
+                os.fsync(file.fileno())
+            if size == 0:
+                raise FileRejected("empty")
+            content_type = sniff_type(head, Path(temporary))
+            if content_type not in ALLOWED_TYPES:
+                raise FileRejected("type_not_allowed")
+            sha256 = digest.hexdigest()
+            final = self.path(sha256)
+            if final.exists():
+                os.unlink(temporary)
+            else:
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.chmod(temporary, 0o640)
+                os.replace(temporary, final)
+            return StoredFile(sha256, size, content_type)
+        except BaseException:
+            if os.path.exists(temporary):
+                os.unlink(temporary)
+            raise
+
+    def path(self, sha256: str) -> Path:
+        if not re.fullmatch(r"[0-9a-f]{64}", sha256):
+            raise ValueError("not a SHA-256")
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.path(sha256).open("rb")
+
+
+def sniff_type(head: bytes, path: Path) -> str | None:
+    """The type by the content's signature; ZIP containers by what they contain."""
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"PK\x03\x04"):
+        return _office_type(path)
+    return None
+
+
+def _office_type(path: Path) -> str | None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+            if "mimetype" in names:
+                declared = archive.read("mimetype").decode("ascii", "replace").strip()
+                return declared if declared in ALLOWED_TYPES else None
+    except (zipfile.BadZipFile, OSError, KeyError):
+        return None
+    if "[Content_Types].xml" in names and "word/document.xml" in names:
+        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    return None
+
+
+def safe_filename(name: str, content_type: str) -> str:
+    """A display name without paths, control characters or leading dots, at most 150 characters,
+    ending in the extension of the type the content really has."""
+    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".")
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    stem = re.sub(r"\s+", " ", stem)[:140] or "document"
+    return stem + ALLOWED_TYPES.get(content_type, "")
+
+
+def content_disposition(filename: str) -> str:
+    """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987)."""
+    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    fallback = re.sub(r"[^A-Za-z0-9 ._()-]", "_", fallback) or "document"
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

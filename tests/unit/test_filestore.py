@@ -1,0 +1,128 @@
+"""The file store: content-addressed, streamed, type from content, nothing left on failure."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import tracemalloc
+import zipfile
+
+import pytest
+
+from casemodel.filestore import (
+    FileRejected,
+    FileStore,
+    content_disposition,
+    safe_filename,
+)
+
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+
+
+def leftovers(store: FileStore) -> list:
+    return list(store.incoming.iterdir()) if store.incoming.exists() else []
+
+
+def docx_bytes() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return buffer.getvalue()
+
+
+def test_a_file_is_stored_under_its_sha256_once(tmp_path):
+    store = FileStore(tmp_path)
+    first = store.put(io.BytesIO(PDF), max_bytes=1000)
+    second = store.put(io.BytesIO(PDF), max_bytes=1000)
+    assert first == second
+    assert first.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert (first.size, first.content_type) == (len(PDF), "application/pdf")
+    assert store.open(first.sha256).read() == PDF
+    assert store.path(first.sha256).relative_to(tmp_path).parts[:2] == (
+        first.sha256[:2],
+        first.sha256[2:4],
+    )
+    assert leftovers(store) == []
+
+
+def test_office_documents_are_recognised_by_their_contents(tmp_path):
+    stored = FileStore(tmp_path).put(io.BytesIO(docx_bytes()), max_bytes=10_000)
+    assert stored.content_type.endswith("wordprocessingml.document")
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"MZ\x90\x00" + b"\x00" * 100, "type_not_allowed"),  # a Windows program named .pdf
+        (b"<html><script>alert(1)</script></html>", "type_not_allowed"),
+        (b"", "empty"),
+        (PDF * 100, "too_large"),
+    ],
+)
+def test_refused_uploads_leave_nothing_behind(tmp_path, content, reason):
+    store = FileStore(tmp_path)
+    with pytest.raises(FileRejected) as refused:
+        store.put(io.BytesIO(content), max_bytes=1000)
+    assert refused.value.reason == reason
+    assert leftovers(store) == []
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_plain_zip_is_not_a_document(tmp_path):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("virus.exe", "MZ")
+    with pytest.raises(FileRejected):
+        FileStore(tmp_path).put(io.BytesIO(buffer.getvalue()), max_bytes=10_000)
+
+
+def test_an_upload_that_breaks_off_leaves_nothing(tmp_path):
+    class Broken(io.RawIOBase):
+        sent = 0
+
+        def read(self, size=-1):
+            self.sent += 1
+            if self.sent > 3:
+                raise ConnectionResetError("client went away")
+            return PDF if self.sent == 1 else b"x" * 1000
+
+    store = FileStore(tmp_path)
+    with pytest.raises(ConnectionResetError):
+        store.put(Broken(), max_bytes=10_000_000)
+    assert leftovers(store) == []
+
+
+def test_memory_stays_flat_whatever_the_size(tmp_path):
+    class Generated(io.RawIOBase):
+        """40 MB of a 'PDF' without holding 40 MB anywhere."""
+
+        left = 40 * 1024 * 1024
+
+        def read(self, size=-1):
+            if self.left <= 0:
+                return b""
+            chunk = (PDF + b"x" * (1024 * 1024))[: min(1024 * 1024, self.left)]
+            self.left -= len(chunk)
+            return chunk
+
+    tracemalloc.start()
+    stored = FileStore(tmp_path).put(Generated(), max_bytes=100 * 1024 * 1024)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert stored.size == 40 * 1024 * 1024
+    assert peak < 8 * 1024 * 1024
+
+
+def test_display_names_are_made_safe():
+    assert safe_filename("../../etc/passwd", "application/pdf") == "passwd.pdf"
+    assert safe_filename("C:\\Users\\jan\\paspoort.exe", "image/jpeg") == "paspoort.jpg"
+    assert safe_filename("\x00\x1b[31m.hidden.pdf", "application/pdf") == "[31m.hidden.pdf"
+    assert safe_filename("", "application/pdf") == "document.pdf"
+    assert len(safe_filename("a" * 500 + ".pdf", "application/pdf")) == 144
+
+
+def test_content_disposition_follows_rfc_6266():
+    header = content_disposition("Akte van levering – Café.pdf")
+    assert header.startswith('attachment; filename="Akte van levering  Cafe.pdf"')
+    assert "filename*=UTF-8''Akte%20van%20levering%20%E2%80%93%20Caf%C3%A9.pdf" in header
