@@ -39,6 +39,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000"),
         #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
+        #: The file store (content-addressed, outside the web root).
+        FILES_PATH=os.environ.get("DOSSIERFLOW_FILES", str(settings.instance_path() / "files")),
+        #: One file at most; a request body larger than this is refused with 413 before it is
+        #: read (MAX_CONTENT_LENGTH, with a little room for the form around the file).
+        MAX_FILE_BYTES=int(os.environ.get("DOSSIERFLOW_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
         RATELIMIT_STORAGE_URI=os.environ.get("DOSSIERFLOW_RATELIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
         #: Off only for load benchmarks from a single address.
@@ -47,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
     if config:
         app.config.update(config)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
 
     from webapp.auth.identity import load_user, set_device_cookie
 

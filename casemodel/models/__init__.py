@@ -2,6 +2,7 @@
 
 from casemodel.models.accounts import AccountToken
 from casemodel.models.audit import AuditEvent
+from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.organisations import Membership, Office, Organisation
 from casemodel.models.outbox import OutboxMessage
@@ -12,6 +13,9 @@ from casemodel.models.users import User
 __all__ = [
     "AccountToken",
     "AuditEvent",
+    "Document",
+    "DocumentRead",
+    "DocumentVersion",
     "Dossier",
     "HumanTask",
     "Membership",

@@ -4,18 +4,29 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from casemodel.casetemplates import TemplateRegistry
+from casemodel.filestore import FileRejected
 from casemodel.models import AuditEvent, HumanTask, Organisation
+from casemodel.queries.documents import documents_in, get_version_for
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
 from casemodel.queries.tasks import open_staff_tasks
 from casemodel.services.account_links import invite
 from casemodel.services.accounts import create_client_account
+from casemodel.services.documents import add_version
+from casemodel.services.documents import publish_document as publish_document_service
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.steps import complete_staff_task
 from webapp.auth.accounts import external_url
 from webapp.extensions import db
+from webapp.files import store_upload
 from webapp.office import bp
-from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
+from webapp.office.forms import (
+    ClientAccountForm,
+    CompleteTaskForm,
+    NewVersionForm,
+    OpenDossierForm,
+    PublishDocumentForm,
+)
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 
@@ -89,6 +100,12 @@ def show_dossier(dossier_id: int):
     }
     return render_template(
         "office/dossier.html",
+        publish_form=PublishDocumentForm(),
+        version_form=NewVersionForm(),
+        documents={
+            folder: documents_in(db.session, dossier.id, folder, current_user)
+            for folder in ("correspondence", "documents", "supplied")
+        },
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
         events=events,
@@ -96,6 +113,59 @@ def show_dossier(dossier_id: int):
         form=CompleteTaskForm(),
         prefect_ui=current_app.config["PREFECT_UI_URL"],
     )
+
+
+@bp.route("/dossiers/<int:dossier_id>/documents", methods=["POST"])
+def publish_document(dossier_id: int):
+    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    form = PublishDocumentForm()
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(form.file.data)
+        except FileRejected as exc:
+            flash(file_refused_message(exc.reason), "error")
+        else:
+            document = publish_document_service(
+                db.session, dossier=dossier, folder=form.folder.data, title=form.title.data,
+                stored=stored, filename=form.file.data.filename or "", actor=current_user,
+            )  # fmt: skip
+            flash(_("'%(title)s' staat nu in het dossier.", title=document.title), "success")
+    else:
+        flash(_("Kies een bestand en vul een titel in."), "error")
+    return redirect(url_for("office.show_dossier", dossier_id=dossier.id))
+
+
+@bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>/versions", methods=["POST"])
+def add_document_version(dossier_id: int, document_id: int):
+    _dossier, document, _version = get_version_for(
+        db.session, dossier_id=dossier_id, document_id=document_id, version=None,
+        user=current_user,
+    )  # fmt: skip
+    form = NewVersionForm()
+    if form.validate_on_submit():
+        try:
+            stored = store_upload(form.file.data)
+        except FileRejected as exc:
+            flash(file_refused_message(exc.reason), "error")
+        else:
+            filename = form.file.data.filename or ""
+            version = add_version(
+                db.session, document=document, stored=stored, filename=filename, actor=current_user
+            )
+            flash(_("Versie %(version)s van '%(title)s' staat nu in het dossier.",
+                    version=version.version, title=document.title), "success")  # fmt: skip
+    else:
+        flash(_("Kies een bestand."), "error")
+    return redirect(url_for("office.show_dossier", dossier_id=dossier_id))
+
+
+def file_refused_message(reason: str) -> str:
+    if reason == "too_large":
+        return _("Het bestand is te groot.")
+    if reason == "empty":
+        return _("Het bestand is leeg.")
+    return _("Dit soort bestand kan niet worden geplaatst. Gebruik PDF, JPEG, PNG, Word, Excel "
+             "of OpenDocument.")  # fmt: skip
 
 
 @bp.route("/tasks")

@@ -2,6 +2,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from casemodel.models import Dossier
+from casemodel.queries.documents import documents_in, folder_counts, get_version_for
 from casemodel.queries.dossiers import (
     current_steps,
     dossier_counts,
@@ -11,7 +12,9 @@ from casemodel.queries.dossiers import (
     progress_of,
     statuses_in,
 )
+from casemodel.services.documents import record_download
 from webapp.extensions import db
+from webapp.files import send_version
 from webapp.paging import paginate
 from webapp.portal import bp
 from webapp.portal.organisations import memberships_of_current_user
@@ -54,15 +57,38 @@ def list_dossiers():
     )
 
 
+TABS = ("correspondence", "documents", "supplied")
+
+
 @bp.route("/dossiers/<int:dossier_id>")
 def show_dossier(dossier_id: int):
     dossier = get_dossier_for(db.session, dossier_id, current_user)
     _switch_to(dossier)
+    tab = request.args.get("tab") if request.args.get("tab") in TABS else "correspondence"
     return render_template(
         "portal/dossier.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
+        tab=tab,
+        tabs=TABS,
+        counts=folder_counts(db.session, dossier.id, current_user),
+        documents=documents_in(db.session, dossier.id, tab, current_user),
     )
+
+
+@bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>/download")
+def download_document(dossier_id: int, document_id: int):
+    """Authorised, audited, marks the document read (GET changes only the read mark, which is
+    what opening a document means, and the audit trail)."""
+    _dossier, document, version = get_version_for(
+        db.session, dossier_id=dossier_id, document_id=document_id,
+        version=request.args.get("version", type=int), user=current_user,
+    )  # fmt: skip
+    record_download(
+        db.session, document=document, version=version, user=current_user,
+        ip=request.remote_addr,
+    )  # fmt: skip
+    return send_version(version)
 
 
 @bp.route("/dossiers/<int:dossier_id>/progress")

@@ -1,0 +1,76 @@
+"""Documents the office publishes in a dossier (and, later, what clients supply), with every
+version kept, and who has read which version."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from casemodel.db import Base, intpk, utc_timestamp
+from casemodel.models.dossiers import Dossier
+from casemodel.models.users import User
+
+#: The dossier's tabs (notary manual §2.1): letters and e-mails, other documents, and what the
+#: client supplied.
+FOLDERS = ("correspondence", "documents", "supplied")
+
+
+class Document(Base):
+    __tablename__ = "documents"
+    __table_args__ = (
+        CheckConstraint(f"folder IN {FOLDERS}", name="folder"),
+        Index("ix_documents_dossier_folder", "dossier_id", "folder"),
+    )
+
+    id: Mapped[intpk]
+    dossier_id: Mapped[int] = mapped_column(ForeignKey("dossiers.id", ondelete="CASCADE"))
+    folder: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(200))
+    #: The newest version's number; a new version makes the document unread again.
+    latest_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[utc_timestamp]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    updated_at: Mapped[utc_timestamp]
+
+    dossier: Mapped[Dossier] = relationship()
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.version"
+    )
+
+
+class DocumentVersion(Base):
+    """One upload of a document: the bytes are in the file store under their SHA-256."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (UniqueConstraint("document_id", "version"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    version: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int]
+    content_type: Mapped[str] = mapped_column(String(100))
+    #: The sanitised display name, with the extension of the real type.
+    filename: Mapped[str] = mapped_column(String(160))
+    created_at: Mapped[utc_timestamp]
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    created_by: Mapped[User | None] = relationship()
+
+
+class DocumentRead(Base):
+    """The newest version of a document a user has opened (downloaded)."""
+
+    __tablename__ = "document_reads"
+    __table_args__ = (UniqueConstraint("user_id", "document_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    document_id: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int]
+    read_at: Mapped[dt.datetime]

@@ -1,0 +1,103 @@
+"""Publishing documents in a dossier, new versions, and downloads (notary manual §2.1.1.2-3)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.filestore import StoredFile, safe_filename
+from casemodel.models import Document, DocumentRead, DocumentVersion, Dossier, User
+from casemodel.services.audit import record_event
+from casemodel.services.errors import InvalidState, NotAllowed
+
+#: What the office publishes into; "supplied" is filled by the client (messages, uploads).
+OFFICE_FOLDERS = ("correspondence", "documents")
+
+
+def publish_document(
+    session: Session,
+    *,
+    dossier: Dossier,
+    folder: str,
+    title: str,
+    stored: StoredFile,
+    filename: str,
+    actor: User,
+) -> Document:
+    """Publish a stored file as a new document of the dossier, visible to its client at once.
+
+    Raises:
+        NotAllowed: the actor is not staff. InvalidState: unknown folder or empty title.
+    """
+    if not actor.is_staff:
+        raise NotAllowed("only the office publishes documents")
+    if folder not in OFFICE_FOLDERS:
+        raise InvalidState(f"unknown folder {folder!r}")
+    title = " ".join(title.split())[:200]
+    if not title:
+        raise InvalidState("a document needs a title")
+    now = utcnow()
+    document = Document(
+        dossier_id=dossier.id, folder=folder, title=title, latest_version=1,
+        created_at=now, updated_at=now, created_by_id=actor.id,
+    )  # fmt: skip
+    session.add(document)
+    session.flush()
+    _add_version(session, document, 1, stored, filename, actor)
+    record_event(
+        session, action="document.published", actor=actor, dossier_id=dossier.id,
+        detail={"document_id": document.id, "folder": folder, "sha256": stored.sha256},
+    )  # fmt: skip
+    return document
+
+
+def add_version(
+    session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
+) -> DocumentVersion:
+    """A new version of a published document: the old ones stay, and the document shows as
+    unread again to everyone who had read it."""
+    if not actor.is_staff:
+        raise NotAllowed("only the office publishes documents")
+    document.latest_version += 1
+    document.updated_at = utcnow()
+    version = _add_version(session, document, document.latest_version, stored, filename, actor)
+    record_event(
+        session, action="document.new_version", actor=actor, dossier_id=document.dossier_id,
+        detail={"document_id": document.id, "version": version.version,
+                "sha256": stored.sha256},
+    )  # fmt: skip
+    return version
+
+
+def _add_version(session, document, number, stored, filename, actor) -> DocumentVersion:
+    version = DocumentVersion(
+        document_id=document.id, version=number, sha256=stored.sha256, size=stored.size,
+        content_type=stored.content_type, filename=safe_filename(filename, stored.content_type),
+        created_at=utcnow(), created_by_id=actor.id,
+    )  # fmt: skip
+    session.add(version)
+    session.flush()
+    return version
+
+
+def record_download(
+    session: Session, *, document: Document, version: DocumentVersion, user: User, ip: str | None
+) -> None:
+    """Audit a download and mark the document read up to this version."""
+    read = session.scalar(
+        select(DocumentRead).where(
+            DocumentRead.user_id == user.id, DocumentRead.document_id == document.id
+        )
+    )
+    if read is None:
+        session.add(DocumentRead(user_id=user.id, document_id=document.id,
+                                 version=version.version, read_at=utcnow()))  # fmt: skip
+    elif read.version < version.version:
+        read.version, read.read_at = version.version, utcnow()
+    record_event(
+        session, action="document.downloaded", actor=user, dossier_id=document.dossier_id,
+        detail={"document_id": document.id, "version": version.version,
+                "sha256": version.sha256, "ip": ip},
+    )  # fmt: skip
+    session.flush()
