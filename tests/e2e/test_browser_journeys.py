@@ -10,7 +10,10 @@ import uuid
 
 import pyotp
 import pytest
-from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
+from selenium.common.exceptions import (
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
 from selenium.webdriver.support import expected_conditions as EC
@@ -49,10 +52,10 @@ def sign_in(
     code = fresh_totp_code(totp) if totp else _latest_sms_code(portal, email)
     browser.find_element(By.ID, "code").send_keys(code)
     browser.find_element(By.CSS_SELECTOR, "main form button.primary").click()
-    WebDriverWait(browser, 10).until(lambda b: "/login/code" not in b.current_url or _errors(b))
+    _retrying_stale(browser, lambda b: "/login/code" not in b.current_url or _errors(b))
     if "/login/authenticator" in browser.current_url:  # offered after every SMS login
         browser.find_element(By.CSS_SELECTOR, "[data-testid=authenticator-later]").click()
-    WebDriverWait(browser, 10).until(lambda b: "/login" not in b.current_url or _errors(b))
+    _retrying_stale(browser, lambda b: "/login" not in b.current_url or _errors(b))
     assert "/login" not in browser.current_url, (
         f"login of {email} did not reach a start page: at {browser.current_url}, "
         f"errors {_errors(browser)!r}"
@@ -237,10 +240,10 @@ def _flash(browser: WebDriver) -> str:
 
 def _retrying_stale(browser: WebDriver, read, timeout: float = 10):
     """What read(browser) returns once truthy. progress.js swaps the progress block every few
-    seconds, so an element found a moment ago may be gone: read again."""
-    return WebDriverWait(
-        browser, timeout, ignored_exceptions=(StaleElementReferenceException,)
-    ).until(read)
+    seconds, and a submitted form's next page replaces the document under the test's hands, so
+    an element found a moment ago may be gone (Chromium then answers "stale element", "no such
+    element" or "node does not belong to the document"): read again until the timeout."""
+    return WebDriverWait(browser, timeout, ignored_exceptions=(WebDriverException,)).until(read)
 
 
 def _progress_summary(browser: WebDriver) -> str:
@@ -287,7 +290,9 @@ def _open_mail(browser: WebDriver, portal: LivePortal, address: str, *, count: i
         return found if len(found) >= count else None
 
     try:
-        found = WebDriverWait(browser, MAIL_TIMEOUT, poll_frequency=0.5).until(rows)
+        found = WebDriverWait(
+            browser, MAIL_TIMEOUT, poll_frequency=0.5, ignored_exceptions=(WebDriverException,)
+        ).until(rows)
     except Exception as exc:
         arrived = [m["To"] for m in portal.mailsink.messages()]
         raise AssertionError(
@@ -313,4 +318,4 @@ def _strength_hint(browser: WebDriver, *, acceptable: bool) -> str:
         hint = b.find_element(By.ID, "strength")
         return hint.text if hint.get_attribute("class") == wanted and hint.text else None
 
-    return WebDriverWait(browser, 10).until(read)
+    return _retrying_stale(browser, read)
