@@ -178,7 +178,9 @@ def test_a_client_without_two_step_verification_sets_it_up(client, web_session):
     assert (user.second_factor, user.mobile_number) == ("sms", NEW_NUMBER)
 
 
-def test_a_new_mobile_number_is_proved_by_an_sms_code(client, login):
+def test_a_new_mobile_number_is_proved_by_an_sms_code(client, login, web_app):
+    elsewhere = web_app.test_client()
+    login(elsewhere, CLIENT)
     login(client, CLIENT)
     reauthenticate(client)
     form = client.get("/account/two-step/number")  # the method is filled in on the way
@@ -208,6 +210,8 @@ def test_a_new_mobile_number_is_proved_by_an_sms_code(client, login):
     assert len(recovery_codes_on(done)) == 10
     page = text(client.get("/details"))
     assert "+31 ••••••• 67" in page
+    # The other browser must pass the new factor: its session has ended.
+    assert elsewhere.get("/details").headers["Location"].startswith("/login")
 
     # The next login's code goes to the new number (the fixture reads the registered one).
     client.post("/logout")

@@ -172,8 +172,18 @@ def _enrolment_page(method: str, heading: str, done_message: str):
     outcome = enrolment.handle(current_user, heading=heading)
     if not outcome.done:
         return outcome.page
+    _end_other_sessions_after_factor_change()
     flash(done_message, "success")
     return _recovery_codes_if_none()
+
+
+def _end_other_sessions_after_factor_change() -> None:
+    """A changed number or method ends the user's other sessions, as a password change does:
+    whoever is signed in elsewhere must pass the new factor."""
+    session_service.end_other_sessions(
+        db.session, user=current_user, keep_token=current_user.session_token,
+        reason="second_factor_changed",
+    )  # fmt: skip
 
 
 def _recovery_codes_if_none():
@@ -231,6 +241,7 @@ def use_sms_instead():
         except InvalidState:
             flash(_("Stel eerst een mobiel nummer in."), "error")
             return redirect(url_for("auth.change_mobile_number", method="sms"))
+        _end_other_sessions_after_factor_change()
         flash(_("U logt voortaan in met een code per SMS."), "success")
         return redirect(details_url())
     return render_template(
