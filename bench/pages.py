@@ -172,9 +172,9 @@ def seed(engine: Engine, size: int) -> Seeded:
         for i in range(1, ORGANISATIONS + 1)
     ]
     users = [(1, CLIENT_EMAIL, "Bench Klant", "client", None, hash_password(CLIENT_PASSWORD),
-              "nl", True, 1, now)]  # fmt: skip
+              "nl", True, now)]  # fmt: skip
     users += [
-        (i, f"staff{i}@example.nl", f"Medewerker {i}", "staff", 1 + i % 2, None, "nl", True, 1, now)
+        (i, f"staff{i}@example.nl", f"Medewerker {i}", "staff", 1 + i % 2, None, "nl", True, now)
         for i in range(2, 2 + STAFF_USERS)
     ]
     dossiers, steps, tasks, seeded = dossier_rows(size, rng)
@@ -186,7 +186,7 @@ def seed(engine: Engine, size: int) -> Seeded:
             continue
         user_id = first_client + len(memberships) - 1
         users.append((user_id, f"klant{organisation}@example.nl", f"Klant {organisation}",
-                      "client", None, None, "nl", True, 1, now))  # fmt: skip
+                      "client", None, None, "nl", True, now))  # fmt: skip
         memberships.append((len(memberships) + 1, user_id, organisation, True, True, now))
 
     with engine.begin() as connection:
@@ -220,7 +220,7 @@ def seed(engine: Engine, size: int) -> Seeded:
 COLUMNS = {
     "offices": ["id", "name", "kind", "require_second_factor"],
     "users": ["id", "email", "name", "role", "office_id", "password_hash", "locale",
-              "is_active", "session_version", "created_at"],
+              "is_active", "created_at"],
 }  # fmt: skip
 
 

@@ -45,12 +45,3 @@ def check_key_dates(session: Session, dossier: Dossier, step: Step) -> dict[str,
     needed = {s.settings["date"] for s in dossier.steps if s.kind == "wait_until"}
     missing = sorted(needed - set(dossier.key_dates))
     return {"needed": sorted(needed), "missing": missing}
-
-
-@action("close_dossier")
-def close_dossier(session: Session, dossier: Dossier, step: Step) -> dict[str, Any]:
-    """Closes the dossier; the client sees it under "other statuses" from then on."""
-    from casemodel.services.dossiers import mark_completed
-
-    mark_completed(session, dossier=dossier)
-    return {"status": dossier.status}

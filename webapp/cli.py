@@ -107,11 +107,10 @@ def user_group() -> None:
 @click.option("--admin", is_flag=True, help="May manage the organisation's users.")
 @click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
 def user_invite(client_number, email, name, locale, can_approve, admin, staff_email) -> None:
-    from flask import url_for
-
     from casemodel.services.account_links import invite
     from casemodel.services.accounts import create_client_account
     from flows.relay import deliver_due
+    from webapp.auth.accounts import external_url
 
     with session_scope(db.session_factory) as session:
         organisation, actor = _client_and_staff(session, client_number, staff_email)
@@ -126,7 +125,7 @@ def user_invite(client_number, email, name, locale, can_approve, admin, staff_em
             from flask import current_app
 
             with current_app.test_request_context():
-                start = current_app.config["BASE_URL"].rstrip("/") + url_for("auth.start_account")
+                start = external_url("auth.start_account")
             invite(session, user=user, start_link=start, actor=actor)
         click.echo(f"{'created' if created else 'updated'} {user.email}")
     deliver_due(db.session_factory)

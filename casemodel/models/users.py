@@ -36,8 +36,6 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
     is_active: Mapped[bool] = mapped_column(default=True)
-    #: Raised whenever every existing session must end (logout everywhere, password change).
-    session_version: Mapped[int] = mapped_column(default=1)
     #: The registered mobile number, E.164 ("+31612345678"), for SMS codes.
     mobile_number: Mapped[str | None] = mapped_column(String(20))
     #: The second factor in use: "sms", "totp" or None (not enrolled yet).

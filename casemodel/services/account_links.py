@@ -52,7 +52,7 @@ def invite(session: Session, *, user: User, start_link: str, actor: User | None)
         session,
         template="invitation",
         user=user,
-        dedupe=f"invitation:{user.id}:{user.session_version}",
+        dedupe=f"invitation:{user.id}:{secrets.token_hex(8)}",  # every invitation is meant
         link=start_link,
     )
     record_event(session, action="account.invited", actor=actor, detail={"user_id": user.id})
@@ -129,7 +129,6 @@ def set_password_with_token(
     if not verdict.acceptable:
         raise WeakPassword(verdict)
     user.password_hash = hash_password(password)
-    user.session_version += 1
     end_other_sessions(session, user=user, keep_token=None, reason="password_changed")
     now = utcnow()
     for open_token in session.scalars(

@@ -98,7 +98,6 @@ def change_password(
     from casemodel.services.sessions import end_other_sessions
 
     user.password_hash = hash_password(new)
-    user.session_version += 1
     end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
     record_event(session, action="account.password_changed", actor=user)
 

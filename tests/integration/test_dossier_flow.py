@@ -16,12 +16,12 @@ from sqlalchemy import select
 
 from casemodel.casetemplates import parse_template
 from casemodel.db import session_scope, utcnow
-from casemodel.models import Dossier, HumanTask, Office, Organisation, OutboxMessage, Step, User
+from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.queries.dossiers import progress_of
-from casemodel.services.accounts import create_user
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.steps import complete_staff_task
 from flows.relay import deliver_due
+from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
@@ -73,20 +73,9 @@ _numbers = itertools.count(1)
 def office_setup(flow_stack):
     """A notary office with a client organisation and a staff member, committed for real: the
     worker's flow runs read them from their own connections."""
-    n = next(_numbers)
     with session_scope(flow_stack.session_factory) as session:
-        office = Office(name=f"Notaris {n}", kind="notary")
-        session.add(office)
-        session.flush()
-        organisation = Organisation(
-            office_id=office.id, client_number=f"FT-{n}", name=f"Cliënt {n}", kind="person"
-        )
-        session.add(organisation)
-        staff = create_user(
-            session, email=f"staff{n}@flowtest.nl", name="Staff", role="staff", office_id=office.id
-        )
-        session.flush()
-        return organisation.id, staff.id
+        firm = make_firm(session, f"flow{next(_numbers)}")
+        return firm.organisation.id, firm.staff.id
 
 
 def open_test_dossier(flow_stack, organisation_id: int, staff_id: int) -> int:

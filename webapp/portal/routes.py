@@ -99,7 +99,6 @@ def show_progress(dossier_id: int):
         "portal/_progress.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
-        open_progress=request.args.get("open") == "1",
     )
 
 

@@ -5,9 +5,7 @@
   if (!box) return;
   var src = box.getAttribute("data-src");
   function refresh() {
-    var details = box.querySelector("details");
-    var open = details && details.open ? "1" : "0";
-    fetch(src + "?open=" + open, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+    fetch(src, { credentials: "same-origin", headers: { "Accept": "text/html" } })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) {
         if (html === null) return;
