@@ -25,3 +25,13 @@ def templates_path() -> Path:
     return Path(
         os.environ.get("DOSSIERFLOW_TEMPLATES", PROJECT_ROOT / "flows" / "templates")
     ).resolve()
+
+
+def base_url() -> str:
+    """Where the portal is reached from outside, for links in mails sent outside a request."""
+    return os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000").rstrip("/")
+
+
+def digest_delay_seconds() -> int:
+    """How long notifications are collected before one mail tells of all of them."""
+    return int(os.environ.get("DOSSIERFLOW_DIGEST_DELAY_SECONDS", "60"))

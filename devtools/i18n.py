@@ -7,6 +7,10 @@
                                       catalog lacks, an empty or fuzzy msgstr, placeholders or
                                       plural forms that do not match, a Dutch msgstr != msgid
     python -m devtools.i18n compile   write the .mo files (what `make translations` does)
+    python -m devtools.i18n todo FILE write the English strings still to translate to FILE (JSON:
+                                      msgid, or [singular, plural], with an empty translation)
+    python -m devtools.i18n fill FILE put the translations of such a file, filled in, into the
+                                      English catalog
 
 The same functions back tests/unit/test_translations.py, so CI fails on an untranslated string.
 """
@@ -14,6 +18,7 @@ The same functions back tests/unit/test_translations.py, so CI fails on an untra
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
@@ -179,12 +184,49 @@ def _label(message: Message) -> str:
     return f"{text!r}" + (f" (context {message.context!r})" if message.context else "")
 
 
+def write_todo(target: Path, directory: Path = TRANSLATIONS) -> int:
+    """The English catalog's untranslated or fuzzy strings as a JSON list to fill in."""
+    catalog = read_catalog("en", directory)
+    todo = [
+        {"id": list(m.id) if isinstance(m.id, tuple) else m.id,
+         "string": ["", ""] if isinstance(m.id, tuple) else ""}
+        for m in _messages(catalog) if m.fuzzy or not _translated(m)
+    ]  # fmt: skip
+    target.write_text(json.dumps(todo, ensure_ascii=False, indent=1))
+    return len(todo)
+
+
+def fill(source: Path, directory: Path = TRANSLATIONS) -> int:
+    """Write the filled-in translations of a `todo` file into the English catalog."""
+    catalog = read_catalog("en", directory)
+    filled = 0
+    for entry in json.loads(source.read_text()):
+        key = tuple(entry["id"]) if isinstance(entry["id"], list) else entry["id"]
+        message = catalog.get(key[0] if isinstance(key, tuple) else key)
+        string = tuple(entry["string"]) if isinstance(entry["string"], list) else entry["string"]
+        if message is None or not all(string if isinstance(string, tuple) else [string]):
+            continue
+        message.string = string
+        message.flags.discard("fuzzy")
+        filled += 1
+    with catalog_path("en", directory).open("wb") as out:
+        write_po(out, catalog, width=100, ignore_obsolete=True)
+    return filled
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devtools.i18n", description=__doc__.split("\n")[0]
     )
-    parser.add_argument("command", choices=("update", "check", "compile"))
+    parser.add_argument("command", choices=("update", "check", "compile", "todo", "fill"))
+    parser.add_argument("file", nargs="?", type=Path)
     args = parser.parse_args(argv)
+    if args.command == "todo":
+        print(f"{write_todo(args.file)} string(s) to translate in {args.file}")
+        return 0
+    if args.command == "fill":
+        print(f"{fill(args.file)} translation(s) filled in")
+        return 0
     if args.command == "update":
         for locale, missing in update().items():
             print(f"{locale}: {len(missing)} string(s) to translate")

@@ -29,6 +29,7 @@ from casemodel import mail
 from casemodel.db import session_scope
 from casemodel.models import Dossier, OutboxMessage, Step
 from casemodel.services.dossiers import record_flow_run
+from casemodel.services.notifications import send_digest
 from casemodel.services.outbox import due_messages, mark_done, mark_failed
 from casemodel.sms import send_queued_sms
 from flows.nudge import nudge
@@ -168,6 +169,7 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
     "resume_flow_run": resume_dossier_flow,
     "send_mail": send_mail,
     "send_sms": lambda session, payload: send_queued_sms(payload),
+    "send_digest": lambda session, payload: send_digest(session, payload["user_id"]),
 }
 #: A sent mail or SMS may hold a single-use link or code: only who and what is kept.
 SCRUB_WHEN_DONE = frozenset({"send_mail", "send_sms"})

@@ -4,13 +4,22 @@ from casemodel.models.accounts import AccountToken
 from casemodel.models.audit import AuditEvent
 from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
+from casemodel.models.messages import Message, MessageAttachment, MessageRead
+from casemodel.models.notifications import Notification
 from casemodel.models.organisations import Membership, Office, Organisation
 from casemodel.models.outbox import OutboxMessage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
 from casemodel.models.tasks import HumanTask
+from casemodel.models.uploads import ArchivedFile, StagedFile
 from casemodel.models.users import User
 
 __all__ = [
+    "ArchivedFile",
+    "Message",
+    "MessageAttachment",
+    "MessageRead",
+    "Notification",
+    "StagedFile",
     "AccountToken",
     "AuditEvent",
     "Document",

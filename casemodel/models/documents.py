@@ -33,6 +33,17 @@ class Document(Base):
     created_at: Mapped[utc_timestamp]
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     updated_at: Mapped[utc_timestamp]
+    #: None while the document is a draft the client does not see (made by a step for a later
+    #: `publish` step, or prepared by staff).
+    published_at: Mapped[dt.datetime | None]
+    #: The template step that made, published or asked for it (e.g. an `upload_request`).
+    step_key: Mapped[str | None] = mapped_column(String(80))
+    #: For a file answering an upload request: which of the requested files it is.
+    request_item: Mapped[str | None] = mapped_column(String(80))
+    #: The version the client approved, and when (the approvals issue fills these; the
+    #: accountancy manual's "Accordering" folder lists them).
+    approved_version: Mapped[int | None]
+    approved_at: Mapped[dt.datetime | None]
 
     dossier: Mapped[Dossier] = relationship()
     versions: Mapped[list[DocumentVersion]] = relationship(

@@ -37,9 +37,17 @@ class Organisation(Base):
     client_number: Mapped[str] = mapped_column(String(40), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
+    #: The office's contact person for this client: told of the client's uploads, and the
+    #: handler of a new dossier unless another is chosen.
+    contact_person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
     created_at: Mapped[utc_timestamp]
 
     office: Mapped[Office] = relationship()
+    contact_person: Mapped[User | None] = relationship(  # noqa: F821
+        foreign_keys=[contact_person_id]
+    )
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
 
 

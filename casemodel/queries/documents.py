@@ -34,7 +34,7 @@ def folder_counts(session: Session, dossier_id: int, user: User) -> dict[str, Fo
             DocumentRead,
             and_(DocumentRead.document_id == Document.id, DocumentRead.user_id == user.id),
         )
-        .where(Document.dossier_id == dossier_id)
+        .where(Document.dossier_id == dossier_id, Document.published_at.is_not(None))
         .group_by(Document.folder)
     )
     counts = {folder: FolderCount(0, 0) for folder in ("correspondence", "documents", "supplied")}
@@ -44,17 +44,18 @@ def folder_counts(session: Session, dossier_id: int, user: User) -> dict[str, Fo
 
 
 def documents_in(
-    session: Session, dossier_id: int, folder: str, user: User
+    session: Session, dossier_id: int, folder: str, user: User, *, drafts: bool = False
 ) -> list[tuple[Document, bool]]:
-    """The folder's documents, newest first, each with whether the user has read its newest
-    version."""
+    """The folder's published documents (and, for staff, with drafts=True, the drafts too),
+    newest first, each with whether the user has read its newest version."""
+    shown = Document.published_at.is_not(None) if not drafts else Document.id.is_not(None)
     rows = session.execute(
         select(Document, DocumentRead.version)
         .outerjoin(
             DocumentRead,
             and_(DocumentRead.document_id == Document.id, DocumentRead.user_id == user.id),
         )
-        .where(Document.dossier_id == dossier_id, Document.folder == folder)
+        .where(Document.dossier_id == dossier_id, Document.folder == folder, shown)
         .order_by(Document.updated_at.desc(), Document.id.desc())
     )
     return [(document, read is not None and read >= document.latest_version)
@@ -68,7 +69,11 @@ def get_version_for(
     anything else answers NotFound, like a document that does not exist."""
     dossier = get_dossier_for(session, dossier_id, user)
     document = session.get(Document, document_id)
-    if document is None or document.dossier_id != dossier.id:
+    if (
+        document is None
+        or document.dossier_id != dossier.id
+        or (document.published_at is None and not user.is_staff)
+    ):
         raise NotFound(f"document {document_id}")
     number = version or document.latest_version
     found = session.scalar(

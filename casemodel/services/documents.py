@@ -10,6 +10,7 @@ from casemodel.filestore import StoredFile, safe_filename
 from casemodel.models import Document, DocumentRead, DocumentVersion, Dossier, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed
+from casemodel.services.notifications import client_users, notify
 
 #: What the office publishes into; "supplied" is filled by the client (messages, uploads).
 OFFICE_FOLDERS = ("correspondence", "documents")
@@ -23,14 +24,20 @@ def publish_document(
     title: str,
     stored: StoredFile,
     filename: str,
-    actor: User,
+    actor: User | None,
+    draft: bool = False,
+    step_key: str | None = None,
 ) -> Document:
-    """Publish a stored file as a new document of the dossier, visible to its client at once.
+    """Publish a stored file as a new document of the dossier, visible to its client at once
+    (who are told by mail, batched), or keep it as a draft for a later `publish` step.
 
+    Args:
+        actor: the staff member, or None when a flow step publishes.
+        step_key: the template step that made or published it.
     Raises:
         NotAllowed: the actor is not staff. InvalidState: unknown folder or empty title.
     """
-    if not actor.is_staff:
+    if actor is not None and not actor.is_staff:
         raise NotAllowed("only the office publishes documents")
     if folder not in OFFICE_FOLDERS:
         raise InvalidState(f"unknown folder {folder!r}")
@@ -40,14 +47,69 @@ def publish_document(
     now = utcnow()
     document = Document(
         dossier_id=dossier.id, folder=folder, title=title, latest_version=1,
-        created_at=now, updated_at=now, created_by_id=actor.id,
+        created_at=now, updated_at=now, created_by_id=actor.id if actor else None,
+        published_at=None if draft else now, step_key=step_key,
     )  # fmt: skip
     session.add(document)
     session.flush()
     _add_version(session, document, 1, stored, filename, actor)
     record_event(
-        session, action="document.published", actor=actor, dossier_id=dossier.id,
+        session, action="document.drafted" if draft else "document.published", actor=actor,
+        dossier_id=dossier.id,
         detail={"document_id": document.id, "folder": folder, "sha256": stored.sha256},
+    )  # fmt: skip
+    if not draft:
+        notify(session, users=client_users(session, dossier), kind="document",
+               dossier_id=dossier.id)  # fmt: skip
+    return document
+
+
+def publish_draft(session: Session, *, document: Document, actor: User | None) -> Document:
+    """Make a draft visible to the client (a `publish` step, or staff). Idempotent."""
+    if document.published_at is not None:
+        return document
+    document.published_at = document.updated_at = utcnow()
+    record_event(
+        session, action="document.published", actor=actor, dossier_id=document.dossier_id,
+        detail={"document_id": document.id, "folder": document.folder,
+                "version": document.latest_version},
+    )  # fmt: skip
+    notify(session, users=client_users(session, document.dossier), kind="document",
+           dossier_id=document.dossier_id)  # fmt: skip
+    session.flush()
+    return document
+
+
+def supply_document(
+    session: Session,
+    *,
+    dossier: Dossier,
+    title: str,
+    stored: StoredFile,
+    filename: str,
+    actor: User,
+    step_key: str | None = None,
+    request_item: str | None = None,
+) -> Document:
+    """A file the client supplies (with a message, or for an upload request): a document under
+    "Door mij aangeleverd", which the office sees at once. The caller has authorised the actor
+    for the dossier."""
+    now = utcnow()
+    document = Document(
+        dossier_id=dossier.id, folder="supplied", title=" ".join(title.split())[:200] or "-",
+        latest_version=1, created_at=now, updated_at=now, published_at=now,
+        created_by_id=actor.id, step_key=step_key, request_item=request_item,
+    )  # fmt: skip
+    session.add(document)
+    session.flush()
+    version = _add_version(session, document, 1, stored, filename, actor)
+    # The one who supplied it has seen it: it is not unread under their own tab.
+    session.add(DocumentRead(user_id=actor.id, document_id=document.id, version=1,
+                             read_at=now))  # fmt: skip
+    record_event(
+        session, action="document.supplied", actor=actor, dossier_id=dossier.id,
+        detail={"document_id": document.id, "sha256": stored.sha256, "size": stored.size,
+                "filename": version.filename, "step": step_key},
     )  # fmt: skip
     return document
 
@@ -67,6 +129,9 @@ def add_version(
         detail={"document_id": document.id, "version": version.version,
                 "sha256": stored.sha256},
     )  # fmt: skip
+    if document.published_at is not None:
+        notify(session, users=client_users(session, document.dossier), kind="document",
+               dossier_id=document.dossier_id)  # fmt: skip
     return version
 
 
@@ -74,7 +139,7 @@ def _add_version(session, document, number, stored, filename, actor) -> Document
     version = DocumentVersion(
         document_id=document.id, version=number, sha256=stored.sha256, size=stored.size,
         content_type=stored.content_type, filename=safe_filename(filename, stored.content_type),
-        created_at=utcnow(), created_by_id=actor.id,
+        created_at=utcnow(), created_by_id=actor.id if actor else None,
     )  # fmt: skip
     session.add(version)
     session.flush()

@@ -35,3 +35,12 @@ class WeakPassword(DomainError):
     def __init__(self, verdict):
         super().__init__(", ".join(verdict.problems))
         self.verdict = verdict
+
+
+class InvalidMessage(DomainError):
+    """A message that cannot be sent; `reason` is "subject_required", "body_required",
+    "subject_too_long", "body_too_long" or "unknown_attachment"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason

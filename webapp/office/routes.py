@@ -103,7 +103,7 @@ def show_dossier(dossier_id: int):
         publish_form=PublishDocumentForm(),
         version_form=NewVersionForm(),
         documents={
-            folder: documents_in(db.session, dossier.id, folder, current_user)
+            folder: documents_in(db.session, dossier.id, folder, current_user, drafts=True)
             for folder in ("correspondence", "documents", "supplied")
         },
         dossier=dossier,

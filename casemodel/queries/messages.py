@@ -1,0 +1,100 @@
+"""Messages as a user sees them: a dossier's, the office's inbox, and what is unread."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy.orm import Session, selectinload
+
+from casemodel.models import Dossier, Message, MessageAttachment, MessageRead, User
+from casemodel.queries.documents import FolderCount
+from casemodel.queries.dossiers import get_dossier_for, visible_dossiers
+from casemodel.services.errors import NotFound
+
+
+def _read_by(user: User):
+    return exists().where(MessageRead.message_id == Message.id, MessageRead.user_id == user.id)
+
+
+def _from_other_side(user: User):
+    """What the user receives: the office's messages for a client, the clients' for staff."""
+    return Message.from_office.is_(not user.is_staff)
+
+
+def message_count(session: Session, dossier_id: int, user: User) -> FolderCount:
+    """The Berichten tab's count: all messages, and those from the other side not yet read."""
+    total, unread = session.execute(
+        select(
+            func.count(),
+            func.count().filter(and_(_from_other_side(user), ~_read_by(user))),
+        ).where(Message.dossier_id == dossier_id)
+    ).one()
+    return FolderCount(int(total), int(unread or 0))
+
+
+def messages_of(dossier_id: int) -> Select:
+    """The dossier's messages, newest first, with their attachments."""
+    return (
+        select(Message)
+        .where(Message.dossier_id == dossier_id)
+        .options(
+            selectinload(Message.attachments).selectinload(MessageAttachment.document),
+            selectinload(Message.author),
+        )
+        .order_by(Message.created_at.desc(), Message.id.desc())
+    )
+
+
+def read_ids(session: Session, user: User, message_ids: Iterable[int]) -> set[int]:
+    ids = list(message_ids)
+    if not ids:
+        return set()
+    return set(
+        session.scalars(
+            select(MessageRead.message_id).where(
+                MessageRead.user_id == user.id, MessageRead.message_id.in_(ids)
+            )
+        )
+    )
+
+
+def get_message_for(session: Session, *, dossier_id: int, message_id: int, user: User) -> Message:
+    """A message of a dossier the user may see; anything else is NotFound."""
+    dossier = get_dossier_for(session, dossier_id, user)
+    message = session.get(Message, message_id)
+    if message is None or message.dossier_id != dossier.id:
+        raise NotFound(f"message {message_id}")
+    return message
+
+
+def inbox(user: User, *, assigned_to_me: bool = False, unread_only: bool = False) -> Select:
+    """The office's inbox: clients' messages in the dossiers the staff member may see, unread
+    (by them) first, then newest first."""
+    visible = visible_dossiers(user).with_only_columns(Dossier.id)
+    unread = ~_read_by(user)
+    query = (
+        select(Message)
+        .where(Message.from_office.is_(False), Message.dossier_id.in_(visible))
+        .options(
+            selectinload(Message.dossier),
+            selectinload(Message.author),
+            selectinload(Message.assignee),
+            selectinload(Message.attachments),
+        )  # fmt: skip
+        .order_by(unread.desc(), Message.created_at.desc(), Message.id.desc())
+    )
+    if assigned_to_me:
+        query = query.where(Message.assignee_id == user.id)
+    if unread_only:
+        query = query.where(unread)
+    return query
+
+
+def unread_inbox_count(session: Session, user: User) -> int:
+    visible = visible_dossiers(user).with_only_columns(Dossier.id)
+    return session.scalar(
+        select(func.count()).where(
+            Message.from_office.is_(False), Message.dossier_id.in_(visible), ~_read_by(user)
+        )
+    )

@@ -1,0 +1,95 @@
+"""Files uploaded ahead of what they belong to: attachments staged for a message, and the
+organisation's "Upload" folder (accountancy manual), whose files go straight to the office's
+archive and whose contact person is told."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.filestore import StoredFile, safe_filename
+from casemodel.models import ArchivedFile, Dossier, Organisation, StagedFile, User
+from casemodel.services.audit import record_event
+from casemodel.services.errors import NotFound
+from casemodel.services.notifications import notify
+
+#: A staged file never sent is dropped after this long (the bytes stay in the store only while
+#: something else refers to them).
+STAGED_FILE_LIFETIME = dt.timedelta(days=2)
+
+
+def stage_file(
+    session: Session, *, dossier: Dossier, user: User, stored: StoredFile, filename: str
+) -> StagedFile:
+    """Hold an accepted upload for the user until they send the message it belongs to."""
+    staged = StagedFile(
+        user_id=user.id, dossier_id=dossier.id, sha256=stored.sha256, size=stored.size,
+        content_type=stored.content_type,
+        filename=safe_filename(filename, stored.content_type), created_at=utcnow(),
+    )  # fmt: skip
+    session.add(staged)
+    session.flush()
+    return staged
+
+
+def staged_files_of(
+    session: Session, *, user: User, dossier_id: int, ids: list[int]
+) -> list[StagedFile]:
+    """The user's own staged files of this dossier among ids (anything else is not there)."""
+    if not ids:
+        return []
+    return list(
+        session.scalars(
+            select(StagedFile)
+            .where(
+                StagedFile.id.in_(ids),
+                StagedFile.user_id == user.id,
+                StagedFile.dossier_id == dossier_id,
+            )
+            .order_by(StagedFile.id)
+        )
+    )
+
+
+def remove_staged_file(session: Session, *, user: User, dossier_id: int, staged_id: int) -> None:
+    """The bin next to an uploaded attachment, before the message is sent."""
+    found = staged_files_of(session, user=user, dossier_id=dossier_id, ids=[staged_id])
+    if not found:
+        raise NotFound(f"staged file {staged_id}")
+    session.delete(found[0])
+    session.flush()
+
+
+def purge_staged_files(session: Session) -> int:
+    """Drop staged files left behind longer than STAGED_FILE_LIFETIME; returns how many."""
+    result = session.execute(
+        delete(StagedFile).where(StagedFile.created_at < utcnow() - STAGED_FILE_LIFETIME)
+    )
+    return result.rowcount or 0
+
+
+def archive_upload(
+    session: Session, *, organisation: Organisation, user: User, stored: StoredFile, filename: str
+) -> ArchivedFile:
+    """A client's file from the "Upload" folder: into the office's archive, audited, and the
+    organisation's contact person is told (batched, so ten files make one mail)."""
+    archived = ArchivedFile(
+        organisation_id=organisation.id, sha256=stored.sha256, size=stored.size,
+        content_type=stored.content_type,
+        filename=safe_filename(filename, stored.content_type),
+        uploaded_by_id=user.id, created_at=utcnow(),
+    )  # fmt: skip
+    session.add(archived)
+    session.flush()
+    record_event(
+        session, action="archive.uploaded", actor=user,
+        detail={"organisation_id": organisation.id, "archived_file_id": archived.id,
+                "sha256": stored.sha256, "size": stored.size},
+    )  # fmt: skip
+    if organisation.contact_person is not None:
+        notify(session, users=[organisation.contact_person], kind="upload",
+               organisation_id=organisation.id)  # fmt: skip
+    return archived
