@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import current_app, send_file
+from urllib.parse import unquote
+
+from flask import abort, current_app, request, send_file
+from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from casemodel.filestore import FileStore, StoredFile, content_disposition
@@ -16,6 +19,31 @@ def file_store() -> FileStore:
 def store_upload(upload: FileStorage) -> StoredFile:
     """Stream an uploaded file into the store (raises casemodel.filestore.FileRejected)."""
     return file_store().put(upload.stream, max_bytes=current_app.config["MAX_FILE_BYTES"])
+
+
+def store_request_body() -> tuple[StoredFile, str]:
+    """Stream a raw request body (one file, as the portal's upload dialog sends it: Uppy with
+    formData off) into the store, in one pass and constant memory. The name comes percent-encoded
+    in the X-File-Name header. Returns the stored file and its name as the browser gave it.
+
+    A body announced larger than the limit answers 413 before a byte is read; one that turns out
+    larger (no or a false Content-Length) raises FileRejected("too_large") with nothing kept.
+    """
+    limit = current_app.config["MAX_FILE_BYTES"]
+    if request.content_length is not None and request.content_length > limit:
+        abort(413)
+    name = unquote(request.headers.get("X-File-Name", ""))[:500]
+    return file_store().put(request.stream, max_bytes=limit), name
+
+
+def file_refused_message(reason: str) -> str:
+    """Why the store refused an upload, in the user's language."""
+    if reason == "too_large":
+        return _("Het bestand is te groot.")
+    if reason == "empty":
+        return _("Het bestand is leeg.")
+    return _("Dit soort bestand kan niet worden geplaatst. Gebruik PDF, JPEG, PNG, Word, Excel "
+             "of OpenDocument.")  # fmt: skip
 
 
 def send_version(version: DocumentVersion):

@@ -18,7 +18,7 @@ from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.steps import complete_staff_task
 from webapp.auth.accounts import external_url
 from webapp.extensions import db
-from webapp.files import store_upload
+from webapp.files import file_refused_message, store_upload
 from webapp.office import bp
 from webapp.office.forms import (
     ClientAccountForm,
@@ -157,15 +157,6 @@ def add_document_version(dossier_id: int, document_id: int):
     else:
         flash(_("Kies een bestand."), "error")
     return redirect(url_for("office.show_dossier", dossier_id=dossier_id))
-
-
-def file_refused_message(reason: str) -> str:
-    if reason == "too_large":
-        return _("Het bestand is te groot.")
-    if reason == "empty":
-        return _("Het bestand is leeg.")
-    return _("Dit soort bestand kan niet worden geplaatst. Gebruik PDF, JPEG, PNG, Word, Excel "
-             "of OpenDocument.")  # fmt: skip
 
 
 @bp.route("/tasks")
