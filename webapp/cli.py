@@ -186,15 +186,25 @@ def outbox_group() -> None:
     pass
 
 
+PURGE_EVERY_SECONDS = 3600
+
+
 @outbox_group.command("relay", help="Deliver due outbox messages, for ever or once.")
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def outbox_relay(once: bool, interval: float) -> None:
+    from casemodel.services.uploads import purge_staged_files
     from flows.relay import deliver_due
 
+    last_purge = 0.0
     while True:
         try:
             delivered = deliver_due(db.session_factory)
+            if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
+                # Attachments uploaded for a message that was never sent.
+                with session_scope(db.session_factory) as session:
+                    purge_staged_files(session)
+                last_purge = time.monotonic()
         except Exception as exc:  # keep relaying: the database or Prefect may come back
             click.echo(f"relay round failed: {exc!r}", err=True)
             delivered = 0
