@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Select, and_, exists, func, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from casemodel.models import Dossier, Message, MessageAttachment, MessageRead, User
@@ -47,6 +47,7 @@ def messages_of(dossier_id: int) -> Select:
 
 
 def read_ids(session: Session, user: User, message_ids: Iterable[int]) -> set[int]:
+    """Which of these messages the user has read (one query for a whole page)."""
     ids = list(message_ids)
     if not ids:
         return set()
@@ -77,21 +78,29 @@ def inbox(user: User, *, assigned_to_me: bool = False, unread_only: bool = False
         select(Message)
         .where(Message.from_office.is_(False), Message.dossier_id.in_(visible))
         .options(
-            selectinload(Message.dossier),
+            selectinload(Message.dossier).selectinload(Dossier.organisation),
             selectinload(Message.author),
             selectinload(Message.assignee),
-            selectinload(Message.attachments),
+            selectinload(Message.attachments).selectinload(MessageAttachment.document),
         )  # fmt: skip
         .order_by(unread.desc(), Message.created_at.desc(), Message.id.desc())
     )
     if assigned_to_me:
-        query = query.where(Message.assignee_id == user.id)
+        # Unassigned means the dossier's handler answers it (Message.assignee_id).
+        handled = select(Dossier.id).where(Dossier.handler_id == user.id)
+        query = query.where(
+            or_(
+                Message.assignee_id == user.id,
+                and_(Message.assignee_id.is_(None), Message.dossier_id.in_(handled)),
+            )
+        )
     if unread_only:
         query = query.where(unread)
     return query
 
 
 def unread_inbox_count(session: Session, user: User) -> int:
+    """The inbox's unread count, for the office's menu."""
     visible = visible_dossiers(user).with_only_columns(Dossier.id)
     return session.scalar(
         select(func.count()).where(

@@ -4,6 +4,7 @@ attachments, read marks and the office's assignment of a client's message to a c
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casemodel.db import utcnow
@@ -122,8 +123,13 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     )
     if exists is not None:
         return False
-    session.add(MessageRead(user_id=user.id, message_id=message.id, read_at=utcnow()))
-    session.flush()
+    try:
+        # The same message opened twice at once (two tabs): the second mark loses the race
+        # on the unique constraint, and the message is read all the same.
+        with session.begin_nested():
+            session.add(MessageRead(user_id=user.id, message_id=message.id, read_at=utcnow()))
+    except IntegrityError:
+        return False
     return True
 
 
