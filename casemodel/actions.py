@@ -11,12 +11,17 @@ module holds the actions whose work lies within the portal.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemodel.models import Dossier, Step
+from casemodel import config, letters
+from casemodel.filestore import FileStore
+from casemodel.models import Document, Dossier, Step
+from casemodel.services.documents import publish_document
 
 Action = Callable[[Session, Dossier, Step], dict[str, Any]]
 
@@ -45,3 +50,24 @@ def check_key_dates(session: Session, dossier: Dossier, step: Step) -> dict[str,
     needed = {s.settings["date"] for s in dossier.steps if s.kind == "wait_until"}
     missing = sorted(needed - set(dossier.key_dates))
     return {"needed": sorted(needed), "missing": missing}
+
+
+@action("engagement_letter")
+def engagement_letter(session: Session, dossier: Dossier, step: Step) -> dict[str, Any]:
+    """Writes the engagement letter ("opdrachtbevestiging", in the client's language) as a PDF
+    and keeps it as a draft of this step, for a later `publish` step to send to the client."""
+    existing = session.scalar(
+        select(Document.id).where(Document.dossier_id == dossier.id, Document.step_key == step.key)
+    )
+    if existing is not None:  # a repeat after a crash before the task's commit
+        return {"document_id": existing}
+    locale = letters.client_locale(session, dossier)
+    pdf = letters.engagement_letter_pdf(dossier, locale)
+    stored = FileStore(config.files_path()).put(io.BytesIO(pdf), max_bytes=len(pdf))
+    document = publish_document(
+        session, dossier=dossier, folder="correspondence",
+        title=letters.engagement_letter_title(locale), stored=stored,
+        filename=f"{letters.engagement_letter_title(locale)} {dossier.number}.pdf",
+        actor=None, draft=True, step_key=step.key,
+    )  # fmt: skip
+    return {"document_id": document.id, "sha256": stored.sha256, "locale": locale}

@@ -91,16 +91,55 @@ def _check_wait_until(settings: dict[str, Any]) -> None:
     _key(settings["date"], "settings.date")
 
 
-#: Each kind with the check of its settings. Later kinds (questionnaire, approval, publish,
-#: upload_request) add an entry here and a handler in flows/steps.py.
+def _check_publish(settings: dict[str, Any]) -> None:
+    # That the source is an EARLIER step is checked in _parse, which knows the steps before.
+    _only(settings, {"folder", "source", "title", "instructions"})
+    if settings.get("folder") not in ("correspondence", "documents"):
+        raise TemplateError("settings.folder must be 'correspondence' or 'documents'")
+    if "source" not in settings:
+        raise TemplateError("settings.source is required (the key of an earlier step)")
+    _key(settings["source"], "settings.source")
+    for name in ("title", "instructions"):
+        if name in settings:
+            _bilingual(settings[name], f"settings.{name}")
+
+
+def _check_upload_request(settings: dict[str, Any]) -> None:
+    _only(settings, {"files", "instructions"})
+    files = settings.get("files")
+    if not isinstance(files, list) or not files:
+        raise TemplateError("settings.files must be a list of the files asked for")
+    seen = set()
+    for number, item in enumerate(files, start=1):
+        where = f"settings.files[{number}]"
+        if not isinstance(item, dict):
+            raise TemplateError(f"{where} must be a mapping with key and title")
+        unknown = set(item) - {"key", "title", "required"}
+        if unknown:
+            raise TemplateError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+        key = _key(item.get("key"), f"{where}.key")
+        if key in seen:
+            raise TemplateError(f"{where}: the key {key!r} is used twice")
+        seen.add(key)
+        _bilingual(item.get("title"), f"{where}.title")
+        if not isinstance(item.get("required", True), bool):
+            raise TemplateError(f"{where}.required must be true or false")
+    if "instructions" in settings:
+        _bilingual(settings["instructions"], "settings.instructions")
+
+
+#: Each kind with the check of its settings; flows/steps.py:RUNNERS has a runner for each.
 STEP_KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
     "staff_task": _check_staff_task,
     "automatic": _check_automatic,
     "wait_until": _check_wait_until,
+    "publish": _check_publish,
+    "upload_request": _check_upload_request,
 }
 
-#: The kinds that suspend the flow run until a person acts.
-HUMAN_KINDS = frozenset({"staff_task"})
+#: The kinds that suspend the flow run until a person acts (publish: only while it has nothing
+#: to publish and waits for staff to upload the document).
+HUMAN_KINDS = frozenset({"staff_task", "publish", "upload_request"})
 
 
 def _only(settings: dict[str, Any], allowed: set[str]) -> None:
@@ -154,6 +193,11 @@ def _parse(data: Any, source: str) -> CaseTemplate:
         step = _parse_step(raw, index)
         if step.key in seen:
             raise TemplateError(f"step {index} ({step.key!r}): the key is used twice")
+        if step.kind == "publish" and step.settings["source"] not in seen:
+            raise TemplateError(
+                f"step {index} ({step.key!r}): settings.source must be the key of an earlier "
+                f"step (got {step.settings['source']!r})"
+            )
         seen.add(step.key)
         steps.append(step)
     return CaseTemplate(key, version, office_kind, title_nl, title_en, tuple(steps), source)

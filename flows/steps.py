@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from casemodel.models import Dossier, Step
 from casemodel.services import dossiers as dossier_services
+from casemodel.services import publishing, requests
 from casemodel.services import steps as step_services
 from casemodel.services.steps import FINISHED_STATES
 from flows.database import transaction
@@ -52,6 +53,19 @@ def run_automatic(dossier_id: int, step_key: str) -> str:
 def open_task(dossier_id: int, step_key: str) -> int:
     with transaction() as session:
         return step_services.open_human_task(session, dossier_id=dossier_id, step_key=step_key).id
+
+
+@step_task(task_run_name="publish:{step_key}")
+def run_publish(dossier_id: int, step_key: str) -> bool:
+    """True when the drafts are published; False when the step waits for staff to upload."""
+    with transaction() as session:
+        return publishing.run_publish_step(session, dossier_id=dossier_id, step_key=step_key)
+
+
+@step_task(task_run_name="request-files:{step_key}")
+def open_request(dossier_id: int, step_key: str) -> int:
+    with transaction() as session:
+        return requests.open_upload_request(session, dossier_id=dossier_id, step_key=step_key).id
 
 
 # Not cached: after a resume it must look at the date again (it may have moved).
@@ -111,11 +125,23 @@ def wait_until(dossier_id: int, step_key: str) -> None:
         wait_for_person(dossier_id, step_key)
 
 
+def publish(dossier_id: int, step_key: str) -> None:
+    if not run_publish(dossier_id, step_key):
+        wait_for_person(dossier_id, step_key)
+
+
+def upload_request(dossier_id: int, step_key: str) -> None:
+    open_request(dossier_id, step_key)
+    wait_for_person(dossier_id, step_key)
+
+
 #: How the flow runs each step kind; casemodel.casetemplates.STEP_KINDS validates the settings.
 RUNNERS: dict[str, Callable[[int, str], None]] = {
     "staff_task": staff_task,
     "automatic": automatic,
     "wait_until": wait_until,
+    "publish": publish,
+    "upload_request": upload_request,
 }
 
 

@@ -11,8 +11,11 @@ from casemodel.db import Base, intpk, utc_timestamp
 
 #: document: the office published documents; message: the office sent a message; questionnaire:
 #: a questionnaire is ready; upload: a client uploaded files (to staff, their contact person);
-#: client_message: a client wrote (to the staff member who is to answer).
-NOTIFICATION_KINDS = ("document", "message", "questionnaire", "upload", "client_message")
+#: client_message: a client wrote (to the staff member who is to answer); request: the office
+#: asks the client for files (an upload_request step).
+NOTIFICATION_KINDS = (
+    "document", "message", "questionnaire", "upload", "client_message", "request",
+)  # fmt: skip
 
 
 class Notification(Base):

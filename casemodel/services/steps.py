@@ -16,6 +16,9 @@ from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, Not
 from casemodel.services.outbox import enqueue
 
 FINISHED_STATES = ("done", "skipped")
+#: The human steps done by the office (their tasks are on "Mijn stappen"); the others (an
+#: upload_request) wait for the client.
+STAFF_KINDS = ("staff_task", "publish")
 
 
 def get_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
@@ -98,7 +101,7 @@ def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> Huma
     task = session.scalar(select(HumanTask).where(HumanTask.step_id == step.id))
     if task is not None:
         return task
-    audience = "staff" if step.kind == "staff_task" else "client"
+    audience = "staff" if step.kind in STAFF_KINDS else "client"
     task = HumanTask(
         dossier_id=dossier_id,
         step_id=step.id,

@@ -55,7 +55,7 @@ def test_shipped_templates_load_with_their_progress_steps():
     transfer = registry.latest("levering-woning")
     annual = registry.latest("jaarrekening-ib")
     assert transfer.office_kind == "notary" and annual.office_kind == "accountancy"
-    assert [s.key for s in transfer.steps][:2] == ["intake", "registers"]
+    assert [s.key for s in transfer.steps][:3] == ["intake", "registers", "client-documents"]
     assert sum(s.counts_toward_progress for s in transfer.steps) == 9
     assert sum(s.counts_toward_progress for s in annual.steps) == 10
     assert transfer.title("en") == "Transfer of a home"
@@ -145,3 +145,152 @@ def test_a_broken_file_in_the_folder_stops_loading(tmp_path: Path):
     )
     with pytest.raises(TemplateError, match=r"bad.yaml: step 1 \('one'\): settings.action"):
         TemplateRegistry.from_folder(tmp_path)
+
+
+# --- publish and upload_request ------------------------------------------------------------------
+
+PUBLISH = {
+    "key": "send-deed",
+    "title": {"nl": "Concept akte", "en": "Draft deed"},
+    "kind": "publish",
+    "settings": {
+        "folder": "documents",
+        "source": "intake",
+        "title": {"nl": "Concept akte", "en": "Draft deed"},
+        "instructions": {"nl": "Plaats de akte.", "en": "Place the deed."},
+    },
+}
+UPLOAD_REQUEST = {
+    "key": "papers",
+    "title": {"nl": "Stukken", "en": "Papers"},
+    "kind": "upload_request",
+    "settings": {
+        "files": [
+            {"key": "id", "title": {"nl": "Kopie paspoort", "en": "Copy of passport"}},
+            {"key": "woz", "title": {"nl": "WOZ-beschikking", "en": "WOZ"}, "required": False},
+        ],
+        "instructions": {"nl": "Graag voor vrijdag.", "en": "Before Friday, please."},
+    },
+}
+
+
+def with_new_steps(*, publish=None, upload=None, publish_first=False):
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    step_p = yaml.safe_load(yaml.safe_dump(PUBLISH))
+    step_u = yaml.safe_load(yaml.safe_dump(UPLOAD_REQUEST))
+    if publish is not None:
+        step_p["settings"] = publish
+    if upload is not None:
+        step_u["settings"] = upload
+    data["steps"] = [step_p, *data["steps"]] if publish_first else [*data["steps"], step_p]
+    data["steps"].append(step_u)
+    return data
+
+
+def test_publish_and_upload_request_steps_parse():
+    template = parse_template(with_new_steps(), "new.yaml")
+    publish, upload = template.steps[-2], template.steps[-1]
+    assert (publish.kind, publish.settings["source"], publish.settings["folder"]) == (
+        "publish",
+        "intake",
+        "documents",
+    )
+    assert [f["key"] for f in upload.settings["files"]] == ["id", "woz"]
+    minimal = {"folder": "correspondence", "source": "done"}
+    assert parse_template(with_new_steps(publish=minimal), "min.yaml").steps[-2].settings == minimal
+
+
+def test_shipped_templates_use_the_new_kinds_with_earlier_sources():
+    registry = TemplateRegistry.from_folder()
+    for key, publish_key, source, request_key in [
+        ("levering-woning", "draft-deed-published", "draft-deed", "client-documents"),
+        ("jaarrekening-ib", "engagement", "engagement-letter", "records"),
+    ]:
+        steps = {s.key: s for s in registry.latest(key).steps}
+        assert steps[publish_key].kind == "publish"
+        assert steps[publish_key].settings["source"] == source
+        assert steps[request_key].kind == "upload_request"
+    annual = {s.key: s for s in registry.latest("jaarrekening-ib").steps}
+    assert annual["engagement-letter"].settings == {"action": "engagement_letter"}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (
+            with_new_steps(publish={"folder": "documents", "source": "papers"}),
+            "step 5 ('send-deed'): settings.source must be the key of an earlier step "
+            "(got 'papers')",
+        ),
+        (
+            with_new_steps(publish={"folder": "documents", "source": "intake"}, publish_first=True),
+            "step 1 ('send-deed'): settings.source must be the key of an earlier step",
+        ),
+        (
+            with_new_steps(publish={"folder": "documents", "source": "nowhere"}),
+            "must be the key of an earlier step (got 'nowhere')",
+        ),
+        (with_new_steps(publish={"folder": "documents"}), "settings.source is required"),
+        (
+            with_new_steps(publish={"folder": "supplied", "source": "intake"}),
+            "settings.folder must be 'correspondence' or 'documents'",
+        ),
+        (
+            with_new_steps(publish={"folder": "documents", "source": "intake", "to": "x"}),
+            "unknown setting(s): to",
+        ),
+        (
+            with_new_steps(
+                publish={"folder": "documents", "source": "intake", "title": {"nl": "Akte"}}
+            ),
+            "settings.title must have exactly 'nl' and 'en'",
+        ),
+        (with_new_steps(upload={}), "step 6 ('papers'): settings.files must be a list"),
+        (with_new_steps(upload={"files": []}), "settings.files must be a list"),
+        (
+            with_new_steps(upload={"files": [{"key": "id"}]}),
+            "settings.files[1].title must have exactly 'nl' and 'en'",
+        ),
+        (
+            with_new_steps(upload={"files": [{"key": "ID card", "title": {"nl": "a", "en": "b"}}]}),
+            "settings.files[1].key must be a lower-case key",
+        ),
+        (
+            with_new_steps(
+                upload={
+                    "files": [
+                        {"key": "id", "title": {"nl": "a", "en": "b"}},
+                        {"key": "id", "title": {"nl": "c", "en": "d"}},
+                    ]
+                }
+            ),
+            "settings.files[2]: the key 'id' is used twice",
+        ),
+        (
+            with_new_steps(
+                upload={"files": [{"key": "id", "title": {"nl": "a", "en": "b"}, "required": "ja"}]}
+            ),
+            "settings.files[1].required must be true or false",
+        ),
+        (
+            with_new_steps(
+                upload={"files": [{"key": "id", "title": {"nl": "a", "en": "b"}, "size": 3}]}
+            ),
+            "settings.files[1]: unknown field(s): size",
+        ),
+        (
+            with_new_steps(
+                upload={
+                    "files": [{"key": "id", "title": {"nl": "a", "en": "b"}}],
+                    "instructions": {"nl": " ", "en": "x"},
+                }
+            ),
+            "settings.instructions.nl must be a non-empty text",
+        ),
+    ],
+)
+def test_mistakes_in_publish_and_upload_request_steps(data, message):
+    with pytest.raises(TemplateError) as raised:
+        parse_template(data, "broken.yaml")
+    assert str(raised.value).startswith("broken.yaml: ")
+    assert message in str(raised.value)

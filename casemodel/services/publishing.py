@@ -1,0 +1,116 @@
+"""The `publish` step: what an earlier step prepared goes to the client.
+
+The flow task calls run_publish_step; when the earlier step left nothing to publish, the step
+waits on a staff task ("publish"), which complete_publish_task finishes when staff upload the
+document on "Mijn stappen" or the office's dossier page.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.filestore import StoredFile
+from casemodel.letters import client_locale
+from casemodel.models import Document, HumanTask, Step, User
+from casemodel.services.documents import publish_document, publish_draft
+from casemodel.services.errors import InvalidState, NotFound
+from casemodel.services.steps import (
+    FINISHED_STATES,
+    begin_step,
+    enqueue_resume,
+    finish_step,
+    open_human_task,
+)
+
+
+def drafts_of(session: Session, step: Step) -> list[Document]:
+    """The drafts the step's source (an earlier step) left in the dossier, oldest first."""
+    return list(
+        session.scalars(
+            select(Document)
+            .where(
+                Document.dossier_id == step.dossier_id,
+                Document.step_key == step.settings["source"],
+                Document.published_at.is_(None),
+            )
+            .order_by(Document.id)
+        )
+    )
+
+
+def run_publish_step(session: Session, *, dossier_id: int, step_key: str) -> bool:
+    """Publish every draft of the step's source into the step's folder (under its title, when
+    it has one) and finish the step. With no draft, open the staff task that asks for the
+    document and leave the step waiting.
+
+    Returns:
+        True when the step is finished, False when the flow run must wait for staff.
+    """
+    step = begin_step(session, dossier_id=dossier_id, step_key=step_key)
+    if step.state in FINISHED_STATES:
+        return True
+    drafts = drafts_of(session, step)
+    if not drafts:
+        open_human_task(session, dossier_id=dossier_id, step_key=step_key)
+        return False
+    for document in drafts:
+        _place(session, step, document)
+        publish_draft(session, document=document, actor=None)
+    finish_step(
+        session, dossier_id=dossier_id, step_key=step_key,
+        detail={"published": [d.id for d in drafts]},
+    )  # fmt: skip
+    return True
+
+
+def complete_publish_task(
+    session: Session, *, task_id: int, actor: User, stored: StoredFile, filename: str
+) -> Document:
+    """Staff upload the document a waiting `publish` step asks for: it is published to the
+    client, the task and the step are done, and the flow run's resumption is queued, all in the
+    caller's transaction.
+
+    Raises:
+        NotFound: no such publish task in the actor's office. InvalidState: it is done already.
+    """
+    task = session.get(HumanTask, task_id)
+    if (
+        task is None
+        or task.kind != "publish"
+        or not actor.is_staff
+        or (actor.office_id and task.dossier.office_id != actor.office_id)
+    ):
+        raise NotFound(f"task {task_id}")
+    if task.state != "open":
+        raise InvalidState("the task is already done")
+    step = task.step
+    document = publish_document(
+        session, dossier=task.dossier, folder=step.settings["folder"],
+        title=_title(session, step), stored=stored, filename=filename, actor=actor,
+        step_key=step.key,
+    )  # fmt: skip
+    task.state, task.completed_at, task.completed_by_id = "done", utcnow(), actor.id
+    finish_step(
+        session, dossier_id=task.dossier_id, step_key=step.key, actor=actor,
+        detail={"published": [document.id]},
+    )  # fmt: skip
+    enqueue_resume(session, dossier_id=task.dossier_id, step_key=step.key)
+    return document
+
+
+def _place(session: Session, step: Step, document: Document) -> None:
+    """A draft goes into the folder the publish step names, under the step's title if any."""
+    document.folder = step.settings["folder"]
+    if "title" in step.settings:
+        document.title = _title(session, step)
+
+
+def _title(session: Session, step: Step) -> str:
+    """The title in the client's language: the step's setting, else the step's own title."""
+    locale = client_locale(session, step.dossier)
+    title = step.settings.get("title")
+    if title:
+        return title["en" if locale == "en" else "nl"]
+    return step.title(locale)

@@ -1,0 +1,435 @@
+"""Upload requests ("Gevraagde bestanden") on the client's dossier page, and the `publish` step
+as the office and the client see it: the engagement letter a step generates, and the document
+staff upload when a publish step waits for it."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from casemodel.models import (
+    Document,
+    DocumentVersion,
+    Dossier,
+    HumanTask,
+    Notification,
+    OutboxMessage,
+    Step,
+    User,
+)
+from casemodel.services.publishing import run_publish_step
+from casemodel.services.requests import open_upload_request
+from casemodel.services.steps import run_automatic_step
+from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
+
+STAFF = "medewerker@example.nl"
+CLIENT = "klant@example.nl"
+OTHER_CLIENT = "directeur@example.nl"
+TRANSFER = "Levering Keizersgracht 12, Amsterdam"
+ANNUAL = "Jaarrekening 2025 en IB-aangifte directeur"
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
+
+
+def text(response) -> str:
+    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
+    return " ".join(html.unescape(page).split())
+
+
+def tr(locale: str, nl: str, en: str) -> str:
+    return en if locale == "en" else nl
+
+
+def speak(client, locale: str) -> None:
+    assert client.post("/language", data={"locale": locale}).status_code == 302
+
+
+def dossier_named(session, description: str) -> Dossier:
+    return session.scalar(select(Dossier).where(Dossier.description == description))
+
+
+@pytest.fixture
+def transfer(web_session) -> Dossier:
+    return dossier_named(web_session, TRANSFER)
+
+
+@pytest.fixture
+def request_task(web_session, transfer) -> HumanTask:
+    """The transfer's upload request (copies of ID, the purchase agreement), opened as the flow
+    does when it reaches the step."""
+    task = open_upload_request(web_session, dossier_id=transfer.id, step_key="client-documents")
+    web_session.commit()
+    return task
+
+
+def files_url(dossier_id: int, task_id: int) -> str:
+    return f"/dossiers/{dossier_id}/requests/{task_id}/files"
+
+
+def supply(client, dossier, task, **files):
+    """Post files per item: supply(client, d, t, id_buyer=[(bytes, name), ...])."""
+    data = {
+        f"files-{item.replace('_', '-')}": [(io.BytesIO(content), name) for content, name in pairs]
+        for item, pairs in files.items()
+    }
+    return client.post(
+        files_url(dossier.id, task.id), data=data, content_type="multipart/form-data"
+    )
+
+
+def count_in(session, dossier, folder: str) -> int:
+    """How many published documents the folder holds (the demo seed has some already)."""
+    return session.scalar(
+        select(func.count())
+        .select_from(Document)
+        .where(
+            Document.dossier_id == dossier.id,
+            Document.folder == folder,
+            Document.published_at.is_not(None),
+        )
+    )
+
+
+def actions(client) -> str:
+    page = client.get("/home").get_data(as_text=True)
+    return re.search(r'data-testid="actions">(\d+)<', page).group(1)
+
+
+@BOTH
+def test_the_request_shows_each_file_asked_for_and_counts_as_an_action(
+    web_app, login, transfer, web_session, locale
+):
+    client = web_app.test_client()
+    login(client, CLIENT)
+    speak(client, locale)
+    assert actions(client) == "0"
+
+    task = open_upload_request(web_session, dossier_id=transfer.id, step_key="client-documents")
+    web_session.commit()
+
+    assert actions(client) == "1"
+    page = text(client.get(f"/dossiers/{transfer.id}"))
+    assert (
+        tr(
+            locale,
+            "Gevraagde bestanden: Stukken van de koper",
+            "Requested files: The buyer's documents",
+        )
+        in page
+    )
+    assert (
+        tr(
+            locale,
+            "Kopie paspoort of identiteitskaart (voor- en achterkant) (verplicht)",
+            "Copy of your passport or identity card (front and back) (required)",
+        )
+        in page
+    )
+    assert (
+        tr(
+            locale,
+            "Kopie legitimatie van uw partner of medekoper (niet verplicht)",
+            "Copy of your partner's or co-buyer's ID (optional)",
+        )
+        in page
+    )
+    assert tr(locale, "Getekende koopovereenkomst", "Signed purchase agreement") in page
+    assert (
+        tr(
+            locale,
+            "U kunt versturen zodra elk verplicht bestand is aangeleverd.",
+            "You can send once every required file has been supplied.",
+        )
+        in page
+    )
+    raw = client.get(f"/dossiers/{transfer.id}").get_data(as_text=True)
+    assert re.search(r"<button class=\"primary\" disabled>", raw)
+    assert f'action="{files_url(transfer.id, task.id)}"' in raw
+
+    # The client's people are told by the batched mail: the new notification kind.
+    klant = web_session.scalar(select(User).where(User.email == CLIENT))
+    kinds = web_session.scalars(select(Notification.kind).where(Notification.user_id == klant.id))
+    assert "request" in list(kinds)
+    # Opening the task again (a repeated flow task) neither duplicates it nor tells twice.
+    again = open_upload_request(web_session, dossier_id=transfer.id, step_key="client-documents")
+    assert again.id == task.id
+    assert (
+        web_session.scalar(
+            select(func.count()).where(
+                Notification.user_id == klant.id, Notification.kind == "request"
+            )
+        )
+        == 1
+    )
+
+
+@BOTH
+def test_the_client_supplies_replaces_and_sends(
+    web_app, login, transfer, request_task, web_session, locale
+):
+    client = web_app.test_client()
+    login(client, CLIENT)
+    speak(client, locale)
+    before = count_in(web_session, transfer, "supplied")
+
+    response = supply(
+        client,
+        transfer,
+        request_task,
+        id_buyer=[(PDF, "paspoort.pdf"), (PNG, "paspoort-achterkant.png")],
+    )
+    page = text(client.get(response.headers["Location"]))
+    assert tr(locale, "De 2 bestanden zijn geplaatst.", "The 2 files have been uploaded.") in page
+    assert "paspoort.pdf" in page and "paspoort-achterkant.png" in page
+    label = tr(locale, "Door mij aangeleverd", "Supplied by me")
+    assert f"{label} ({before + 2})" in page
+
+    # Sending before the purchase agreement is there is refused, naming what is missing.
+    refused = client.post(f"/dossiers/{transfer.id}/requests/{request_task.id}/send")
+    page = text(client.get(refused.headers["Location"]))
+    assert (
+        tr(
+            locale,
+            "Lever eerst alle verplichte bestanden aan. Nog nodig: Getekende koopovereenkomst.",
+            "Please supply every required file first. Still needed: Signed purchase agreement.",
+        )
+        in page
+    )
+    web_session.expire_all()
+    assert web_session.get(HumanTask, request_task.id).state == "open"
+    assert web_session.get(Step, request_task.step_id).state == "waiting"
+
+    # The wrong scan is taken off again; the agreement is added.
+    wrong = web_session.scalar(
+        select(Document)
+        .join(Document.versions)
+        .where(DocumentVersion.filename == "paspoort-achterkant.png")
+    )
+    removed = client.post(
+        f"/dossiers/{transfer.id}/requests/{request_task.id}/files/{wrong.id}/delete"
+    )
+    page = text(client.get(removed.headers["Location"]))
+    assert tr(locale, "Het bestand is verwijderd.", "The file has been removed.") in page
+    assert "paspoort-achterkant.png" not in page
+    response = supply(client, transfer, request_task, purchase_agreement=[(PDF, "koop.pdf")])
+    page = text(client.get(response.headers["Location"]))
+    assert tr(locale, "Het bestand is geplaatst.", "The file has been uploaded.") in page
+    raw = client.get(f"/dossiers/{transfer.id}").get_data(as_text=True)
+    assert '<button class="primary">' in raw  # "Versturen" is enabled now
+
+    sent = client.post(f"/dossiers/{transfer.id}/requests/{request_task.id}/send")
+    page = text(client.get(sent.headers["Location"]))
+    assert (
+        tr(
+            locale,
+            "Verstuurd. Uw behandelaar gaat ermee aan de slag.",
+            "Sent. Your handler will take it from here.",
+        )
+        in page
+    )
+    assert tr(locale, "Gevraagde bestanden", "Requested files") not in page
+    assert actions(client) == "0"
+    supplied = text(client.get(f"/dossiers/{transfer.id}?tab=supplied"))
+    assert f"{label} ({before + 2})" in supplied
+    assert "paspoort.pdf" in supplied and "koop.pdf" in supplied
+
+    web_session.expire_all()
+    assert web_session.get(HumanTask, request_task.id).state == "done"
+    assert web_session.get(Step, request_task.step_id).state == "done"
+    resume = web_session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.dedupe_key == f"resume:{transfer.id}:client-documents"
+        )
+    )
+    assert resume.payload == {"dossier_id": transfer.id, "step_key": "client-documents"}
+    handler_told = web_session.scalar(
+        select(func.count()).where(
+            Notification.user_id == transfer.handler_id, Notification.kind == "upload"
+        )
+    )
+    assert handler_told == 2  # one per file: "2 bestanden aangeleverd in dossier …"
+
+    # After sending, nothing more is added.
+    late = supply(client, transfer, request_task, id_partner=[(PDF, "partner.pdf")])
+    page = text(client.get(late.headers["Location"]))
+    assert (
+        tr(locale, "Deze aanvraag is al verstuurd.", "This request has been sent already.") in page
+    )
+    assert "partner.pdf" not in text(client.get(f"/dossiers/{transfer.id}?tab=supplied"))
+
+
+@BOTH
+def test_a_refused_file_leaves_nothing_and_an_empty_post_is_explained(
+    web_app, login, transfer, request_task, web_session, locale
+):
+    client = web_app.test_client()
+    login(client, CLIENT)
+    speak(client, locale)
+
+    response = supply(
+        client,
+        transfer,
+        request_task,
+        id_buyer=[(PDF, "paspoort.pdf")],
+        purchase_agreement=[(b"MZ\x90\x00 not a document", "koop.exe")],
+    )
+    page = text(client.get(response.headers["Location"]))
+    assert (
+        tr(
+            locale,
+            "koop.exe: Dit soort bestand kan niet worden geplaatst.",
+            "koop.exe: This kind of file cannot be placed.",
+        )
+        in page
+    )
+    assert tr(locale, "Er is niets geplaatst.", "Nothing has been uploaded.") in page
+    assert (
+        web_session.scalar(
+            select(func.count()).select_from(Document).where(Document.step_key.is_not(None))
+        )
+        == 0
+    )
+
+    empty = client.post(
+        files_url(transfer.id, request_task.id), data={}, content_type="multipart/form-data"
+    )
+    page = text(client.get(empty.headers["Location"]))
+    assert tr(locale, "Kies eerst een bestand.", "Choose a file first.") in page
+
+
+def test_every_request_route_answers_404_to_someone_else(
+    web_app, login, transfer, request_task, web_session
+):
+    owner = web_app.test_client()
+    login(owner, CLIENT)
+    supply(owner, transfer, request_task, id_buyer=[(PDF, "paspoort.pdf")])
+    document = web_session.scalar(select(Document).where(Document.request_item == "id-buyer"))
+
+    stranger = web_app.test_client()
+    login(stranger, OTHER_CLIENT)
+    own = dossier_named(web_session, ANNUAL)
+    base = f"/dossiers/{transfer.id}/requests/{request_task.id}"
+    for url in (f"{base}/files", f"{base}/files/{document.id}/delete", f"{base}/send"):
+        assert stranger.post(url).status_code == 404, url
+    # The stranger's own dossier with the other's request id: still not found.
+    own_base = f"/dossiers/{own.id}/requests/{request_task.id}"
+    for url in (f"{own_base}/files", f"{own_base}/files/{document.id}/delete", f"{own_base}/send"):
+        assert stranger.post(url).status_code == 404, url
+    # The owner cannot remove a document of the dossier that is not part of the request.
+    staff_doc = owner.post(f"{base}/files/999999/delete")
+    assert staff_doc.status_code == 404
+
+    web_session.expire_all()
+    assert web_session.get(Document, document.id) is not None
+    assert web_session.get(HumanTask, request_task.id).state == "open"
+    # Staff never use the client's routes (the portal sends them to the office).
+    office = web_app.test_client()
+    login(office, STAFF)
+    assert office.post(f"{base}/send").status_code == 302
+    web_session.expire_all()
+    assert web_session.get(HumanTask, request_task.id).state == "open"
+
+
+@BOTH
+def test_a_generated_engagement_letter_is_published_to_the_client(
+    web_app, login, web_session, locale
+):
+    annual = dossier_named(web_session, ANNUAL)
+    run_automatic_step(web_session, dossier_id=annual.id, step_key="engagement-letter")
+    web_session.commit()
+    draft = web_session.scalar(select(Document).where(Document.step_key == "engagement-letter"))
+    assert draft.published_at is None and draft.step_key == "engagement-letter"
+
+    client = web_app.test_client()
+    login(client, OTHER_CLIENT)
+    speak(client, locale)
+    page = text(client.get(f"/dossiers/{annual.id}"))
+    label = tr(locale, "Correspondentie", "Correspondence")
+    before = count_in(web_session, annual, "correspondence")
+    assert f"{label} ({before})" in page  # a draft is hidden
+
+    assert run_publish_step(web_session, dossier_id=annual.id, step_key="engagement") is True
+    web_session.commit()
+    page = text(client.get(f"/dossiers/{annual.id}"))
+    assert f"{label} ({before + 1})" in page
+    assert "Opdrachtbevestiging" in page  # the letter is in the client's language: Dutch
+    download = client.get(f"/dossiers/{annual.id}/documents/{draft.id}/download")
+    assert download.data.startswith(b"%PDF-")
+    assert b"Opdrachtbevestiging" in download.data  # the PDF's title
+    assert (
+        web_session.scalar(
+            select(Step.state).where(Step.dossier_id == annual.id, Step.key == "engagement")
+        )
+        == "done"
+    )
+
+
+@BOTH
+def test_a_publish_step_without_a_draft_waits_for_staff_to_upload_the_document(
+    web_app, login, transfer, web_session, locale
+):
+    assert (
+        run_publish_step(web_session, dossier_id=transfer.id, step_key="draft-deed-published")
+        is False
+    )
+    web_session.commit()
+    task = web_session.scalar(select(HumanTask).where(HumanTask.dossier_id == transfer.id))
+    assert (task.kind, task.audience, task.assignee_id) == ("publish", "staff", transfer.handler_id)
+
+    office = web_app.test_client()
+    login(office, STAFF)
+    speak(office, locale)
+    tasks = office.get("/office/tasks").get_data(as_text=True)
+    assert tr(
+        locale,
+        "Plaats de concept leveringsakte (PDF) voor de cliënt.",
+        "Place the draft deed of transfer (PDF) for the client.",
+    ) in html.unescape(tasks)
+    assert 'enctype="multipart/form-data"' in tasks and 'name="file"' in tasks
+    assert tr(locale, "Plaatsen en afronden", "Place and complete") in tasks
+
+    dossier_page = office.get(f"/office/dossiers/{transfer.id}").get_data(as_text=True)
+    form = re.search(rf"<form[^>]*/office/tasks/{task.id}/complete.*?</form>", dossier_page, re.S)
+    assert 'enctype="multipart/form-data"' in form.group(0) and 'name="file"' in form.group(0)
+
+    without = office.post(f"/office/tasks/{task.id}/complete", data={})
+    assert tr(locale, "Kies een bestand.", "Choose a file.") in text(
+        office.get(without.headers["Location"])
+    )
+    done = office.post(
+        f"/office/tasks/{task.id}/complete",
+        data={"back": "dossier", "file": (io.BytesIO(PDF), "concept-akte.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert done.headers["Location"] == f"/office/dossiers/{transfer.id}"
+    page = text(office.get(done.headers["Location"]))
+    assert (
+        tr(
+            locale,
+            "'Concept leveringsakte' staat nu in het dossier; de stap is afgerond.",
+            "'Concept leveringsakte' is now in the dossier; the step is complete.",
+        )
+        in page
+    )
+    web_session.expire_all()
+    assert web_session.get(HumanTask, task.id).state == "done"
+    assert web_session.get(Step, task.step_id).state == "done"
+    assert web_session.scalar(
+        select(OutboxMessage.payload).where(
+            OutboxMessage.dedupe_key == f"resume:{transfer.id}:draft-deed-published"
+        )
+    ) == {"dossier_id": transfer.id, "step_key": "draft-deed-published"}
+
+    client = web_app.test_client()
+    login(client, CLIENT)
+    speak(client, locale)
+    page = text(client.get(f"/dossiers/{transfer.id}?tab=documents"))
+    count = count_in(web_session, transfer, "documents")
+    assert tr(locale, f"Documenten ({count}) 1 ongelezen", f"Documents ({count}) 1 unread") in page
+    assert "Concept leveringsakte" in page
