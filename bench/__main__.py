@@ -1,4 +1,5 @@
-"""`python -m bench` (`make bench`): every benchmark in turn, each in a process of its own.
+"""`python -m bench` (`make bench`): every benchmark in turn, each in a process of its own;
+`python -m bench files login` only those named.
 
 Their figure lines (`<name> <value> <unit>`) go to stdout as they come, their progress notes to
 stderr; the exit status is 1 if any benchmark failed, after all of them have run.
@@ -13,12 +14,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
-BENCHMARKS = ["pages", "demo_ready", "resume_latency", "login"]
+BENCHMARKS = ["pages", "demo_ready", "resume_latency", "login", "files"]
 
 
-def main() -> int:
+def main(names: list[str]) -> int:
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     failed = []
-    for name in BENCHMARKS:
+    for name in names or BENCHMARKS:
         if not (ROOT / "bench" / f"{name}.py").exists():
             print(f"# bench.{name}: not present, skipped", file=sys.stderr, flush=True)
             continue
@@ -40,4 +46,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -35,3 +35,9 @@ def base_url() -> str:
 def digest_delay_seconds() -> int:
     """How long notifications are collected before one mail tells of all of them."""
     return int(os.environ.get("DOSSIERFLOW_DIGEST_DELAY_SECONDS", "60"))
+
+
+def files_path() -> Path:
+    """The file store: DOSSIERFLOW_FILES, or files/ under instance/. The portal and the flow
+    workers (whose steps generate documents) must agree on it."""
+    return Path(os.environ.get("DOSSIERFLOW_FILES", instance_path() / "files")).resolve()

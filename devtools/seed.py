@@ -1,18 +1,35 @@
 """Demo data: one notary office, one accountancy firm, their clients, staff and dossiers.
 
 Idempotent: everything is looked up by its natural key first, so a second run adds nothing.
+Besides the accounts and dossiers, a few published documents (small real PDFs) and messages make
+the demo workspace look lived in; the bytes go to the file store (config.files_path()).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import io
+
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from casemodel import config
 from casemodel.casetemplates import TemplateRegistry
 from casemodel.db import utcnow
-from casemodel.models import Dossier, Office, Organisation, User
+from casemodel.filestore import FileStore
+from casemodel.models import (
+    Document,
+    Dossier,
+    Message,
+    Notification,
+    Office,
+    Organisation,
+    OutboxMessage,
+    User,
+)
 from casemodel.services.accounts import add_membership, create_user
+from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
+from casemodel.services.messages import send_message
 
 DEMO_PASSWORD = "Dossierflow-demo-2026"
 
@@ -56,8 +73,58 @@ USERS = [
 ]
 
 
-def seed_demo(session: Session, registry: TemplateRegistry | None = None) -> int:
-    """Create whatever of the demo data is missing. Returns how many dossiers it opened."""
+#: The office's contact person of every demo client (told of the client's uploads).
+CONTACT_PERSON = "medewerker@example.nl"
+
+#: (dossier description, folder, title, file name, lines of the PDF, approved). Not in the
+#: Keizersgracht transfer: the web tests count that dossier's documents from zero.
+DOCUMENTS = [
+    ("Levering garagebox Prinsengracht 3a, Amsterdam", "correspondence",
+     "Opdrachtbevestiging levering garagebox", "Opdrachtbevestiging garagebox.pdf",
+     ["Geachte heer De Vries,", "Hierbij bevestigen wij uw opdracht tot de levering van de",
+      "garagebox aan de Prinsengracht 3a te Amsterdam."], False),
+    ("Jaarrekening 2024 en IB-aangifte directeur", "documents",
+     "Jaarrekening 2024 Bakkerij Van Dam B.V.", "Jaarrekening 2024.pdf",
+     ["Jaarrekening 2024", "Balans per 31 december 2024 en winst-en-verliesrekening",
+      "over 2024 van Bakkerij Van Dam B.V."], True),
+    ("Jaarrekening 2024 en IB-aangifte directeur", "correspondence",
+     "Aangifte inkomstenbelasting 2024 ingediend", "Bevestiging IB-aangifte 2024.pdf",
+     ["Geachte mevrouw Van Dam,", "Uw aangifte inkomstenbelasting 2024 is op 28 april",
+      "ingediend bij de Belastingdienst."], False),
+    ("Jaarrekening 2025 en IB-aangifte directeur", "correspondence",
+     "Opdrachtbevestiging samenstellen jaarrekening 2025", "Opdrachtbevestiging 2025.pdf",
+     ["Geachte mevrouw Van Dam,", "Hierbij bevestigen wij de opdracht tot het samenstellen",
+      "van de jaarrekening 2025 en de IB-aangifte."], False),
+    ("Jaarrekening 2025 en IB-aangifte directeur", "documents",
+     "Checklist aanlevering jaarrekening 2025", "Checklist aanlevering 2025.pdf",
+     ["Checklist aanlevering", "Bankafschriften 2025, verkoopfacturen, inkoopfacturen,",
+      "voorraadopname per 31 december 2025, loonjournaalposten."], False),
+]  # fmt: skip
+
+#: (dossier description, from the office, subject, body).
+MESSAGES = [
+    ("Jaarrekening 2025 en IB-aangifte directeur", True, "Aanlevering stukken 2025",
+     "Beste mevrouw Van Dam,\n\nWilt u de stukken van de checklist vóór 1 maart aanleveren? "
+     "Dan kunnen wij de jaarrekening tijdig samenstellen.\n\nMet vriendelijke groet,\n"
+     "Sanne Jansen"),
+    ("Jaarrekening 2025 en IB-aangifte directeur", False, "Re: Aanlevering stukken 2025",
+     "Beste Sanne,\n\nDe voorraadopname volgt in de eerste week van januari; de rest stuur "
+     "ik deze maand.\n\nGroet,\nAnnelies van Dam"),
+    ("Levering garagebox Prinsengracht 3a, Amsterdam", True, "Conceptakte volgt",
+     "Geachte heer De Vries,\n\nDe conceptakte voor de levering van de garagebox ontvangt u "
+     "binnenkort in uw dossier.\n\nMet vriendelijke groet,\nSanne Jansen"),
+]  # fmt: skip
+
+
+def seed_demo(
+    session: Session, registry: TemplateRegistry | None = None, files: FileStore | None = None
+) -> int:
+    """Create whatever of the demo data is missing. Returns how many dossiers it opened.
+
+    Args:
+        files: where the demo documents' bytes go; the file store of config.files_path() if
+            not given (the portal's, unless DOSSIERFLOW_FILES differs between the two).
+    """
     registry = registry or TemplateRegistry.from_folder()
     offices = {name: _office(session, name, kind) for name, kind in OFFICES}
     organisations = {
@@ -99,7 +166,74 @@ def seed_demo(session: Session, registry: TemplateRegistry | None = None) -> int
                 actor=users["medewerker@example.nl"],
             )
             opened += 1
+    staff = users[CONTACT_PERSON]
+    for organisation in organisations.values():
+        if organisation.contact_person_id is None:
+            organisation.contact_person_id = staff.id
+    _seed_workspace(session, staff, users, files or FileStore(config.files_path()))
     return opened
+
+
+def _seed_workspace(
+    session: Session, staff: User, users: dict[str, User], files: FileStore
+) -> None:
+    """The demo documents and messages, each only if its dossier does not have it yet."""
+    # What the seed publishes is the demo's history, not news: the notifications and digest
+    # mails the services queue for it are dropped again below.
+    last_outbox = session.scalar(select(func.max(OutboxMessage.id))) or 0
+    last_notification = session.scalar(select(func.max(Notification.id))) or 0
+    dossiers = {d.description: d for d in session.scalars(select(Dossier))}
+    for description, folder, title, filename, lines, approved in DOCUMENTS:
+        dossier = dossiers.get(description)
+        if dossier is None or session.scalar(
+            select(Document.id).where(Document.dossier_id == dossier.id, Document.title == title)
+        ):
+            continue
+        stored = files.put(io.BytesIO(demo_pdf(title, lines)), max_bytes=1024 * 1024)
+        document = publish_document(
+            session, dossier=dossier, folder=folder, title=title, stored=stored,
+            filename=filename, actor=staff,
+        )  # fmt: skip
+        if approved:  # the "Accordering" folder has something to show
+            document.approved_version = 1
+            document.approved_at = utcnow()
+    for description, from_office, subject, body in MESSAGES:
+        dossier = dossiers.get(description)
+        if dossier is None or session.scalar(
+            select(Message.id).where(Message.dossier_id == dossier.id, Message.subject == subject)
+        ):
+            continue
+        author = staff if from_office else _client_of(dossier, users)
+        send_message(session, dossier=dossier, author=author, subject=subject, body=body)
+    session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_outbox,
+                                                OutboxMessage.kind == "send_digest"))  # fmt: skip
+    session.execute(delete(Notification).where(Notification.id > last_notification))
+    session.flush()
+
+
+def _client_of(dossier: Dossier, users: dict[str, User]) -> User:
+    members = {m.user_id for m in dossier.organisation.memberships}
+    return next(u for u in users.values() if u.id in members and not u.is_staff)
+
+
+def demo_pdf(title: str, lines: list[str]) -> bytes:
+    """A small, real, one-page PDF; the same bytes every run (reportlab's invariant mode)."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.pdfgen.canvas import Canvas
+
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=A4, invariant=1)
+    canvas.setTitle(title)
+    canvas.setFont("Helvetica-Bold", 16)
+    canvas.drawString(72, 770, title)
+    canvas.setFont("Helvetica", 11)
+    for number, line in enumerate(lines):
+        canvas.drawString(72, 730 - 16 * number, line)
+    canvas.setFont("Helvetica", 9)
+    canvas.drawString(72, 60, "Demo - Dossierflow")
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
 
 
 def _office(session: Session, name: str, kind: str) -> Office:

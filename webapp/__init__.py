@@ -40,7 +40,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
         #: The file store (content-addressed, outside the web root).
-        FILES_PATH=os.environ.get("DOSSIERFLOW_FILES", str(settings.instance_path() / "files")),
+        FILES_PATH=str(settings.files_path()),
         #: One file at most; a request body larger than this is refused with 413 before it is
         #: read (MAX_CONTENT_LENGTH, with a little room for the form around the file).
         MAX_FILE_BYTES=int(os.environ.get("DOSSIERFLOW_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
@@ -141,8 +141,10 @@ def _commit_and_secure(response):
     headers = response.headers
     headers.setdefault(
         "Content-Security-Policy",
-        "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; "
-        "form-action 'self'",
+        # img-src: the upload dialog (Uppy) draws its icons from data: URLs in its CSS and
+        # previews the chosen pictures from blob: URLs.
+        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'; form-action 'self'",
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")

@@ -47,15 +47,20 @@ def file_refused_message(reason: str) -> str:
 
 
 def send_version(version: DocumentVersion):
-    """The stored bytes as an attachment that no browser renders in place or keeps."""
+    """A document version's bytes as a download (see send_stored)."""
+    return send_stored(version.sha256, version.content_type, version.filename)
+
+
+def send_stored(sha256: str, content_type: str, filename: str):
+    """Stored bytes as an attachment that no browser renders in place or keeps."""
     response = send_file(
-        file_store().path(version.sha256),
-        mimetype=version.content_type,
+        file_store().path(sha256),
+        mimetype=content_type,
         conditional=True,
-        etag=version.sha256,
+        etag=sha256,
         max_age=0,
     )
-    response.headers["Content-Disposition"] = content_disposition(version.filename)
+    response.headers["Content-Disposition"] = content_disposition(filename)
     response.headers["Cache-Control"] = "no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -44,10 +44,18 @@ def folder_counts(session: Session, dossier_id: int, user: User) -> dict[str, Fo
 
 
 def documents_in(
-    session: Session, dossier_id: int, folder: str, user: User, *, drafts: bool = False
+    session: Session,
+    dossier_id: int,
+    folder: str,
+    user: User,
+    *,
+    drafts: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[tuple[Document, bool]]:
     """The folder's published documents (and, for staff, with drafts=True, the drafts too),
-    newest first, each with whether the user has read its newest version."""
+    newest first, each with whether the user has read its newest version; a page of them with
+    limit and offset."""
     shown = Document.published_at.is_not(None) if not drafts else Document.id.is_not(None)
     rows = session.execute(
         select(Document, DocumentRead.version)
@@ -57,6 +65,8 @@ def documents_in(
         )
         .where(Document.dossier_id == dossier_id, Document.folder == folder, shown)
         .order_by(Document.updated_at.desc(), Document.id.desc())
+        .limit(limit)
+        .offset(offset)
     )
     return [(document, read is not None and read >= document.latest_version)
             for document, read in rows]  # fmt: skip

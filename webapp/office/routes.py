@@ -27,6 +27,8 @@ from webapp.office.forms import (
     OpenDossierForm,
     PublishDocumentForm,
 )
+from webapp.office.messages import dossier_messages
+from webapp.office.publishing import publish_for_task
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 
@@ -112,6 +114,7 @@ def show_dossier(dossier_id: int):
         tasks=tasks,
         form=CompleteTaskForm(),
         prefect_ui=current_app.config["PREFECT_UI_URL"],
+        **dossier_messages(dossier),
     )
 
 
@@ -181,6 +184,8 @@ def complete_task(task_id: int):
     if not form.validate():
         flash(_("Vul een geldige datum in."), "error")
         return redirect(target)
+    if task is not None and task.kind == "publish":  # its form carries the document
+        return publish_for_task(task_id, target)
     try:
         task = complete_staff_task(
             db.session, task_id=task_id, actor=current_user, key_date=form.key_date.data

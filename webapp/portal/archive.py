@@ -1,1 +1,84 @@
-"""(being written)"""
+"""The organisation's folders (accountancy manual, "Dossier"): Accordering, Online Dossier
+<client number>, and Upload, whose files go to the office's archive."""
+
+from flask import abort, current_app, g, jsonify, render_template, request, url_for
+from flask_babel import format_datetime
+from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from casemodel.filestore import FileRejected
+from casemodel.queries.archive import (
+    approved_documents,
+    get_archived_file_for,
+    online_dossier,
+    uploads_of,
+)
+from casemodel.services.audit import record_event
+from casemodel.services.uploads import archive_upload
+from webapp.extensions import db
+from webapp.files import file_refused_message, send_stored, store_request_body
+from webapp.portal import bp
+
+FOLDERS = ("approved", "online", "upload")
+
+
+def _organisation():
+    if g.organisation is None:  # a client without any membership has no folders
+        abort(404)
+    return g.organisation
+
+
+@bp.route("/archive")
+def show_archive():
+    organisation = _organisation()
+    folder = request.args.get("folder")
+    folder = folder if folder in FOLDERS else "online"
+    approved = approved_documents(db.session, current_user, organisation.id)
+    online = online_dossier(db.session, current_user, organisation.id)
+    uploads = uploads_of(db.session, current_user, organisation.id)
+    return render_template(
+        "portal/archive.html",
+        organisation=organisation,
+        folder=folder,
+        approved=approved,
+        online=online,
+        online_total=sum(len(group.documents) for group in online),
+        online_unread=sum(group.unread for group in online),
+        uploads=uploads,
+        max_bytes=current_app.config["MAX_FILE_BYTES"],
+        too_large=file_refused_message("too_large"),
+    )
+
+
+@bp.route("/archive/uploads", methods=["POST"])
+def upload_to_archive():
+    """One file per request, the raw body (the page's Uppy dashboard); answers JSON."""
+    organisation = _organisation()
+    try:
+        stored, name = store_request_body()
+    except RequestEntityTooLarge:
+        return jsonify(error=file_refused_message("too_large")), 413
+    except FileRejected as refused:
+        status = 413 if refused.reason == "too_large" else 422
+        return jsonify(error=file_refused_message(refused.reason)), status
+    archived = archive_upload(
+        db.session, organisation=organisation, user=current_user, stored=stored, filename=name
+    )
+    return jsonify(
+        id=archived.id,
+        filename=archived.filename,
+        uploaded_at=format_datetime(archived.created_at, "short"),
+        uploaded_by=current_user.name,
+        download=url_for("portal.download_archived_file", archived_id=archived.id),
+    ), 201
+
+
+@bp.route("/archive/uploads/<int:archived_id>/download")
+def download_archived_file(archived_id: int):
+    archived = get_archived_file_for(db.session, archived_id, current_user)
+    record_event(
+        db.session, action="archive.downloaded", actor=current_user,
+        detail={"archived_file_id": archived.id, "sha256": archived.sha256,
+                "ip": request.remote_addr},
+    )  # fmt: skip
+    return send_stored(archived.sha256, archived.content_type, archived.filename)

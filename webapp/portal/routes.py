@@ -12,11 +12,13 @@ from casemodel.queries.dossiers import (
     progress_of,
     statuses_in,
 )
+from casemodel.queries.messages import message_count
 from casemodel.services.documents import record_download
 from webapp.extensions import db
 from webapp.files import send_version
-from webapp.paging import paginate
+from webapp.paging import Page, paginate
 from webapp.portal import bp
+from webapp.portal.messages import messages_page
 from webapp.portal.organisations import memberships_of_current_user
 
 
@@ -57,7 +59,9 @@ def list_dossiers():
     )
 
 
-TABS = ("correspondence", "documents", "supplied")
+TABS = ("correspondence", "documents", "supplied", "messages")
+#: A dossier may hold hundreds of documents; a tab shows them a page at a time.
+DOCUMENTS_PER_PAGE = 50
 
 
 @bp.route("/dossiers/<int:dossier_id>")
@@ -65,15 +69,31 @@ def show_dossier(dossier_id: int):
     dossier = get_dossier_for(db.session, dossier_id, current_user)
     _switch_to(dossier)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "correspondence"
+    counts = folder_counts(db.session, dossier.id, current_user)
+    counts["messages"] = message_count(db.session, dossier.id, current_user)
+    if tab == "messages":
+        shown = messages_page(dossier)
+    else:
+        shown = {"documents": _documents_page(dossier, tab, counts[tab].total)}
     return render_template(
         "portal/dossier.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
         tab=tab,
         tabs=TABS,
-        counts=folder_counts(db.session, dossier.id, current_user),
-        documents=documents_in(db.session, dossier.id, tab, current_user),
+        counts=counts,
+        **shown,
     )
+
+
+def _documents_page(dossier: Dossier, folder: str, total: int) -> Page:
+    """One page of a folder's documents; the tab's count is the total, so no second count."""
+    size = DOCUMENTS_PER_PAGE
+    number = min(max(1, request.args.get("page", 1, type=int)), max(1, -(-total // size)))
+    rows = documents_in(
+        db.session, dossier.id, folder, current_user, limit=size, offset=(number - 1) * size
+    )
+    return Page(rows, number, size, total)
 
 
 @bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>/download")

@@ -1,0 +1,148 @@
+"""The organisation's folders (accountancy manual, "Dossier"): the documents the client approved,
+everything the office published across its dossiers ("Online Dossier <client number>"), and the
+files the client uploaded; and the office's archive of those uploads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Select, and_, or_, select
+from sqlalchemy.orm import Session, contains_eager, joinedload
+
+from casemodel.models import (
+    ArchivedFile,
+    Document,
+    DocumentRead,
+    Dossier,
+    Membership,
+    Organisation,
+    User,
+)
+from casemodel.services.errors import NotFound
+
+#: The folders the office publishes into; what the client supplied is not in "Online Dossier".
+PUBLISHED_FOLDERS = ("correspondence", "documents")
+
+
+@dataclass(frozen=True)
+class DossierDocuments:
+    """One dossier's part of the "Online Dossier" folder."""
+
+    dossier: Dossier
+    #: (document, read) newest first; read: the user has opened its newest version.
+    documents: list[tuple[Document, bool]]
+
+    @property
+    def unread(self) -> int:
+        return sum(1 for _document, read in self.documents if not read)
+
+
+def _is_member(session: Session, user: User, organisation_id: int) -> bool:
+    return (
+        session.scalar(
+            select(Membership.id).where(
+                Membership.user_id == user.id, Membership.organisation_id == organisation_id
+            )
+        )
+        is not None
+    )
+
+
+def _documents_of(user: User, organisation_id: int) -> Select:
+    """The organisation's published documents with the user's read mark, newest first."""
+    return (
+        select(Document, DocumentRead.version)
+        .join(Document.dossier)
+        .outerjoin(
+            DocumentRead,
+            and_(DocumentRead.document_id == Document.id, DocumentRead.user_id == user.id),
+        )
+        .options(contains_eager(Document.dossier))
+        .where(Dossier.organisation_id == organisation_id, Document.published_at.is_not(None))
+        .order_by(Document.updated_at.desc(), Document.id.desc())
+    )
+
+
+def approved_documents(
+    session: Session, user: User, organisation_id: int
+) -> list[tuple[Document, bool]]:
+    """The "Accordering" folder: the documents of the organisation's dossiers that the client
+    approved, most recently approved first. Empty for a user who is not a member."""
+    if not _is_member(session, user, organisation_id):
+        return []
+    rows = session.execute(
+        _documents_of(user, organisation_id)
+        .where(Document.approved_version.is_not(None))
+        .order_by(None)
+        .order_by(Document.approved_at.desc(), Document.id.desc())
+    )
+    return [(document, read is not None and read >= document.latest_version)
+            for document, read in rows]  # fmt: skip
+
+
+def online_dossier(session: Session, user: User, organisation_id: int) -> list[DossierDocuments]:
+    """The "Online Dossier" folder: what the office published in the organisation's dossiers,
+    grouped by dossier (the dossier with the newest document first), each newest first."""
+    if not _is_member(session, user, organisation_id):
+        return []
+    rows = session.execute(
+        _documents_of(user, organisation_id).where(Document.folder.in_(PUBLISHED_FOLDERS))
+    )
+    groups: dict[int, DossierDocuments] = {}
+    for document, read in rows:
+        group = groups.setdefault(
+            document.dossier_id, DossierDocuments(document.dossier, documents=[])
+        )
+        group.documents.append((document, read is not None and read >= document.latest_version))
+    return list(groups.values())
+
+
+def uploads_of(session: Session, user: User, organisation_id: int) -> list[ArchivedFile]:
+    """The "Upload" folder's list: what the organisation uploaded, newest first."""
+    if not _is_member(session, user, organisation_id):
+        return []
+    return list(
+        session.scalars(
+            select(ArchivedFile)
+            .options(joinedload(ArchivedFile.uploaded_by))
+            .where(ArchivedFile.organisation_id == organisation_id)
+            .order_by(ArchivedFile.created_at.desc(), ArchivedFile.id.desc())
+        )
+    )
+
+
+def office_archive(user: User, search: str = "") -> Select:
+    """Staff: the client uploads of the organisations of their office (all offices when they
+    have none), newest first; search on client number or organisation name."""
+    query = (
+        select(ArchivedFile)
+        .join(ArchivedFile.organisation)
+        .options(contains_eager(ArchivedFile.organisation), joinedload(ArchivedFile.uploaded_by))
+    )
+    if user.office_id is not None:
+        query = query.where(Organisation.office_id == user.office_id)
+    search = search.strip()
+    if search:
+        pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(
+            or_(
+                Organisation.client_number.ilike(pattern, escape="\\"),
+                Organisation.name.ilike(pattern, escape="\\"),
+            )
+        )
+    return query.order_by(ArchivedFile.created_at.desc(), ArchivedFile.id.desc())
+
+
+def get_archived_file_for(session: Session, archived_id: int, user: User) -> ArchivedFile:
+    """Load and authorise an uploaded file: staff of the organisation's office (or without an
+    office), or a member of the organisation. Anything else raises NotFound, like a missing id."""
+    archived = session.get(ArchivedFile, archived_id)
+    if archived is None:
+        raise NotFound(f"archived file {archived_id}")
+    if user.is_staff:
+        allowed = user.office_id is None or archived.organisation.office_id == user.office_id
+    else:
+        allowed = _is_member(session, user, archived.organisation_id)
+    if not allowed:
+        raise NotFound(f"archived file {archived_id}")
+    return archived

@@ -1,0 +1,64 @@
+// The "Upload" folder: Uppy's Dashboard inline, one raw-body POST per file (the server streams
+// it into the store in constant memory), and each accepted file added to the list at once.
+(function () {
+  var box = document.getElementById("archive-upload");
+  if (!box || typeof Uppy === "undefined") return;
+  var failed = box.getAttribute("data-failed");
+  var uppy = new Uppy.Uppy({
+    locale: box.getAttribute("data-locale") === "en" ? Uppy.locales.en_US : Uppy.locales.nl_NL,
+    restrictions: { maxFileSize: Number(box.getAttribute("data-max-bytes")) },
+  });
+  uppy.use(Uppy.Dashboard, {
+    inline: true,
+    target: box,
+    height: 320,
+    width: "100%",
+    proudlyDisplayPoweredByUppy: false,
+    // Thumbnails are blob: images, which the portal's Content-Security-Policy does not allow.
+    disableThumbnailGenerator: true,
+  });
+  uppy.use(Uppy.XHRUpload, {
+    endpoint: box.getAttribute("data-endpoint"),
+    method: "POST",
+    formData: false,
+    limit: 2,
+    // Minutes for a large file on a slow line are fine: this only fires without any progress.
+    timeout: 120 * 1000,
+    headers: function (file) {
+      return {
+        "X-File-Name": encodeURIComponent(file.name),
+        "X-CSRFToken": box.getAttribute("data-csrf"),
+        "Accept": "application/json",
+      };
+    },
+    // Retry only when the network failed; a refusal (413, 422) would only be refused again.
+    shouldRetry: function (xhr) { return xhr.status === 0; },
+    // The server's own message (in the user's language) instead of Uppy's generic one.
+    onAfterResponse: function (xhr) {
+      if (xhr.status >= 200 && xhr.status < 300) return;
+      // A body far over the limit is refused before the upload view runs, without JSON.
+      var message = xhr.status === 413 ? box.getAttribute("data-too-large") : failed;
+      try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* not JSON */ }
+      throw new Error(message);
+    },
+  });
+  uppy.on("upload-success", function (file, response) {
+    var body = response.body;
+    var table = document.querySelector("#archive-uploads tbody");
+    var row = document.createElement("tr");
+    [body.filename, body.uploaded_at, body.uploaded_by].forEach(function (value) {
+      var cell = document.createElement("td");
+      cell.textContent = value;
+      row.appendChild(cell);
+    });
+    var cell = document.createElement("td");
+    var link = document.createElement("a");
+    link.href = body.download;
+    link.textContent = box.getAttribute("data-download-label");
+    cell.appendChild(link);
+    row.appendChild(cell);
+    table.insertBefore(row, table.firstChild);
+    var empty = document.getElementById("archive-uploads-empty");
+    if (empty) empty.hidden = true;
+  });
+})();
