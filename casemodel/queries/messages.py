@@ -34,14 +34,12 @@ def message_count(session: Session, dossier_id: int, user: User) -> FolderCount:
 
 
 def messages_of(dossier_id: int) -> Select:
-    """The dossier's messages, newest first, with their attachments."""
+    """The dossier's messages, newest first, with their authors and attachment links (enough
+    for a list, which shows how many; a message's page loads the documents)."""
     return (
         select(Message)
         .where(Message.dossier_id == dossier_id)
-        .options(
-            selectinload(Message.attachments).selectinload(MessageAttachment.document),
-            selectinload(Message.author),
-        )
+        .options(selectinload(Message.attachments), selectinload(Message.author))
         .order_by(Message.created_at.desc(), Message.id.desc())
     )
 

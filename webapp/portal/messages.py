@@ -24,7 +24,7 @@ from casemodel.services.messages import clean_body, mark_read, send_message
 from casemodel.services.uploads import remove_staged_file, stage_file, staged_files_of
 from webapp.extensions import db
 from webapp.files import file_refused_message, store_request_body
-from webapp.paging import paginate
+from webapp.paging import Page, paginate
 from webapp.portal import bp
 
 #: A dossier may hold a thousand messages; the tab shows them a page at a time.
@@ -47,13 +47,21 @@ class Draft:
         return len(clean_body(self.body))
 
 
-def messages_page(dossier: Dossier) -> dict:
+def messages_page(dossier: Dossier, total: int | None = None) -> dict:
     """The Berichten list of a dossier for the current user: one page, and which are read (a
-    fixed number of queries whatever the page holds)."""
-    page = paginate(
-        db.session, messages_of(dossier.id), request.args.get("page", 1, type=int),
-        size=MESSAGES_PER_PAGE,
-    )  # fmt: skip
+    fixed number of queries whatever the page holds). With the total known (the tab's count),
+    the page costs no count query."""
+    number = request.args.get("page", 1, type=int)
+    if total is None:
+        page = paginate(db.session, messages_of(dossier.id), number, size=MESSAGES_PER_PAGE)
+    else:
+        number = min(max(1, number), max(1, -(-total // MESSAGES_PER_PAGE)))
+        items = db.session.scalars(
+            messages_of(dossier.id)
+            .limit(MESSAGES_PER_PAGE)
+            .offset((number - 1) * MESSAGES_PER_PAGE)
+        ).all()
+        page = Page(list(items), number, MESSAGES_PER_PAGE, total)
     return {
         "messages": page,
         "read": read_ids(db.session, current_user, [m.id for m in page.items]),

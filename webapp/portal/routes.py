@@ -72,7 +72,7 @@ def show_dossier(dossier_id: int):
     counts = folder_counts(db.session, dossier.id, current_user)
     counts["messages"] = message_count(db.session, dossier.id, current_user)
     if tab == "messages":
-        shown = messages_page(dossier)
+        shown = messages_page(dossier, total=counts["messages"].total)
     else:
         shown = {"documents": _documents_page(dossier, tab, counts[tab].total)}
     return render_template(
