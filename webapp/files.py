@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from flask import abort, current_app, request, send_file
+from flask import current_app, jsonify, request, send_file
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
-from casemodel.filestore import FileStore, StoredFile, content_disposition
-from casemodel.models import DocumentVersion
+from casemodel.filestore import FileRejected, FileStore, StoredFile, content_disposition
+from casemodel.models import Document, DocumentVersion
+from casemodel.services.documents import record_download
+from webapp.extensions import db
 
 
 def file_store() -> FileStore:
@@ -26,14 +29,29 @@ def store_request_body() -> tuple[StoredFile, str]:
     formData off) into the store, in one pass and constant memory. The name comes percent-encoded
     in the X-File-Name header. Returns the stored file and its name as the browser gave it.
 
-    A body announced larger than the limit answers 413 before a byte is read; one that turns out
-    larger (no or a false Content-Length) raises FileRejected("too_large") with nothing kept.
+    A body announced larger than the limit is refused (FileRejected("too_large")) before a byte
+    is read; one that turns out larger (no or a false Content-Length) too, with nothing kept.
     """
     limit = current_app.config["MAX_FILE_BYTES"]
     if request.content_length is not None and request.content_length > limit:
-        abort(413)
+        raise FileRejected("too_large")
     name = unquote(request.headers.get("X-File-Name", ""))[:500]
     return file_store().put(request.stream, max_bytes=limit), name
+
+
+def upload_refused(reason: str):
+    """The JSON answer to the upload dialog for a refused file: 413 when too large, else 422."""
+    return jsonify(error=file_refused_message(reason)), 413 if reason == "too_large" else 422
+
+
+def download(document: Document, version: DocumentVersion):
+    """Send a document's version to the current user: audited, and marked read up to it. The
+    caller has authorised it (casemodel.queries.documents.get_version_for)."""
+    record_download(
+        db.session, document=document, version=version, user=current_user,
+        ip=request.remote_addr,
+    )  # fmt: skip
+    return send_version(version)
 
 
 def file_refused_message(reason: str) -> str:

@@ -18,11 +18,10 @@ from casemodel.queries.messages import (
     read_ids,
     unread_inbox_count,
 )
-from casemodel.services.documents import record_download
 from casemodel.services.errors import NotFound
 from casemodel.services.messages import assign_message, mark_read
 from webapp.extensions import db
-from webapp.files import send_version
+from webapp.files import download
 from webapp.office import bp
 from webapp.paging import paginate
 from webapp.portal.messages import (
@@ -129,11 +128,7 @@ def download_attachment(dossier_id: int, message_id: int, document_id: int):
         db.session, dossier_id=dossier_id, document_id=document_id, version=None,
         user=current_user,
     )  # fmt: skip
-    record_download(
-        db.session, document=document, version=version, user=current_user,
-        ip=request.remote_addr,
-    )  # fmt: skip
-    return send_version(version)
+    return download(document, version)
 
 
 @bp.route("/dossiers/<int:dossier_id>/attachments", methods=["POST"])

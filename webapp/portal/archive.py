@@ -4,7 +4,6 @@
 from flask import abort, current_app, g, jsonify, render_template, request, url_for
 from flask_babel import format_datetime
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from casemodel.filestore import FileRejected
 from casemodel.queries.archive import (
@@ -16,7 +15,7 @@ from casemodel.queries.archive import (
 from casemodel.services.audit import record_event
 from casemodel.services.uploads import archive_upload
 from webapp.extensions import db
-from webapp.files import file_refused_message, send_stored, store_request_body
+from webapp.files import file_refused_message, send_stored, store_request_body, upload_refused
 from webapp.portal import bp
 
 FOLDERS = ("approved", "online", "upload")
@@ -56,11 +55,8 @@ def upload_to_archive():
     organisation = _organisation()
     try:
         stored, name = store_request_body()
-    except RequestEntityTooLarge:
-        return jsonify(error=file_refused_message("too_large")), 413
     except FileRejected as refused:
-        status = 413 if refused.reason == "too_large" else 422
-        return jsonify(error=file_refused_message(refused.reason)), status
+        return upload_refused(refused.reason)
     archived = archive_upload(
         db.session, organisation=organisation, user=current_user, stored=stored, filename=name
     )

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import RequestEntityTooLarge
 
 from casemodel.filestore import FileRejected
 from casemodel.models import Dossier, Message, StagedFile
@@ -23,7 +22,7 @@ from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.messages import clean_body, mark_read, send_message
 from casemodel.services.uploads import remove_staged_file, stage_file, staged_files_of
 from webapp.extensions import db
-from webapp.files import file_refused_message, store_request_body
+from webapp.files import store_request_body, upload_refused
 from webapp.paging import Page, paginate
 from webapp.portal import bp
 
@@ -118,11 +117,8 @@ def stage_attachment(dossier: Dossier):
     the message is sent. JSON for the dialog: 201 {id, name, size, delete_url}, or {error}."""
     try:
         stored, name = store_request_body()
-    except RequestEntityTooLarge:
-        return jsonify(error=file_refused_message("too_large")), 413
     except FileRejected as exc:
-        status = 413 if exc.reason == "too_large" else 422
-        return jsonify(error=file_refused_message(exc.reason)), status
+        return upload_refused(exc.reason)
     staged = stage_file(
         db.session, dossier=dossier, user=current_user, stored=stored, filename=name
     )

@@ -13,9 +13,8 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
-from casemodel.services.documents import record_download
 from webapp.extensions import db
-from webapp.files import send_version
+from webapp.files import download
 from webapp.paging import Page, paginate
 from webapp.portal import bp
 from webapp.portal.messages import messages_page
@@ -104,11 +103,7 @@ def download_document(dossier_id: int, document_id: int):
         db.session, dossier_id=dossier_id, document_id=document_id,
         version=request.args.get("version", type=int), user=current_user,
     )  # fmt: skip
-    record_download(
-        db.session, document=document, version=version, user=current_user,
-        ip=request.remote_addr,
-    )  # fmt: skip
-    return send_version(version)
+    return download(document, version)
 
 
 @bp.route("/dossiers/<int:dossier_id>/progress")
