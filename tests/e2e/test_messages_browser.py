@@ -69,6 +69,11 @@ def test_client_sends_a_message_with_two_dropped_files_and_the_office_sees_it(
     dossier_id = _dossier_id(live_portal, "Levering garagebox Prinsengracht 3a, Amsterdam")
     subject = f"Kopie stukken {uuid.uuid4().hex[:6]}"
     names = [f"paspoort-{subject[-6:]}.pdf", f"koopakte-{subject[-6:]}.pdf"]
+    # The office's side before: its unread badge and the dossier's message count.
+    sign_in(browser, live_portal, STAFF, DEMO_PASSWORD)
+    office_before = _office_counts(browser, live_portal, dossier_id)
+    sign_out(browser)
+
     sign_in(browser, live_portal, CLIENT, DEMO_PASSWORD)
 
     browser.get(live_portal.url(f"/dossiers/{dossier_id}?tab=messages"))
@@ -122,7 +127,21 @@ def test_client_sends_a_message_with_two_dropped_files_and_the_office_sees_it(
     assert "unread" in row.get_attribute("class")
     assert row.find_element(By.CSS_SELECTOR, "a strong").text == subject  # bold: unread
     assert names[0] in row.text and names[1] in row.text
+    unread, total = _office_counts(browser, live_portal, dossier_id)
+    assert (unread, total) == (office_before[0] + 1, office_before[1] + 1)
+    office_page = browser.find_element(By.TAG_NAME, "main").text
+    assert names[0] in office_page and names[1] in office_page  # under "Door mij aangeleverd"
     assert _csp_errors(browser) == []
+
+
+def _office_counts(browser: WebDriver, portal: LivePortal, dossier_id: int) -> tuple[int, int]:
+    """The office menu's unread badge and the office dossier page's "Berichten (n)"."""
+    browser.get(portal.url(f"/office/dossiers/{dossier_id}"))
+    badge = re.search(
+        r"(\d+)", browser.find_element(By.CSS_SELECTOR, "[data-testid=nav-messages]").text
+    )
+    heading = browser.find_element(By.ID, "messages").text
+    return (int(badge[1]) if badge else 0, int(re.search(r"\((\d+)\)", heading)[1]))
 
 
 def test_a_refused_file_shows_why_in_the_dialog_and_under_the_form(
