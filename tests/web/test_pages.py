@@ -484,6 +484,9 @@ def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     page = text(client.get(response.headers["Location"]))
     assert f"Dossier {opened.number} is geopend." in page
     assert "(0/9)" in page
+    # Each step's kind in words, not the template's key.
+    assert "Taak kantoor" in page and "Bestanden opvragen" in page and "Publiceren" in page
+    assert "staff_task" not in page and "upload_request" not in page
     listed = text(client.get("/office/", query_string={"q": "Herengracht"}))
     assert opened.number in listed and "Intake en opdrachtbevestiging" in listed
     klant = client.application.test_client()
