@@ -10,6 +10,7 @@ starts resumed runs in well under a second (flows/executor.py).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -54,8 +55,12 @@ def run() -> int:
     bin_dir = os.path.dirname(sys.executable)
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
     procfile = str(config.PROJECT_ROOT / "Procfile")
+    # Ctrl-C reaches honcho too (the terminal signals the whole process group): honcho stops
+    # every process; this one only waits for it, without a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     return subprocess.call(
-        [os.path.join(bin_dir, "honcho"), "start", "-f", procfile, "-d", str(config.PROJECT_ROOT)]
+        [os.path.join(bin_dir, "honcho"), "start", "-f", procfile, "-d", str(config.PROJECT_ROOT)],
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
 
 
