@@ -7,8 +7,8 @@ SQLite if PostgreSQL is not installed) with a database for Prefect and one for t
 Prefect server on a free port with PREFECT_HOME in a temporary folder, the "dossiers" pool and
 deployment, and the worker under test: the dossier executor (flows/executor.py, nudged by the
 relay right after each resume) or the stock process worker (polling every second). It opens the
-demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a staff task,
-completes that task as the portal does (complete_staff_task, commit, deliver_due) and times until
+demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a person's step,
+completes it as the portal does (staff task, publish upload or the client's files; commit, deliver_due) and times until
 the next step leaves 'pending' in the portal database. Prints
 
     resume_to_next_step_p95_s <seconds> s
@@ -158,12 +158,9 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
     from sqlalchemy import select
 
     from casemodel.db import session_scope
-    from casemodel.models import Dossier, HumanTask, Step, User
-    from casemodel.services.steps import complete_staff_task
+    from casemodel.models import Dossier, HumanTask, Step
     from devtools.seed import seed_demo
     from flows import relay
-
-    work_around_relay_resume_bug(relay)
 
     with session_scope(factory) as session:
         seed_demo(session)
@@ -187,38 +184,26 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
                 with session_scope(factory) as session:
                     return session.scalar(
                         select(HumanTask.id).where(
-                            HumanTask.dossier_id == dossier_id,
-                            HumanTask.state == "open",
-                            HumanTask.kind == "staff_task",
+                            HumanTask.dossier_id == dossier_id, HumanTask.state == "open"
                         )
                     )
 
             task_id = wait_for(suspended_at_task, 90, f"dossier {dossier_id} to suspend", 0.1)
             with session_scope(factory) as session:
-                task = session.get(HumanTask, task_id)
-                step = task.step
-                role = "manager" if step.settings.get("role") == "manager" else "staff"
-                actor = session.scalar(select(User).where(User.role == role).limit(1))
-                key_date = dt.date.today() - dt.timedelta(days=1)
+                step = session.get(HumanTask, task_id).step
                 next_step_id = session.scalar(
                     select(Step.id)
                     .where(Step.dossier_id == dossier_id, Step.position > step.position)
                     .order_by(Step.position)
                     .limit(1)
                 )
-                asks_date = bool(step.settings.get("asks_date"))
             if next_step_id is None:
                 raise RuntimeError(f"dossier {dossier_id} has no step after {step.key}")
 
             # The portal's request: one transaction, then the relay right after the commit.
             t0 = time.perf_counter()
             with session_scope(factory) as session:
-                complete_staff_task(
-                    session,
-                    task_id=task_id,
-                    actor=session.get(User, actor.id),
-                    key_date=key_date if asks_date else None,
-                )
+                complete_as_the_portal_does(session, session.get(HumanTask, task_id))
             delivered = relay.deliver_due(factory)
 
             def next_step_started(next_step_id=next_step_id):
@@ -240,19 +225,46 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
     return samples
 
 
-def work_around_relay_resume_bug(relay) -> None:
-    """`run_coro_as_sync(resume_flow_run(id))`: called from sync code, resume_flow_run resumes
-    at once and returns None, and run_coro_as_sync(None) raises TypeError, so the outbox
-    message counts as failed and is retried: the run is resumed again at its next suspension.
-    Until flows/relay.py is fixed, give it the coroutine it expects."""
-    import inspect
+def complete_as_the_portal_does(session, task) -> None:
+    """Whatever the person's step is: the staff member completes their task (entering the date
+    it asks for), uploads the document a publish step waits for, or the client sends the files
+    an upload request asks for. The bytes are never read by the flow: a made-up file will do."""
+    from sqlalchemy import select
 
-    from prefect.flow_runs import aresume_flow_run
+    from casemodel.filestore import StoredFile
+    from casemodel.models import Membership, User
+    from casemodel.services.publishing import complete_publish_task
+    from casemodel.services.requests import (
+        complete_upload_request,
+        requested_files,
+        supply_requested_file,
+    )
+    from casemodel.services.steps import complete_staff_task
 
-    if "run_coro_as_sync(resume_flow_run(" in inspect.getsource(relay):
-        print("# working around flows/relay.py's run_coro_as_sync(resume_flow_run(...))",
-              file=sys.stderr)  # fmt: skip
-        relay.resume_flow_run = aresume_flow_run
+    stored = StoredFile(sha256="0" * 64, size=1, content_type="application/pdf")
+    if task.kind == "upload_request":
+        client = session.scalar(
+            select(User)
+            .join(Membership)
+            .where(Membership.organisation_id == task.dossier.organisation_id)
+            .limit(1)
+        )
+        for item in requested_files(task.step):
+            supply_requested_file(session, task=task, item_key=item.key, stored=stored,
+                                  filename=f"{item.key}.pdf", actor=client)  # fmt: skip
+        complete_upload_request(session, task=task, actor=client)
+        return
+    role = "manager" if task.step.settings.get("role") == "manager" else "staff"
+    actor = session.scalar(select(User).where(User.role == role).limit(1))
+    if task.kind == "publish":
+        complete_publish_task(session, task_id=task.id, actor=actor, stored=stored,
+                              filename="akte.pdf")  # fmt: skip
+        return
+    asks_date = bool(task.step.settings.get("asks_date"))
+    complete_staff_task(
+        session, task_id=task.id, actor=actor,
+        key_date=dt.date.today() - dt.timedelta(days=1) if asks_date else None,
+    )  # fmt: skip
 
 
 def pending_outbox(factory) -> bool:

@@ -168,7 +168,8 @@ class PrefectStack:
     def _server_command(self) -> list[str]:
         port = str(self.port)
         return [
-            *(str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", port),
+            *(str(BIN / "python"), "-m", "devtools.prefect_server", "start"),
+            *("--host", "127.0.0.1", "--port", port),
             "--no-ui",
         ]
 
