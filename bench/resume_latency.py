@@ -7,8 +7,9 @@ SQLite if PostgreSQL is not installed) with a database for Prefect and one for t
 Prefect server on a free port with PREFECT_HOME in a temporary folder, the "dossiers" pool and
 deployment, and the worker under test: the dossier executor (flows/executor.py, nudged by the
 relay right after each resume) or the stock process worker (polling every second). It opens the
-demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a person's step,
-completes it as the portal does (staff task, publish upload or the client's files; commit, deliver_due) and times until
+demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a person's
+step, completes it as the portal does (a staff task, the document of a publish step or the
+client's files; commit, deliver_due) and times until
 the next step leaves 'pending' in the portal database. Prints
 
     resume_to_next_step_p95_s <seconds> s
@@ -212,6 +213,14 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
 
             wait_for(next_step_started, 60, f"the step after {step.key}", 0.01)
             elapsed = time.perf_counter() - t0
+            # Where the time went: the run's states since the step was finished, in seconds.
+            began = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=elapsed)
+            timeline = " ".join(
+                f"{state.name}@{(state.timestamp - began).total_seconds():.3f}"
+                for state in client.read_flow_run_states(flow_run_id)
+                if state.timestamp > began
+            )
+            print(f"    states {timeline}", file=sys.stderr)
             label = "warm-up" if round_number < warmup else "sample"
             print(
                 f"  {label} dossier {dossier_id} {step.key:>16} -> next step "

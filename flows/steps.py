@@ -15,9 +15,9 @@ from typing import Any
 from prefect import task
 from prefect.context import TaskRunContext
 from prefect.flow_runs import suspend_flow_run
-from sqlalchemy import select
 
-from casemodel.models import Dossier, Step
+from casemodel.models import Dossier
+from casemodel.queries.dossiers import step_plan
 from casemodel.services import dossiers as dossier_services
 from casemodel.services import publishing, requests
 from casemodel.services import steps as step_services
@@ -149,9 +149,5 @@ def plan_of(dossier_id: int) -> list[tuple[str, str, bool]]:
     """The dossier's steps in order, as (key, kind, finished): read from the step mirror, which
     holds the steps of the template version the dossier was opened with."""
     with transaction() as session:
-        rows = session.execute(
-            select(Step.key, Step.kind, Step.state)
-            .where(Step.dossier_id == dossier_id)
-            .order_by(Step.position)
-        )
+        rows = session.execute(step_plan(dossier_id))
         return [(key, kind, state in FINISHED_STATES) for key, kind, state in rows]

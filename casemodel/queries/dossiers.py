@@ -157,3 +157,12 @@ def statuses_in(session: Session, user: User, organisation_id: int | None) -> li
     """The statuses the user's dossiers have, for the filter (offered only with two or more)."""
     visible = visible_dossiers(user, organisation_id).subquery()
     return sorted(session.scalars(select(visible.c.status).distinct()))
+
+
+def step_plan(dossier_id: int) -> Select:
+    """The dossier's steps in order as (key, kind, state): what the flow walks."""
+    return (
+        select(Step.key, Step.kind, Step.state)
+        .where(Step.dossier_id == dossier_id)
+        .order_by(Step.position)
+    )
