@@ -14,35 +14,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from devtools.seed import DEMO_PASSWORD
 from tests.e2e.test_browser_journeys import sign_in, sign_out
-from tests.fixtures.browser import LivePortal
+from tests.fixtures.browser import DROP_FILES, PDF_TEXT, LivePortal, csp_errors
 
 pytestmark = pytest.mark.browser
 
 DIRECTOR = "directeur@example.nl"
-PDF = "%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-#: Files dropped onto Uppy's drop zone as a person's drag and drop delivers them.
-DROP_FILES = """
-const [selector, names, content] = arguments;
-const target = document.querySelector(selector);
-const transfer = new DataTransfer();
-for (const name of names) {
-  transfer.items.add(new File([content + name], name, { type: "application/pdf" }));
-}
-for (const type of ["dragenter", "dragover", "drop"]) {
-  target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true,
-                                             dataTransfer: transfer }));
-}
-"""
-
-
-def _csp_errors(browser: WebDriver) -> list[str]:
-    return [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if "Content Security Policy" in entry["message"]
-        or "Content-Security-Policy" in entry["message"]
-    ]
 
 
 def _drop_and_upload(browser: WebDriver, names: list[str], content: str) -> None:
@@ -69,14 +45,14 @@ def test_client_uploads_two_files_into_the_upload_folder(
     assert "krijgt hiervan automatisch bericht" in browser.find_element(By.TAG_NAME, "main").text
     before = len(browser.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr"))
 
-    _drop_and_upload(browser, names, PDF)
+    _drop_and_upload(browser, names, PDF_TEXT)
     # Each accepted file is added to the list without a reload.
     WebDriverWait(browser, 15).until(
         lambda b: len(b.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr")) == before + 2
     )
     listed = browser.find_element(By.ID, "archive-uploads").text
     assert names[0] in listed and names[1] in listed and "Annelies van Dam" in listed
-    assert _csp_errors(browser) == []
+    assert csp_errors(browser) == []
 
     browser.refresh()  # and they stay: they are in the organisation's archive
     listed = browser.find_element(By.ID, "archive-uploads").text
@@ -96,5 +72,5 @@ def test_a_refused_file_shows_the_portals_message(browser: WebDriver, live_porta
         )
     )
     assert len(browser.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr")) == before
-    assert _csp_errors(browser) == []
+    assert csp_errors(browser) == []
     sign_out(browser)

@@ -19,26 +19,9 @@ from casemodel.db import make_engine
 from casemodel.models import Dossier
 from devtools.seed import DEMO_PASSWORD
 from tests.e2e.test_browser_journeys import CLIENT, STAFF, sign_in, sign_out
-from tests.fixtures.browser import LivePortal
+from tests.fixtures.browser import DROP_FILES, PDF_TEXT, LivePortal, csp_errors
 
 pytestmark = pytest.mark.browser
-
-PDF = "%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-
-#: Two files dropped onto Uppy's drop zone as a person's drag and drop delivers them: a
-#: DataTransfer with File objects, in dragenter, dragover and drop events.
-DROP_FILES = """
-const [selector, names, content] = arguments;
-const target = document.querySelector(selector);
-const transfer = new DataTransfer();
-for (const name of names) {
-  transfer.items.add(new File([content + name], name, { type: "application/pdf" }));
-}
-for (const type of ["dragenter", "dragover", "drop"]) {
-  target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true,
-                                             dataTransfer: transfer }));
-}
-"""
 
 
 def _dossier_id(portal: LivePortal, description: str) -> int:
@@ -52,15 +35,6 @@ def _dossier_id(portal: LivePortal, description: str) -> int:
 def _tab_total(browser: WebDriver, name: str) -> int:
     label = browser.find_element(By.CSS_SELECTOR, f"nav.tabs a[data-tab={name}]").text
     return int(re.search(r"\((\d+)\)", label)[1])
-
-
-def _csp_errors(browser: WebDriver) -> list[str]:
-    return [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if "Content Security Policy" in entry["message"]
-        or "Content-Security-Policy" in entry["message"]
-    ]
 
 
 def test_client_sends_a_message_with_two_dropped_files_and_the_office_sees_it(
@@ -93,7 +67,7 @@ def test_client_sends_a_message_with_two_dropped_files_and_the_office_sees_it(
         EC.visibility_of_element_located((By.CSS_SELECTOR, ".uppy-Dashboard-inner"))
     )
     assert "Sleep bestanden hier heen" in dialog.text  # Uppy in Dutch
-    browser.execute_script(DROP_FILES, ".uppy-Dashboard-inner", names, PDF)
+    browser.execute_script(DROP_FILES, ".uppy-Dashboard-inner", names, PDF_TEXT)
     WebDriverWait(browser, 10).until(
         lambda b: len(b.find_elements(By.CSS_SELECTOR, ".uppy-Dashboard-Item")) == 2
     )
@@ -116,7 +90,7 @@ def test_client_sends_a_message_with_two_dropped_files_and_the_office_sees_it(
     assert "Uw bericht is verstuurd." in browser.find_element(By.TAG_NAME, "main").text
     assert _tab_total(browser, "messages") == messages_before + 1
     assert _tab_total(browser, "supplied") == supplied_before + 2
-    assert _csp_errors(browser) == []
+    assert csp_errors(browser) == []
     sign_out(browser)
 
     sign_in(browser, live_portal, STAFF, DEMO_PASSWORD)
@@ -131,7 +105,7 @@ def test_client_sends_a_message_with_two_dropped_files_and_the_office_sees_it(
     assert (unread, total) == (office_before[0] + 1, office_before[1] + 1)
     office_page = browser.find_element(By.TAG_NAME, "main").text
     assert names[0] in office_page and names[1] in office_page  # under "Door mij aangeleverd"
-    assert _csp_errors(browser) == []
+    assert csp_errors(browser) == []
 
 
 def _office_counts(browser: WebDriver, portal: LivePortal, dossier_id: int) -> tuple[int, int]:
