@@ -17,7 +17,7 @@ from casemodel.services.passwords import MAX_LENGTH, judge_password
 from webapp.auth import bp
 from webapp.auth.forms import NewPasswordForm, RequestLinkForm
 from webapp.auth.identity import begin_login
-from webapp.auth.passwords import explain, strength_label
+from webapp.auth.passwords import explain, repeat_differs, strength_label
 from webapp.auth.routes import ask_second_factor
 from webapp.extensions import db, limiter
 from webapp.outbox import deliver_after_commit
@@ -62,9 +62,8 @@ def set_password(token: str):
     form = NewPasswordForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        if form.password.data != form.repeat.data:
-            problems = [_("De twee wachtwoorden zijn niet gelijk.")]
-        else:
+        problems = repeat_differs(form)
+        if not problems:
             try:
                 user = set_password_with_token(
                     db.session,

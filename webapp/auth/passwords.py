@@ -7,6 +7,14 @@ from flask_babel import gettext as _
 from casemodel.services.passwords import PasswordVerdict
 
 
+def repeat_differs(form) -> list[str]:
+    """A new-password form whose repeat field differs: the one problem to show, before the
+    password rules are asked (both the set-password and the change-password forms)."""
+    if form.password.data != form.repeat.data:
+        return [_("De twee wachtwoorden zijn niet gelijk.")]
+    return []
+
+
 def explain(verdict: PasswordVerdict) -> list[str]:
     messages = {
         "too_short": _(

@@ -28,7 +28,7 @@ from casemodel.services.errors import InvalidState, NotAllowed, WeakPassword
 from casemodel.services.second_factor import has_recovery_codes, regenerate_recovery_codes
 from casemodel.services.second_factor import use_sms_instead as use_sms_instead_for
 from webapp.auth import bp, enrolment
-from webapp.auth.passwords import explain
+from webapp.auth.passwords import explain, repeat_differs
 from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
 from webapp.extensions import db, limiter
 from webapp.urls import same_origin
@@ -297,9 +297,8 @@ def change_password():
     form = ChangePasswordForm()
     problems: list[str] = []
     if form.validate_on_submit():
-        if form.password.data != form.repeat.data:
-            problems = [_("De twee wachtwoorden zijn niet gelijk.")]
-        else:
+        problems = repeat_differs(form)
+        if not problems:
             try:
                 change_password_of(
                     db.session, user=current_user, current=form.current.data,
