@@ -10,18 +10,17 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
 from casemodel.filestore import StoredFile
 from casemodel.letters import client_locale
-from casemodel.models import Document, HumanTask, Step, User
+from casemodel.models import Document, Step, User
 from casemodel.services.documents import publish_document, publish_draft
-from casemodel.services.errors import InvalidState, NotFound
 from casemodel.services.steps import (
     FINISHED_STATES,
     begin_step,
-    enqueue_resume,
+    close_task,
     finish_step,
     open_human_task,
+    open_staff_task,
 )
 
 
@@ -75,28 +74,14 @@ def complete_publish_task(
     Raises:
         NotFound: no such publish task in the actor's office. InvalidState: it is done already.
     """
-    task = session.get(HumanTask, task_id)
-    if (
-        task is None
-        or task.kind != "publish"
-        or not actor.is_staff
-        or (actor.office_id and task.dossier.office_id != actor.office_id)
-    ):
-        raise NotFound(f"task {task_id}")
-    if task.state != "open":
-        raise InvalidState("the task is already done")
+    task = open_staff_task(session, task_id=task_id, kind="publish", actor=actor)
     step = task.step
     document = publish_document(
         session, dossier=task.dossier, folder=step.settings["folder"],
         title=_title(session, step), stored=stored, filename=filename, actor=actor,
         step_key=step.key,
     )  # fmt: skip
-    task.state, task.completed_at, task.completed_by_id = "done", utcnow(), actor.id
-    finish_step(
-        session, dossier_id=task.dossier_id, step_key=step.key, actor=actor,
-        detail={"published": [document.id]},
-    )  # fmt: skip
-    enqueue_resume(session, dossier_id=task.dossier_id, step_key=step.key)
+    close_task(session, task=task, actor=actor, detail={"published": [document.id]})
     return document
 
 

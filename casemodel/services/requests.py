@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
 from casemodel.filestore import StoredFile
 from casemodel.models import Document, DocumentRead, HumanTask, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.documents import supply_document
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.notifications import client_users, notify
-from casemodel.services.steps import enqueue_resume, finish_step, open_human_task
+from casemodel.services.steps import close_task, open_human_task
 
 
 @dataclass(frozen=True)
@@ -150,13 +149,8 @@ def complete_upload_request(session: Session, *, task: HumanTask, actor: User) -
     missing = missing_items(session, task)
     if missing:
         raise MissingFiles(missing)
-    task.state, task.completed_at, task.completed_by_id = "done", utcnow(), actor.id
     files = supplied_files(session, task)
-    finish_step(
-        session, dossier_id=task.dossier_id, step_key=task.step.key, actor=actor,
-        detail={"supplied": [d.id for d in files]},
-    )  # fmt: skip
-    enqueue_resume(session, dossier_id=task.dossier_id, step_key=task.step.key)
+    close_task(session, task=task, actor=actor, detail={"supplied": [d.id for d in files]})
     dossier = task.dossier
     staff = dossier.handler or dossier.organisation.contact_person
     if staff is not None:

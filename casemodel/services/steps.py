@@ -136,29 +136,47 @@ def complete_staff_task(
         NotFound: no such task for this actor's office. NotAllowed: the step needs a manager.
         InvalidState: the task is no longer open, or the asked date is missing.
     """
-    task = session.get(HumanTask, task_id)
-    if (
-        task is None
-        or task.kind != "staff_task"
-        or not actor.is_staff
-        or (actor.office_id and task.dossier.office_id != actor.office_id)
-    ):
-        raise NotFound(f"task {task_id}")
+    task = open_staff_task(session, task_id=task_id, kind="staff_task", actor=actor)
     step = task.step
     if step.settings.get("role") == "manager" and not actor.is_manager:
         raise NotAllowed("this step is for a manager")
-    if task.state != "open":
-        raise InvalidState("the task is already done")
     date_name = step.settings.get("asks_date")
     if date_name:
         if key_date is None:
             raise MissingDate(f"the step needs the date {date_name!r}")
         set_key_date(session, dossier=task.dossier, name=date_name, value=key_date, actor=actor)
-    task.state = "done"
-    task.completed_at = utcnow()
-    task.completed_by_id = actor.id
-    finish_step(session, dossier_id=task.dossier_id, step_key=step.key, actor=actor)
-    enqueue_resume(session, dossier_id=task.dossier_id, step_key=step.key)
+    return close_task(session, task=task, actor=actor)
+
+
+def open_staff_task(session: Session, *, task_id: int, kind: str, actor: User) -> HumanTask:
+    """An open office task of this kind that the staff member may do.
+
+    Raises:
+        NotFound: no such task for the actor's office. InvalidState: it is done already.
+    """
+    task = session.get(HumanTask, task_id)
+    if (
+        task is None
+        or task.kind != kind
+        or not actor.is_staff
+        or (actor.office_id and task.dossier.office_id != actor.office_id)
+    ):
+        raise NotFound(f"task {task_id}")
+    if task.state != "open":
+        raise InvalidState("the task is already done")
+    return task
+
+
+def close_task(
+    session: Session, *, task: HumanTask, actor: User, detail: dict[str, Any] | None = None
+) -> HumanTask:
+    """A person has done their step: the task is done, the step finished (the client's counter
+    moves at once) and the flow run's resumption queued, in the caller's transaction."""
+    task.state, task.completed_at, task.completed_by_id = "done", utcnow(), actor.id
+    finish_step(
+        session, dossier_id=task.dossier_id, step_key=task.step.key, actor=actor, detail=detail
+    )
+    enqueue_resume(session, dossier_id=task.dossier_id, step_key=task.step.key)
     return task
 
 
