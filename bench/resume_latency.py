@@ -27,7 +27,7 @@ import signal
 import sys
 import tempfile
 import time
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -207,11 +207,8 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
                 complete_as_the_portal_does(session, session.get(HumanTask, task_id))
             delivered = relay.deliver_due(factory)
 
-            def next_step_started(next_step_id=next_step_id):
-                with session_scope(factory) as session:
-                    return session.get(Step, next_step_id).state != "pending"
-
-            wait_for(next_step_started, 60, f"the step after {step.key}", 0.01)
+            with step_watch(factory, next_step_id) as next_step_started:
+                wait_for(next_step_started, 60, f"the step after {step.key}", 0.01)
             elapsed = time.perf_counter() - t0
             # Where the time went: the run's states since the step was finished, in seconds.
             began = dt.datetime.now(dt.UTC) - dt.timedelta(seconds=elapsed)
@@ -274,6 +271,27 @@ def complete_as_the_portal_does(session, task) -> None:
         session, task_id=task.id, actor=actor,
         key_date=dt.date.today() - dt.timedelta(days=1) if asks_date else None,
     )  # fmt: skip
+
+
+@contextmanager
+def step_watch(factory, step_id: int):
+    """A predicate "the step has left 'pending'" that is cheap enough to ask every 10 ms: one
+    connection and one compiled statement, each ask its own short transaction. (A session per
+    ask costs about a millisecond of CPU, taken from the two cores the stack under test runs
+    on.)"""
+    from sqlalchemy import select
+
+    from casemodel.models import Step
+
+    statement = select(Step.state).where(Step.id == step_id)
+    with factory.kw["bind"].connect() as connection:
+
+        def started() -> bool:
+            state = connection.execute(statement).scalar_one()
+            connection.rollback()  # end the read, so that the next ask sees new commits
+            return state != "pending"
+
+        yield started
 
 
 def pending_outbox(factory) -> bool:
