@@ -20,7 +20,8 @@ the same job from a process that imported all of that once:
   suspend, resume and the task cache behave as with the process worker.
 - It polls every few seconds, and after a nudge (flows/nudge.py: the relay after a resume or a
   new run; the server's flow-run Scheduled/Resuming events) it polls every 0.1 s for a few
-  seconds: a nudge can arrive before the new state is readable, and a lost one only delays.
+  seconds or until a poll finds work: a nudge can arrive before the new state is readable, and
+  a lost one only delays.
 
 SIGINT or SIGTERM stops polling and lets running flow runs finish (they end at their next
 suspension) for up to --grace seconds, then terminates them; a second signal kills them at once.
@@ -38,12 +39,15 @@ import ssl
 import sys
 import tempfile
 import time
+from collections import OrderedDict
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import anyio
 import anyio.abc
+import prefect.types._datetime
 from prefect._internal.infrastructure_exit_codes import get_infrastructure_exit_info
 from prefect.client.schemas.objects import FlowRun
 from prefect.events.clients import get_events_subscriber
@@ -81,6 +85,8 @@ PRELOAD = [
 ]
 #: The server's events that mean a run of the pool may just have become due.
 WAKE_EVENTS = ["prefect.flow-run.Scheduled", "prefect.flow-run.Resuming"]
+#: How many recent claims the executor remembers, to tell a late event from a new one.
+CLAIMS_REMEMBERED = 1024
 #: Set for the forkserver only: flows/database.py then creates the portal engine at import.
 FORKSERVER_ENV = "DOSSIERFLOW_FORKSERVER"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -197,8 +203,6 @@ def _run_flow(
         runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
         return
     # prefect/engine.py's __main__ block, with the flow already loaded.
-    from uuid import UUID
-
     from prefect._internal.control_listener import configure_from_env
     from prefect._internal.metrics import RunMetrics
     from prefect.engine import _drive_run_flow_result, handle_engine_signals
@@ -456,6 +460,7 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
         self._burst_seconds = burst_seconds
         self._burst_interval = burst_interval
         self._burst_until = 0.0
+        self._claims: OrderedDict[Any, Any] = OrderedDict()
         self._wake = anyio.Event()
         self._children: dict[int, Any] = {}
         self._deployments: dict[Any, dict[str, Any]] = {}
@@ -517,6 +522,7 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
             if not ready_to_submit:
                 self._release_limit_slot(flow_run.id)
                 return
+            self._note_claim(flow_run.id)
             readiness_result = await self._runs_task_group.start(
                 self._submit_claimed_run, flow_run, deployment
             )
@@ -660,15 +666,38 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
 
     # -- finding work ------------------------------------------------------------------------
 
+    # A poll is not cheap for the server: besides the query it takes SQLite's write lock and
+    # queues two bookkeeping tasks that write. Polling every 0.1 s for seconds after each nudge
+    # made the server answer the starting run's own calls two to four times slower. So a burst
+    # ends as soon as a poll found work (the nudge was for it), and the server's event about a
+    # state this executor has already acted on (events arrive late) is not a nudge.
+
     def nudged(self) -> None:
-        """Poll at once, then often for a little while."""
+        """Poll at once, then often for a little while, until a poll finds work."""
         self._burst_until = time.monotonic() + self._burst_seconds
         self._wake.set()
+
+    def _note_claim(self, flow_run_id: Any) -> None:
+        self._claims[flow_run_id] = prefect.types._datetime.now("UTC")
+        self._claims.move_to_end(flow_run_id)
+        while len(self._claims) > CLAIMS_REMEMBERED:
+            self._claims.popitem(last=False)
+
+    def _acted_on(self, event: Any) -> bool:
+        """Whether the event is about a run this executor claimed after the event occurred."""
+        resource_id = event.resource.get("prefect.resource.id", "")
+        try:
+            flow_run_id = UUID(resource_id.removeprefix("prefect.flow-run."))
+        except ValueError:
+            return False
+        claimed = self._claims.get(flow_run_id)
+        return claimed is not None and event.occurred <= claimed
 
     async def _poll_loop(self) -> None:
         while True:
             try:
-                await self.get_and_submit_flow_runs()
+                if await self.get_and_submit_flow_runs():
+                    self._burst_until = 0.0
             except Exception:
                 self._logger.exception("polling the work pool failed")
             fast = time.monotonic() < self._burst_until
@@ -684,14 +713,15 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
                 self.nudged()
 
     async def _listen_for_events(self) -> None:
-        """The server's own nudges: a run of any pool became due (cheap to poll for nothing)."""
+        """The server's own nudges: a run of any pool became due."""
         event_filter = EventFilter(event=EventNameFilter(name=WAKE_EVENTS))
         while True:
             try:
                 async with get_events_subscriber(filter=event_filter) as subscriber:
                     self._logger.info("listening for the server's flow-run events")
-                    async for _event in subscriber:
-                        self.nudged()
+                    async for event in subscriber:
+                        if not self._acted_on(event):
+                            self.nudged()
             except Exception as exc:
                 self._logger.debug("event subscription lost (%r); reconnecting", exc)
             await anyio.sleep(5)
