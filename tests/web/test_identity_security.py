@@ -54,6 +54,22 @@ def test_words_of_the_context_are_refused():
 # --- the password step --------------------------------------------------------------------------
 
 
+def test_passwords_are_argon2id_at_owasp_parameters_and_older_hashes_are_redone(
+    client, web_session
+):
+    from argon2 import PasswordHasher
+
+    older = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+    web_session.execute(
+        update(User).where(User.email == CLIENT).values(password_hash=older.hash(DEMO_PASSWORD))
+    )
+    web_session.commit()
+    assert password_step(client).status_code == 302
+    assert user(web_session).password_hash.startswith("$argon2id$v=19$m=7168,t=5,p=1$")
+    # The new hash is of the same password.
+    assert password_step(client).headers["Location"].endswith("/login/code")
+
+
 def test_unknown_user_and_wrong_password_look_the_same(client):
     unknown = password_step(client, "niemand@example.nl", "wat dan ook 123")
     wrong = password_step(client, CLIENT, "wat dan ook 123")
