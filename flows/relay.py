@@ -18,7 +18,6 @@ from typing import Any
 import certifi
 import httpx
 from prefect.client.orchestration import get_client
-from prefect.client.schemas.objects import StateType
 from prefect.client.schemas.responses import SetStateStatus
 from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY
@@ -102,30 +101,26 @@ def start_flow_run(session: Session, payload: dict[str, Any]) -> None:
 def resume_dossier_flow(session: Session, payload: dict[str, Any]) -> None:
     """Resume the dossier's run past a finished human step.
 
-    A run that is still running may not have reached its suspension yet: that is retried (NotYet)
-    unless the run has already moved on to a later step. A run that has ended needs nothing.
-    One client does the read and the resume (prefect.flow_runs.resume_flow_run would open a
-    second one and read the run again): this is on the path of a client waiting for the next
-    step."""
+    This is on the path of a client waiting for the next step, so it makes one API call when
+    all is well: the resume itself. A message whose step the run has already moved past (a
+    later step has started in the mirror) is stale: its resume already happened. The server
+    refuses to resume a run that is not suspended; only then is the run read, to tell one that
+    has not reached its suspension yet (retried, NotYet) from one that has ended (nothing to
+    do)."""
     dossier = session.get(Dossier, payload["dossier_id"])
     if dossier.flow_run_id is None:
         raise NotYet("the flow run has not been created yet")
-    with prefect_client() as client:
-        state = client.read_flow_run(dossier.flow_run_id).state
-        if state is None or state.is_final():
-            return
-        if state.type == StateType.PAUSED:
-            pause_key = state.state_details.pause_key or ""
-            # Suspended on a later step: this message is stale (its resume already happened).
-            if pause_key.split("#")[0] == payload["step_key"]:
-                result = client.resume_flow_run(dossier.flow_run_id)
-                if result.status == SetStateStatus.REJECT:
-                    raise NotYet(f"resume refused: {result.details}")
-                nudge()
-            return
     if _moved_past(session, dossier.id, payload["step_key"]):
         return
-    raise NotYet(f"the flow run is {state.name}, not yet suspended")
+    with prefect_client() as client:
+        result = client.resume_flow_run(dossier.flow_run_id)
+        if result.status == SetStateStatus.ACCEPT:
+            nudge()
+            return
+        state = client.read_flow_run(dossier.flow_run_id).state
+    if state is None or state.is_final():
+        return
+    raise NotYet(f"the flow run is {state.name}, not resumable yet ({result.details})")
 
 
 def prefect_client():

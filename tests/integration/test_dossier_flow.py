@@ -20,7 +20,7 @@ from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.queries.dossiers import progress_of
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.steps import complete_staff_task
-from flows.relay import deliver_due
+from flows.relay import deliver_due, resume_dossier_flow
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
 
@@ -233,6 +233,26 @@ def test_a_stray_resume_repeats_nothing_and_suspends_again(flow_stack, office_se
     complete(flow_stack, dossier_id, "intake", staff_id)
     deliver_due(flow_stack.session_factory)
     wait_for(lambda: suspended_on(flow_stack, dossier_id, "plan"), what="suspend on plan")
+
+
+def test_a_resume_message_for_a_step_the_run_has_moved_past_resumes_nothing(
+    flow_stack, office_setup
+):
+    """A late copy of a resume (say, delivered twice) must not resume the run where it waits
+    for the next step: the relay sees in the mirror that a later step has started."""
+    organisation_id, staff_id = office_setup
+    dossier_id = open_test_dossier(flow_stack, organisation_id, staff_id)
+    wait_for(lambda: suspended_on(flow_stack, dossier_id, "intake"), what="suspend on intake")
+    complete(flow_stack, dossier_id, "intake", staff_id)
+    deliver_due(flow_stack.session_factory)
+    wait_for(lambda: suspended_on(flow_stack, dossier_id, "plan"), what="suspend on plan")
+
+    with session_scope(flow_stack.session_factory) as session:
+        resume_dossier_flow(session, {"dossier_id": dossier_id, "step_key": "intake"})
+
+    # A resume would have moved the run out of Suspended before the call returned.
+    state = flow_run(flow_stack, dossier_id).state
+    assert state.name == "Suspended" and state.state_details.pause_key == "plan#0"
 
 
 def test_a_step_completed_while_prefect_is_down_is_kept_and_resumed_later(flow_stack, office_setup):
