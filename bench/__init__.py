@@ -1,1 +1,14 @@
 """Benchmarks: `python -m bench` runs them all and prints one figure a line (see README.md)."""
+
+import time
+
+
+def host_speed_line() -> str:
+    """One stderr line that says how fast this shared machine runs right now: a fixed loop of
+    pure Python, timed. Figures from runs whose loop took much longer than usual (0.25-0.4 s on
+    the 2-core machine the README's figures come from) were taken on a busy host."""
+    started = time.perf_counter()
+    total = 0
+    for number in range(5_000_000):
+        total += number
+    return f"# host speed: a fixed Python loop took {time.perf_counter() - started:.2f}s"

@@ -47,6 +47,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import host_speed_line  # noqa: E402
+
 PASSWORD = "Lange-wachtwoord-voor-de-bench-2024"
 ARGON2_ENV = "DOSSIERFLOW_BENCH_ARGON2"
 TARGET_P95_MS = 300.0
@@ -459,6 +461,7 @@ def main() -> int:
         f"{cpu[1] / count * 1000:.1f} ms, this client {cpu[2] / count * 1000:.1f} ms "
         f"({os.cpu_count()} cores)")  # fmt: skip
     p95 = percentile([r["login"] for r in results], 0.95)
+    log(host_speed_line().removeprefix("# "))
     print(f"login_p95_ms {p95:.1f} ms", flush=True)
     print(f"login_peak_rss_mb {peak:.1f} MB", flush=True)
     print(f"login_rss_growth_mb {growth:.1f} MB", flush=True)

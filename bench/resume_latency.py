@@ -33,6 +33,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import host_speed_line  # noqa: E402
 from devtools.prefect_stack import PrefectStack, deploy  # noqa: E402
 
 
@@ -120,6 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         f"total {time.monotonic() - started:.0f}s",
         file=sys.stderr,
     )
+    print(host_speed_line(), file=sys.stderr)
     print(f"resume_to_next_step_p95_s {percentile(samples, 0.95):.3f} s")
     print(f"resume_to_next_step_p50_s {percentile(samples, 0.50):.3f} s")
     return 0
