@@ -695,6 +695,9 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
 
     async def _poll_loop(self) -> None:
         while True:
+            # This poll serves the nudges so far; one that arrives while it runs wakes the next.
+            if self._wake.is_set():
+                self._wake = anyio.Event()
             try:
                 if await self.get_and_submit_flow_runs():
                     self._burst_until = 0.0
@@ -703,8 +706,6 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
             fast = time.monotonic() < self._burst_until
             with anyio.move_on_after(self._burst_interval if fast else self._poll_seconds):
                 await self._wake.wait()
-            if self._wake.is_set():
-                self._wake = anyio.Event()
 
     async def _listen_for_nudges(self, host: str, port: int) -> None:
         async with await anyio.create_udp_socket(local_host=host, local_port=port) as udp:
