@@ -40,6 +40,7 @@ import sys
 import tempfile
 import time
 from collections import OrderedDict
+from datetime import UTC, datetime
 from functools import cache, partial
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,6 @@ from uuid import UUID
 
 import anyio
 import anyio.abc
-import prefect.types._datetime
 from prefect._internal.infrastructure_exit_codes import get_infrastructure_exit_info
 from prefect.client.schemas.objects import FlowRun
 from prefect.events.clients import get_events_subscriber
@@ -678,7 +678,7 @@ class DossierExecutor(BaseWorker[DossierJobConfiguration, ProcessVariables, Proc
         self._wake.set()
 
     def _note_claim(self, flow_run_id: Any) -> None:
-        self._claims[flow_run_id] = prefect.types._datetime.now("UTC")
+        self._claims[flow_run_id] = datetime.now(UTC)
         self._claims.move_to_end(flow_run_id)
         while len(self._claims) > CLAIMS_REMEMBERED:
             self._claims.popitem(last=False)
