@@ -10,8 +10,9 @@ from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from casemodel.filestore import FileRejected, FileStore, StoredFile, content_disposition
-from casemodel.models import Document, DocumentVersion
+from casemodel.models import ArchivedFile, Document, DocumentVersion
 from casemodel.services.documents import record_download
+from casemodel.services.uploads import record_archive_download
 from webapp.extensions import db
 
 
@@ -52,6 +53,14 @@ def download(document: Document, version: DocumentVersion):
         ip=request.remote_addr,
     )  # fmt: skip
     return send_version(version)
+
+
+def download_archived(archived: ArchivedFile):
+    """Send a file of an organisation's archive to the current user, audited. The caller has
+    authorised it (casemodel.queries.archive.get_archived_file_for)."""
+    record_archive_download(db.session, archived=archived, user=current_user,
+                            ip=request.remote_addr)  # fmt: skip
+    return send_stored(archived.sha256, archived.content_type, archived.filename)
 
 
 def file_refused_message(reason: str) -> str:

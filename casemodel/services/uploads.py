@@ -93,3 +93,14 @@ def archive_upload(
         notify(session, users=[organisation.contact_person], kind="upload",
                organisation_id=organisation.id)  # fmt: skip
     return archived
+
+
+def record_archive_download(
+    session: Session, *, archived: ArchivedFile, user: User, ip: str | None
+) -> None:
+    """Audit a download from an organisation's archive (by the client or the office)."""
+    record_event(
+        session, action="archive.downloaded", actor=user,
+        detail={"archived_file_id": archived.id, "organisation_id": archived.organisation_id,
+                "sha256": archived.sha256, "ip": ip},
+    )  # fmt: skip

@@ -12,10 +12,9 @@ from casemodel.queries.archive import (
     online_dossier,
     uploads_of,
 )
-from casemodel.services.audit import record_event
 from casemodel.services.uploads import archive_upload
 from webapp.extensions import db
-from webapp.files import file_refused_message, send_stored, store_request_body, upload_refused
+from webapp.files import download_archived, file_refused_message, store_request_body, upload_refused
 from webapp.portal import bp
 
 FOLDERS = ("approved", "online", "upload")
@@ -71,10 +70,4 @@ def upload_to_archive():
 
 @bp.route("/archive/uploads/<int:archived_id>/download")
 def download_archived_file(archived_id: int):
-    archived = get_archived_file_for(db.session, archived_id, current_user)
-    record_event(
-        db.session, action="archive.downloaded", actor=current_user,
-        detail={"archived_file_id": archived.id, "sha256": archived.sha256,
-                "ip": request.remote_addr},
-    )  # fmt: skip
-    return send_stored(archived.sha256, archived.content_type, archived.filename)
+    return download_archived(get_archived_file_for(db.session, archived_id, current_user))

@@ -150,14 +150,7 @@ def new_message(dossier_id: int):
 
 @bp.route("/dossiers/<int:dossier_id>/messages", methods=["POST"])
 def send_new_message(dossier_id: int):
-    dossier = get_dossier_for(db.session, dossier_id, current_user)
-    message, draft = send_from_form(dossier)
-    if message is None:
-        return render_template(
-            "portal/message_form.html", dossier=dossier, draft=draft, original=None
-        ), 422
-    flash(_("Uw bericht is verstuurd."), "success")
-    return redirect(url_for("portal.show_dossier", dossier_id=dossier.id, tab="messages"))
+    return _send(get_dossier_for(db.session, dossier_id, current_user))
 
 
 @bp.route("/dossiers/<int:dossier_id>/messages/<int:message_id>")
@@ -182,6 +175,12 @@ def reply_to_message(dossier_id: int, message_id: int):
         return render_template(
             "portal/message_form.html", dossier=dossier, draft=draft, original=original
         )
+    return _send(dossier, original)
+
+
+def _send(dossier: Dossier, original: Message | None = None):
+    """Send the posted message and go to the dossier's messages, or show the form again with
+    what was typed and why it was not sent."""
     message, draft = send_from_form(dossier, reply_to=original)
     if message is None:
         return render_template(
