@@ -1,6 +1,9 @@
 """Benchmarks: `python -m bench` runs them all and prints one figure a line (see README.md)."""
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 
 def host_speed_line() -> str:
@@ -12,3 +15,19 @@ def host_speed_line() -> str:
     for number in range(5_000_000):
         total += number
     return f"# host speed: a fixed Python loop took {time.perf_counter() - started:.2f}s"
+
+
+@contextmanager
+def databases(use_sqlite: bool, workdir: Path) -> Iterator[Callable[[str], str]]:
+    """A function that creates an empty database and returns its URL; the cluster stops after."""
+    if use_sqlite:
+        yield lambda name: f"sqlite:///{workdir / (name + '.db')}"
+        return
+    from tests.pgcluster import PostgresCluster
+
+    cluster = PostgresCluster()
+    try:
+        cluster.start()
+        yield cluster.create_database
+    finally:
+        cluster.stop()

@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench import databases  # noqa: E402
 from bench.login import (  # noqa: E402
     PASSWORD,
     SSL_CONTEXT,
@@ -432,14 +433,7 @@ def main() -> int:
         os.environ.update(DOSSIERFLOW_INSTANCE=str(workdir / "instance"),
                           DOSSIERFLOW_FILES=str(files),
                           DOSSIERFLOW_MAX_UPLOAD_MB=str(args.size_mb + 10))  # fmt: skip
-        if args.sqlite:
-            url = f"sqlite:///{workdir / 'portal.db'}"
-        else:
-            from tests.pgcluster import PostgresCluster
-
-            cluster = PostgresCluster().start()
-            stack.callback(cluster.stop)
-            url = cluster.create_database("portal")
+        url = stack.enter_context(databases(args.sqlite, workdir))("portal")
         from casemodel import migrate
         from devtools import i18n
 

@@ -33,8 +33,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +43,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import JSON, event, text  # noqa: E402
 from sqlalchemy.engine import Connection, Engine  # noqa: E402
 
+from bench import databases  # noqa: E402
 from casemodel import migrate  # noqa: E402
 from casemodel.db import Base, make_engine  # noqa: E402
 from casemodel.services.accounts import hash_password  # noqa: E402
@@ -219,6 +219,7 @@ def seed(engine: Engine, size: int) -> Seeded:
 #: take their server defaults).
 COLUMNS = {
     "offices": ["id", "name", "kind", "require_second_factor"],
+    "organisations": ["id", "office_id", "client_number", "name", "kind", "created_at"],
     "users": ["id", "email", "name", "role", "office_id", "password_hash", "locale",
               "is_active", "created_at"],
 }  # fmt: skip
@@ -479,22 +480,6 @@ def measure(sites: list[Site], requests: int) -> dict[int, dict[str, float]]:
                 f"{timing.statements / len(timing.wall):.0f} statements per request"
             )
     return results
-
-
-@contextmanager
-def databases(use_sqlite: bool, workdir: Path) -> Iterator[Callable[[str], str]]:
-    """A function that creates an empty database and returns its URL; the cluster stops after."""
-    if use_sqlite:
-        yield lambda name: f"sqlite:///{workdir / (name + '.db')}"
-        return
-    from tests.pgcluster import PostgresCluster
-
-    cluster = PostgresCluster()
-    try:
-        cluster.start()
-        yield cluster.create_database
-    finally:
-        cluster.stop()
 
 
 def main(argv: list[str] | None = None) -> int:
