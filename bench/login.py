@@ -2,7 +2,7 @@
 the portal served as in production (gunicorn), and the portal's memory meanwhile.
 
     .venv/bin/python -m bench.login [--sqlite] [--concurrency 20] [--rounds 10]
-                                    [--workers 2] [--threads 4] [--argon2 19,2,1]
+                                    [--workers 2] [--threads 4] [--argon2 19,2]
 
 Starts a PostgreSQL cluster (tests/pgcluster.py; --sqlite for a SQLite file), migrates a fresh
 database, creates one office, one client organisation and one client account per login to come
@@ -19,10 +19,10 @@ workers is summed every 100 ms (/proc/<pid>/status VmRSS). Prints
     login_peak_rss_mb <v> MB     highest summed RSS while the logins ran
     login_rss_growth_mb <v> MB   that peak minus the sum just before the first login
 
-and on stderr p50/p95/max per step, throughput and the idle RSS. With --argon2 M,T,P (MiB, time
-cost, parallelism) the server runs `bench.login:app_with_argon2()` instead: create_app() with the
-accounts module's hasher replaced, and the accounts are hashed with the same parameters (a hash
-with other parameters would be rehashed at the login, a second hash per login).
+and on stderr p50/p95/max per step, throughput and the idle RSS. With --argon2 M,T (MiB,
+passes; libsodium computes with one lane) the server runs `bench.login:app_with_argon2()`
+instead: create_app() with the accounts module's hasher replaced, and the accounts are hashed
+with the same parameters (a hash with other parameters would be redone at the login).
 """
 
 from __future__ import annotations
@@ -74,21 +74,18 @@ def percentile(samples: list[float], q: float) -> float:
 # --- Argon2 parameters under test ----------------------------------------------------------------
 
 
-def parse_argon2(text: str) -> tuple[int, int, int]:
-    memory_mib, time_cost, parallelism = (int(part) for part in text.split(","))
-    return memory_mib, time_cost, parallelism
+def parse_argon2(text: str) -> tuple[int, int]:
+    memory_mib, passes = (int(part) for part in text.split(","))
+    return memory_mib, passes
 
 
 def use_argon2(text: str) -> None:
     """Replace the accounts module's hasher (and its dummy hash) in this process."""
-    from argon2 import PasswordHasher
-
+    from casemodel.passhash import Argon2id
     from casemodel.services import accounts
 
-    memory_mib, time_cost, parallelism = parse_argon2(text)
-    accounts._hasher = PasswordHasher(
-        time_cost=time_cost, memory_cost=memory_mib * 1024, parallelism=parallelism
-    )
+    memory_mib, passes = parse_argon2(text)
+    accounts._hasher = Argon2id(memory_mib=memory_mib, passes=passes)
     accounts._DUMMY_HASH = accounts._hasher.hash("no account has this password")
 
 
@@ -380,8 +377,8 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--argon2", metavar="M,T,P",
-                        help="Argon2id memory (MiB), time cost, parallelism to try")  # fmt: skip
+    parser.add_argument("--argon2", metavar="M,T",
+                        help="Argon2id memory (MiB) and passes to try")  # fmt: skip
     parser.add_argument("--timeout", type=float, default=600, help="seconds for the whole run")
     args = parser.parse_args()
     if args.argon2:
@@ -410,7 +407,7 @@ def main() -> int:
         accounts = create_accounts(url, total + 1)
         log(f"{total + 1} accounts in {time.monotonic() - started:.1f}s on "
             f"{'SQLite' if args.sqlite else 'PostgreSQL'}, Argon2id "
-            f"{args.argon2 or 'as in casemodel (19,2,1)'}")  # fmt: skip
+            f"{args.argon2 or 'as in casemodel (7,5)'}")  # fmt: skip
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"

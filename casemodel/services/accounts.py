@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemodel.db import utcnow
 from casemodel.models import Membership, Organisation, User
+from casemodel.passhash import Argon2id
 from casemodel.services.audit import record_event
 
 #: Argon2id at one of OWASP's equivalent minimum configurations: 7 MiB, 5 passes, 1 lane. Of
-#: those it costs the least CPU and memory per check here (31-34 ms; 19 MiB with 2 passes takes
-#: 43-52 ms), which is what 20 logins at once on two cores wait for (README, "Benchmarks").
-#: A hash made with other parameters is redone at the next correct login (authenticate).
-_hasher = PasswordHasher(time_cost=5, memory_cost=7 * 1024, parallelism=1)
+#: those it costs the least CPU and memory per check here (about 15 ms with libsodium; 19 MiB
+#: with 2 passes takes 27 ms), which is what 20 logins at once on two cores wait for (README,
+#: "Benchmarks"). A hash made with other parameters is redone at the next correct login.
+_hasher = Argon2id(memory_mib=7, passes=5)
 #: Verified against when the account does not exist, so that both cases take as long.
 _DUMMY_HASH = _hasher.hash("no account has this password")
 
@@ -52,11 +51,7 @@ def authenticate(
         return None
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
-    try:
-        _hasher.verify(stored, password)
-        correct = True
-    except (VerificationError, InvalidHashError):
-        correct = False
+    correct = _hasher.matches(stored, password)
     if user is None or not user.password_hash or not user.is_active:
         return None
     now = utcnow()
@@ -73,7 +68,7 @@ def authenticate(
         return None
     user.failed_logins = 0
     user.locked_until = None
-    if _hasher.check_needs_rehash(user.password_hash):
+    if _hasher.needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
@@ -91,10 +86,8 @@ def change_password(
     from casemodel.services.errors import NotAllowed, WeakPassword
     from casemodel.services.passwords import judge_password
 
-    try:
-        _hasher.verify(user.password_hash or _DUMMY_HASH, current)
-    except (VerificationError, InvalidHashError):
-        raise NotAllowed("the current password is wrong") from None
+    if not _hasher.matches(user.password_hash or _DUMMY_HASH, current):
+        raise NotAllowed("the current password is wrong")
     verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
         raise WeakPassword(verdict)
@@ -109,10 +102,7 @@ def verify_password(user: User, password: str) -> bool:
     """For re-authentication before a sensitive change."""
     if len(password) > MAX_PASSWORD_LENGTH or not user.password_hash:
         return False
-    try:
-        return _hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+    return _hasher.matches(user.password_hash, password)
 
 
 def create_user(
