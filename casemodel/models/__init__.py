@@ -1,7 +1,7 @@
 """All models, imported here so that the metadata is complete wherever one is used."""
 
 from casemodel.models.accounts import AccountToken
-from casemodel.models.audit import AuditEvent
+from casemodel.models.audit import AuditChainHead, AuditEvent
 from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
@@ -21,6 +21,7 @@ __all__ = [
     "Notification",
     "StagedFile",
     "AccountToken",
+    "AuditChainHead",
     "AuditEvent",
     "Document",
     "DocumentRead",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from casemodel.db import Base, intpk, utc_timestamp
@@ -26,3 +26,17 @@ class AuditEvent(Base):
     prev_hash: Mapped[str] = mapped_column(String(64))
     #: SHA-256 over prev_hash and this event's content, hex.
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """The newest event of each chain. Appending updates this row first, which makes appends to
+    one chain take turns (a row lock on PostgreSQL, the write lock on SQLite): without it two
+    requests read the same previous hash and the chain forks. Checking the head also shows when
+    the newest events of a chain were removed, which the links alone cannot."""
+
+    __tablename__ = "audit_chain_heads"
+
+    #: The dossier's id; 0 for the global chain.
+    chain: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_hash: Mapped[str] = mapped_column(String(64))
+    events: Mapped[int]

@@ -1,4 +1,10 @@
-"""Recording audit events in a hash chain per dossier (and one chain for the rest)."""
+"""Recording audit events in a hash chain per dossier (and one chain for the rest).
+
+Appends to one chain take turns through the chain's head row (models.audit.AuditChainHead),
+held from the append to the commit. Two transactions that append to the same two chains in
+opposite orders can deadlock on PostgreSQL; it ends one of them (rolled back, nothing half-done).
+No request or task does that today: each appends to one chain, or to a dossier's chain only.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +12,12 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from casemodel.db import utcnow
-from casemodel.models import AuditEvent, User
+from casemodel.models import AuditChainHead, AuditEvent, User
 
 GENESIS = "0" * 64
 
@@ -32,28 +39,49 @@ def record_event(
     Returns:
         The new event, flushed.
     """
-    previous = session.scalar(
-        select(AuditEvent.hash)
-        .where(
-            AuditEvent.dossier_id == dossier_id
-            if dossier_id is not None
-            else AuditEvent.dossier_id.is_(None)
-        )
-        .order_by(AuditEvent.id.desc())
-        .limit(1)
-    )
+    chain = dossier_id or GLOBAL_CHAIN
     event = AuditEvent(
         dossier_id=dossier_id,
         actor_id=actor.id if actor else None,
         action=action,
         detail=detail or {},
         created_at=utcnow(),
-        prev_hash=previous or GENESIS,
+        prev_hash=_take_turn(session, chain),
     )
     event.hash = event_hash(event)
     session.add(event)
     session.flush()
+    session.execute(
+        update(AuditChainHead).where(AuditChainHead.chain == chain).values(last_hash=event.hash)
+    )
     return event
+
+
+#: The chain of the events that concern no dossier (dossier ids start at 1).
+GLOBAL_CHAIN = 0
+
+
+def _take_turn(session: Session, chain: int) -> str:
+    """Lock the chain's head until this transaction ends and return the newest event's hash:
+    read under the lock, it is the one every other append has committed on."""
+    claim = (
+        update(AuditChainHead)
+        .where(AuditChainHead.chain == chain)
+        .values(events=AuditChainHead.events + 1)
+        .returning(AuditChainHead.last_hash)
+    )
+    newest = session.execute(claim).scalar()
+    if newest is None:  # the chain's first event; another transaction may be adding it too
+        insert = (
+            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        session.execute(
+            insert(AuditChainHead)
+            .values(chain=chain, last_hash=GENESIS, events=0)
+            .on_conflict_do_nothing()
+        )
+        newest = session.execute(claim).scalar_one()
+    return newest
 
 
 def event_hash(event: AuditEvent) -> str:
@@ -74,15 +102,18 @@ def event_hash(event: AuditEvent) -> str:
 
 def verify_chain(session: Session, dossier_id: int | None) -> bool:
     """True when every event of the chain still hashes to what was recorded and links to the
-    one before it."""
+    one before it, and the newest is the one the chain's head names (none removed at the end)."""
     where = (
         AuditEvent.dossier_id == dossier_id
         if dossier_id is not None
         else AuditEvent.dossier_id.is_(None)
     )
-    previous = GENESIS
+    previous, count = GENESIS, 0
     for event in session.scalars(select(AuditEvent).where(where).order_by(AuditEvent.id)):
         if event.prev_hash != previous or event_hash(event) != event.hash:
             return False
-        previous = event.hash
-    return True
+        previous, count = event.hash, count + 1
+    head = session.get(AuditChainHead, dossier_id or GLOBAL_CHAIN, populate_existing=True)
+    if head is None:
+        return count == 0
+    return (head.last_hash, head.events) == (previous, count)
