@@ -399,6 +399,19 @@ def run_rounds(base: str, accounts: list[tuple[str, str]], concurrency: int, rou
     return results, errors
 
 
+def audit_chain_intact(url: str) -> bool:
+    """Every login appended to the global audit chain at once with the others."""
+    from casemodel.db import make_engine, make_session_factory, session_scope
+    from casemodel.services.audit import verify_chain
+
+    engine = make_engine(url)
+    try:
+        with session_scope(make_session_factory(engine)) as session:
+            return verify_chain(session, None)
+    finally:
+        engine.dispose()
+
+
 # --- main ----------------------------------------------------------------------------------------
 
 
@@ -470,6 +483,8 @@ def main() -> int:
         after = rss_mb(process_tree(server.pid))
         if server.poll() is not None:
             errors.append(f"gunicorn exited with {server.returncode}")
+        if not audit_chain_intact(url):
+            errors.append("the global audit chain does not verify after the logins")
 
     for error in errors[:10]:
         log(f"error: {error}")
