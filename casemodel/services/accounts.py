@@ -59,18 +59,48 @@ def authenticate(
     locked = user.locked_until is not None and user.locked_until > now and not trusted
     if not correct or locked:
         if not locked:
-            user.failed_logins += 1
-            if user.failed_logins >= MAX_FAILED_LOGINS:
-                user.locked_until = now + LOCK_DURATION
-                user.failed_logins = 0
-                record_event(session, action="auth.account_locked", actor=None,
-                             detail={"user_id": user.id})  # fmt: skip
+            _count_wrong_password(session, user)
         return None
     user.failed_logins = 0
     user.locked_until = None
     if _hasher.needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def _count_wrong_password(session: Session, user: User) -> bool:
+    """One more wrong password in a row; the MAX_FAILED_LOGINS-th locks the account for
+    LOCK_DURATION and starts the count again. True when it locked."""
+    user.failed_logins += 1
+    if user.failed_logins < MAX_FAILED_LOGINS:
+        return False
+    user.locked_until = utcnow() + LOCK_DURATION
+    user.failed_logins = 0
+    record_event(session, action="auth.account_locked", actor=None, detail={"user_id": user.id})
+    return True
+
+
+def confirm_password(session: Session, *, user: User, password: str) -> bool:
+    """The signed-in user typing their password again, before a sensitive change.
+
+    A wrong one counts with the wrong passwords at login, so that whoever holds a stolen
+    session cannot guess the password there: the fifth in a row locks the account as at login.
+
+    Raises:
+        TooManyWrongPasswords: that fifth one; the caller ends the session.
+    """
+    from casemodel.services.errors import TooManyWrongPasswords
+
+    if (
+        len(password) <= MAX_PASSWORD_LENGTH
+        and user.password_hash
+        and _hasher.matches(user.password_hash, password)
+    ):
+        user.failed_logins = 0
+        return True
+    if _count_wrong_password(session, user):
+        raise TooManyWrongPasswords(f"user {user.id}")
+    return False
 
 
 def change_password(
@@ -81,12 +111,14 @@ def change_password(
 
     Raises:
         NotAllowed: the current password is wrong. WeakPassword: the rules say no.
+        TooManyWrongPasswords: the current password was wrong five times in a row
+            (confirm_password).
     """
     from casemodel.services.account_links import office_name_for
     from casemodel.services.errors import NotAllowed, WeakPassword
     from casemodel.services.passwords import judge_password
 
-    if not _hasher.matches(user.password_hash or _DUMMY_HASH, current):
+    if not confirm_password(session, user=user, password=current):
         raise NotAllowed("the current password is wrong")
     verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
@@ -96,13 +128,6 @@ def change_password(
     user.password_hash = hash_password(new)
     end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
     record_event(session, action="account.password_changed", actor=user)
-
-
-def verify_password(user: User, password: str) -> bool:
-    """For re-authentication before a sensitive change."""
-    if len(password) > MAX_PASSWORD_LENGTH or not user.password_hash:
-        return False
-    return _hasher.matches(user.password_hash, password)
 
 
 def create_user(

@@ -29,6 +29,11 @@ class InvalidToken(DomainError):
         self.reason = reason
 
 
+class TooManyWrongPasswords(DomainError):
+    """The fifth wrong password in a row typed inside a session: the account is locked as after
+    five failed logins, and the caller ends the session."""
+
+
 class WeakPassword(DomainError):
     """A new password that breaks the rules; `verdict` says which (PasswordVerdict)."""
 

@@ -137,6 +137,44 @@ def test_the_password_counts_for_five_minutes_and_for_this_login_only(client, lo
     assert client.get("/account/recovery-codes").headers["Location"].startswith("/account/confirm")
 
 
+def test_five_wrong_passwords_inside_a_session_end_it_and_lock_the_account(client, login):
+    """Whoever holds a stolen session cannot guess the password there (SECURITY.md)."""
+    login(client, CLIENT)
+    for _ in range(4):
+        assert "Het wachtwoord is onjuist." in text(reauthenticate(client, "geraden 123"))
+    assert client.get("/details").status_code == 200  # still signed in after four
+
+    fifth = reauthenticate(client, "geraden 123")
+    assert fifth.status_code == 302 and fifth.headers["Location"] == "/login"
+    assert "vijf keer achter elkaar een onjuist wachtwoord" in text(client.get("/login"))
+    assert client.get("/details").headers["Location"].startswith("/login")
+    user = user_named(CLIENT)
+    assert user.locked_until is not None and user.failed_logins == 0
+    with db.session_factory() as session:
+        ended = session.scalars(
+            select(UserSession.ended_reason).where(UserSession.user_id == user.id)
+        ).all()
+    assert "wrong_passwords" in ended
+    recorded = audit_actions(None) + audit_actions(user.id)
+    assert "auth.account_locked" in recorded and "auth.logout" in recorded
+
+
+def test_wrong_current_passwords_count_too_and_a_right_one_starts_the_count_again(client, login):
+    login(client, CLIENT)
+    form = {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+    for _ in range(4):
+        wrong = client.post("/account/password", data={**form, "current": "fout"})
+        assert "Uw huidige wachtwoord is onjuist." in text(wrong)
+    assert reauthenticate(client).status_code == 302  # right: the count starts again
+    assert user_named(CLIENT).failed_logins == 0
+    for _ in range(4):
+        client.post("/account/password", data={**form, "current": "fout"})
+    assert client.get("/details").status_code == 200
+    fifth = client.post("/account/password", data={**form, "current": "fout"})
+    assert fifth.headers["Location"] == "/login"
+    assert client.get("/details").headers["Location"].startswith("/login")
+
+
 # --- two-step verification -----------------------------------------------------------------------
 
 

@@ -77,10 +77,11 @@ def abandon_login(reason: str) -> None:
         session_service.end_session(db.session, token, reason=reason)
 
 
-def logout(user: User) -> None:
+def logout(user: User, reason: str = "logout") -> None:
     if user.session_token:
-        session_service.end_session(db.session, user.session_token, reason="logout")
-    record_event(db.session, action="auth.logout", actor=user)
+        session_service.end_session(db.session, user.session_token, reason=reason)
+    record_event(db.session, action="auth.logout", actor=user,
+                 detail={"reason": reason} if reason != "logout" else None)  # fmt: skip
     logout_user()
     session.clear()
 

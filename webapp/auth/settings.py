@@ -22,12 +22,13 @@ from flask_login import current_user, login_required
 from casemodel.models import UserSession
 from casemodel.services import sessions as session_service
 from casemodel.services.accounts import change_password as change_password_of
-from casemodel.services.accounts import verify_password
+from casemodel.services.accounts import confirm_password
 from casemodel.services.audit import record_event
-from casemodel.services.errors import InvalidState, NotAllowed, WeakPassword
+from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPasswords, WeakPassword
 from casemodel.services.second_factor import has_recovery_codes, regenerate_recovery_codes
 from casemodel.services.second_factor import use_sms_instead as use_sms_instead_for
 from webapp.auth import bp, enrolment
+from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
 from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
 from webapp.extensions import db, limiter
@@ -70,13 +71,29 @@ def reauthenticate():
     form = ReauthForm()
     next_url = same_origin(request.values.get("next")) or details_url()
     if form.validate_on_submit():
-        if verify_password(current_user, form.password.data):
+        try:
+            confirmed = confirm_password(db.session, user=current_user,
+                                         password=form.password.data)  # fmt: skip
+        except TooManyWrongPasswords:
+            record_event(db.session, action="auth.reauth_failed", actor=current_user)
+            return signed_out_after_wrong_passwords()
+        if confirmed:
             session[REAUTH_KEY] = int(time.time())
             record_event(db.session, action="auth.reauthenticated", actor=current_user)
             return redirect(next_url)
         record_event(db.session, action="auth.reauth_failed", actor=current_user)
         flash(_("Het wachtwoord is onjuist."), "error")
     return render_template("auth/reauth.html", form=form, next_url=next_url)
+
+
+def signed_out_after_wrong_passwords():
+    """Five wrong passwords in a row inside this session: it ends (whoever holds it may not be
+    its owner), and the account is locked as after five failed logins."""
+    logout(current_user, reason="wrong_passwords")
+    flash(_("U heeft vijf keer achter elkaar een onjuist wachtwoord ingevoerd. Om uw account te "
+            "beschermen bent u uitgelogd. Log opnieuw in; lukt dat niet, probeer het dan over "
+            "15 minuten opnieuw of stel een nieuw wachtwoord in."), "error")  # fmt: skip
+    return redirect(url_for("auth.login"))
 
 
 # --- the page and what it shows ------------------------------------------------------------------
@@ -304,6 +321,8 @@ def change_password():
                     db.session, user=current_user, current=form.current.data,
                     new=form.password.data, keep_session=current_user.session_token,
                 )  # fmt: skip
+            except TooManyWrongPasswords:
+                return signed_out_after_wrong_passwords()
             except NotAllowed:
                 problems = [_("Uw huidige wachtwoord is onjuist.")]
             except WeakPassword as exc:

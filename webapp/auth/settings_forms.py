@@ -7,7 +7,7 @@ from wtforms.validators import DataRequired
 
 
 class ReauthForm(FlaskForm):
-    # No length validator: an over-long password is simply wrong (verify_password says so).
+    # No length validator: an over-long password is simply wrong (confirm_password says so).
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired()])
 
 
