@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from flask import current_app, jsonify, request, send_file
+from flask import current_app, flash, jsonify, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
@@ -23,6 +23,20 @@ def file_store() -> FileStore:
 def store_upload(upload: FileStorage) -> StoredFile:
     """Stream an uploaded file into the store (raises casemodel.filestore.FileRejected)."""
     return file_store().put(upload.stream, max_bytes=current_app.config["MAX_FILE_BYTES"])
+
+
+def store_all_or_none(uploads: list[FileStorage]) -> list[StoredFile] | None:
+    """Every chosen file into the store before the caller records any, so that a refused file
+    leaves none of the others half-done: None, with the reason flashed, when one is refused."""
+    stored = []
+    for upload in uploads:
+        try:
+            stored.append(store_upload(upload))
+        except FileRejected as refused:
+            flash(_("%(name)s: %(reason)s Er is niets geplaatst.", name=upload.filename,
+                    reason=file_refused_message(refused.reason)), "error")  # fmt: skip
+            return None
+    return stored
 
 
 def store_request_body() -> tuple[StoredFile, str]:

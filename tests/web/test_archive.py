@@ -223,6 +223,39 @@ def test_too_large_and_refused_files_get_a_message_and_leave_nothing(
     assert "Upload (0)" in text(director.get("/archive?folder=upload"))
 
 
+def test_without_javascript_the_folder_has_a_plain_form_for_several_files(
+    web_app, director, web_session
+):
+    page = director.get("/archive?folder=upload").get_data(as_text=True)
+    noscript = page[page.index("<noscript>") : page.index("</noscript>")]
+    assert 'action="/archive/uploads/form"' in noscript and 'name="files" multiple' in noscript
+
+    def send(*files):
+        return director.post(
+            "/archive/uploads/form",
+            data={"files": [(io.BytesIO(content), name) for content, name in files]},
+            content_type="multipart/form-data",
+        )
+
+    refused = send((PDF, "jaaropgave.pdf"), (b"MZ\x90\x00", "programma.pdf"))
+    assert refused.headers["Location"] == "/archive?folder=upload"
+    page = text(director.get("/archive?folder=upload"))
+    assert "programma.pdf: Dit soort bestand kan niet worden geplaatst." in page
+    assert "Er is niets geplaatst." in page and "Upload (0)" in page
+    assert count(web_session, ArchivedFile) == 0
+
+    assert "Kies eerst een bestand." in text(director.get(send().headers["Location"]))
+
+    done = send((PDF, "jaaropgave.pdf"), (PNG, "bon.png"))
+    page = text(director.get(done.headers["Location"]))
+    assert "De 2 bestanden zijn geplaatst." in page and "Upload (2)" in page
+    assert [f.filename for f in web_session.scalars(select(ArchivedFile))] == [
+        "jaaropgave.pdf",
+        "bon.png",
+    ]
+    assert count(web_session, AuditEvent, AuditEvent.action == "archive.uploaded") == 2
+
+
 def test_staff_archive_lists_filters_and_downloads(web_app, login, director, web_session):
     upload(director, PDF, "Loonjournaal december.pdf")
     owner = web_app.test_client()

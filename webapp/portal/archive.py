@@ -1,8 +1,9 @@
 """The organisation's folders (accountancy manual, "Dossier"): Accordering, Online Dossier
 <client number>, and Upload, whose files go to the office's archive."""
 
-from flask import abort, current_app, g, jsonify, render_template, request, url_for
-from flask_babel import format_datetime
+from flask import abort, current_app, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime, ngettext
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.filestore import FileRejected
@@ -14,7 +15,13 @@ from casemodel.queries.archive import (
 )
 from casemodel.services.uploads import archive_upload
 from webapp.extensions import db
-from webapp.files import download_archived, file_refused_message, store_request_body, upload_refused
+from webapp.files import (
+    download_archived,
+    file_refused_message,
+    store_all_or_none,
+    store_request_body,
+    upload_refused,
+)
 from webapp.portal import bp
 
 FOLDERS = ("approved", "online", "upload")
@@ -66,6 +73,27 @@ def upload_to_archive():
         uploaded_by=current_user.name,
         download=url_for("portal.download_archived_file", archived_id=archived.id),
     ), 201
+
+
+@bp.route("/archive/uploads/form", methods=["POST"])
+def upload_to_archive_by_form():
+    """The same for a browser without JavaScript: the page's plain multipart form, several files
+    at once, all archived or none; then back to the folder."""
+    organisation = _organisation()
+    back = redirect(url_for("portal.show_archive", folder="upload"))
+    uploads = [upload for upload in request.files.getlist("files") if upload and upload.filename]
+    if not uploads:
+        flash(_("Kies eerst een bestand."), "error")
+        return back
+    stored = store_all_or_none(uploads)
+    if stored is None:
+        return back
+    for upload, file in zip(uploads, stored, strict=True):
+        archive_upload(db.session, organisation=organisation, user=current_user, stored=file,
+                       filename=upload.filename)  # fmt: skip
+    flash(ngettext("Het bestand is geplaatst.", "De %(num)d bestanden zijn geplaatst.",
+                   len(stored)), "success")  # fmt: skip
+    return back
 
 
 @bp.route("/archive/uploads/<int:archived_id>/download")

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
 
-from casemodel.filestore import FileRejected
 from casemodel.queries.requests import get_upload_request_for, open_upload_requests
 from casemodel.services.errors import InvalidState
 from casemodel.services.requests import (
@@ -18,7 +17,7 @@ from casemodel.services.requests import (
     supply_requested_file,
 )
 from webapp.extensions import db
-from webapp.files import file_refused_message, store_upload
+from webapp.files import store_all_or_none
 from webapp.outbox import deliver_after_commit
 from webapp.portal import bp
 from webapp.urls import LOCALES
@@ -57,17 +56,12 @@ def supply_requested_files(dossier_id: int, task_id: int):
     if not chosen:
         flash(_("Kies eerst een bestand."), "error")
         return _back(dossier_id)
-    stored = []
-    for key, upload in chosen:
-        try:
-            stored.append((key, store_upload(upload), upload.filename))
-        except FileRejected as exc:
-            flash(_("%(name)s: %(reason)s Er is niets geplaatst.", name=upload.filename,
-                    reason=file_refused_message(exc.reason)), "error")  # fmt: skip
-            return _back(dossier_id)
-    for key, file, filename in stored:
+    stored = store_all_or_none([upload for _key, upload in chosen])
+    if stored is None:
+        return _back(dossier_id)
+    for (key, upload), file in zip(chosen, stored, strict=True):
         supply_requested_file(
-            db.session, task=task, item_key=key, stored=file, filename=filename,
+            db.session, task=task, item_key=key, stored=file, filename=upload.filename,
             actor=current_user, locale=_locale(),
         )  # fmt: skip
     message = ngettext(
