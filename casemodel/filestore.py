@@ -6,8 +6,15 @@ size), counts and hashes as it goes, refuses more than `max_bytes`, judges the t
 content against an allow-list (never from the name), and only then moves the file into place.
 Whatever goes wrong on the way, nothing half-written is left behind.
 
-The database row that refers to a stored file is the caller's business: a file stored but never
-referenced (the transaction failed afterwards) is harmless and can be swept by age.
+The database row that refers to a stored file is the caller's business. A file no row refers to
+(its transaction failed, a later file of the same form was refused, its document was removed) is
+removed by `services.files.sweep_unreferenced_files` once it has been left alone for a while:
+these are clients' passports and tax returns, kept no longer than something needs them.
+
+The sweep and a `put` of the same bytes must not cross: `put` finds the bytes already stored
+and refreshes the file's time (or stores them again if the sweep just took them), and the sweep
+moves a file aside before it looks at that time again, so a file `put` has just handed out is
+put back, never removed under the row about to refer to it.
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 import unicodedata
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -83,9 +92,10 @@ class FileStore:
                 raise FileRejected("type_not_allowed")
             sha256 = digest.hexdigest()
             final = self.path(sha256)
-            if final.exists():
+            try:
+                os.utime(final)  # already stored: fresh again for the sweep (module docstring)
                 os.unlink(temporary)
-            else:
+            except FileNotFoundError:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.chmod(temporary, 0o640)
                 os.replace(temporary, final)
@@ -102,6 +112,59 @@ class FileStore:
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
+
+    # --- the sweep (services.files) ---------------------------------------------------------
+
+    def untouched_since(self, seconds: float) -> Iterator[str]:
+        """The SHA-256 of every stored file neither written nor handed out by `put` for that
+        long; also removes half-written uploads that old (a process killed mid-upload)."""
+        cutoff = time.time() - seconds
+        self._put_back_what_a_sweep_left_aside()
+        for directory, subdirectories, names in os.walk(self.root):
+            here = Path(directory)
+            if here == self.root:
+                subdirectories[:] = [name for name in subdirectories if len(name) == 2]
+                if self.incoming.exists():
+                    for leftover in self.incoming.iterdir():
+                        if _modified(leftover) < cutoff:
+                            leftover.unlink(missing_ok=True)
+                continue
+            for name in names:
+                if re.fullmatch(r"[0-9a-f]{64}", name) and _modified(here / name) < cutoff:
+                    yield name
+
+    def remove_if_untouched(self, sha256: str, seconds: float) -> bool:
+        """Remove the file unless `put` handed it out within that time, even just now."""
+        path = self.path(sha256)
+        aside = self.root / ".sweeping" / sha256
+        aside.parent.mkdir(exist_ok=True)
+        try:
+            os.replace(path, aside)  # from here on a `put` of these bytes stores them anew
+        except FileNotFoundError:
+            return False
+        if _modified(aside) < time.time() - seconds:
+            aside.unlink()
+            return True
+        os.replace(aside, path)  # `put` refreshed it before it was moved: it stays
+        return False
+
+    def _put_back_what_a_sweep_left_aside(self) -> None:
+        """A sweep that stopped between moving a file aside and deciding on it: back in place,
+        for this sweep to judge again."""
+        aside = self.root / ".sweeping"
+        if aside.exists():
+            for left in aside.iterdir():
+                if re.fullmatch(r"[0-9a-f]{64}", left.name) and not self.path(left.name).exists():
+                    os.replace(left, self.path(left.name))
+                else:
+                    left.unlink()
+
+
+def _modified(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:
+        return float("inf")
 
 
 def sniff_type(head: bytes, path: Path) -> str | None:

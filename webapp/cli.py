@@ -27,6 +27,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(templates_group)
     app.cli.add_command(user_group)
     app.cli.add_command(office_group)
+    app.cli.add_command(files_group)
 
 
 @click.group("db", cls=AppGroup, help="The portal database.")
@@ -193,17 +194,22 @@ PURGE_EVERY_SECONDS = 3600
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def outbox_relay(once: bool, interval: float) -> None:
+    from casemodel.services.files import sweep_unreferenced_files
     from casemodel.services.uploads import purge_staged_files
     from flows.relay import deliver_due
+    from webapp.files import file_store
 
     last_purge = 0.0
     while True:
         try:
             delivered = deliver_due(db.session_factory)
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
-                # Attachments uploaded for a message that was never sent.
+                # Attachments uploaded for a message that was never sent, then the bytes
+                # nothing refers to any more.
                 with session_scope(db.session_factory) as session:
                     purge_staged_files(session)
+                with session_scope(db.session_factory) as session:
+                    sweep_unreferenced_files(session, file_store())
                 last_purge = time.monotonic()
         except Exception as exc:  # keep relaying: the database or Prefect may come back
             click.echo(f"relay round failed: {exc!r}", err=True)
@@ -212,6 +218,22 @@ def outbox_relay(once: bool, interval: float) -> None:
             click.echo(f"delivered {delivered}")
             return
         time.sleep(interval)
+
+
+@click.group("files", cls=AppGroup, help="The file store.")
+def files_group() -> None:
+    pass
+
+
+@files_group.command("sweep", help="Remove stored files nothing refers to (the relay does this "
+                     "every hour).")  # fmt: skip
+def files_sweep() -> None:
+    from casemodel.services.files import sweep_unreferenced_files
+    from webapp.files import file_store
+
+    with session_scope(db.session_factory) as session:
+        removed = sweep_unreferenced_files(session, file_store())
+    click.echo(f"removed {removed} file(s) nothing refers to")
 
 
 @click.group("templates", cls=AppGroup, help="Case templates.")

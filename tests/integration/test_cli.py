@@ -1,4 +1,5 @@
-"""The command line: migrate, seed (twice), open a dossier, relay, check templates."""
+"""The command line: migrate, seed (twice), open a dossier, relay, check templates, sweep the
+file store."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ def cli(tmp_path, monkeypatch):
         return result
 
     invoke.session = make_session_factory(make_engine(url))
+    invoke.app = app
     return invoke
 
 
@@ -102,3 +104,25 @@ def test_the_office_decides_whether_clients_need_a_second_factor(cli):
         assert not second_factor_required(client)
         assert second_factor_required(staff)
     assert cli("office", "second-factor", "Nope", "optional").exit_code != 0
+
+
+def test_files_sweep_removes_only_what_nothing_refers_to(cli, tmp_path):
+    import io
+    import os
+    import time
+
+    from casemodel.filestore import FileStore
+
+    cli("db", "upgrade")
+    cli("demo", "seed")
+    store = FileStore(cli.app.config["FILES_PATH"])
+    seeded = [path for path in store.root.rglob("*") if path.is_file()]
+    orphan = store.put(io.BytesIO(b"%PDF-1.7\n%%EOF\n"), max_bytes=1000).sha256
+    for path in [*seeded, store.path(orphan)]:  # everything left alone for two hours
+        os.utime(path, (time.time() - 7200,) * 2)
+
+    result = cli("files", "sweep")
+    assert result.exit_code == 0, result.output
+    assert "removed 1 file(s)" in result.output
+    assert not store.path(orphan).exists()
+    assert seeded and all(path.exists() for path in seeded)

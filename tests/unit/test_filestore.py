@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
+import time
 import tracemalloc
 import zipfile
 
@@ -126,3 +128,67 @@ def test_content_disposition_follows_rfc_6266():
     header = content_disposition("Akte van levering – Café.pdf")
     assert header.startswith('attachment; filename="Akte van levering  Cafe.pdf"')
     assert "filename*=UTF-8''Akte%20van%20levering%20%E2%80%93%20Caf%C3%A9.pdf" in header
+
+
+# --- the sweep's side: files left alone, and a put that crosses a removal ----------------------
+
+HOUR = 3600
+
+
+def age(path, seconds: float) -> None:
+    past = time.time() - seconds
+    os.utime(path, (past, past))
+
+
+def test_only_files_left_alone_long_enough_are_offered_and_removed(tmp_path):
+    store = FileStore(tmp_path)
+    old = store.put(io.BytesIO(PDF), max_bytes=1000).sha256
+    new = store.put(io.BytesIO(PDF + b"%new"), max_bytes=1000).sha256
+    age(store.path(old), 2 * HOUR)
+    store.incoming.mkdir(exist_ok=True)
+    (store.incoming / "killed-mid-upload").write_bytes(b"half")
+    age(store.incoming / "killed-mid-upload", 2 * HOUR)
+    (store.incoming / "uploading-now").write_bytes(b"half")
+
+    assert list(store.untouched_since(HOUR)) == [old]
+    assert [path.name for path in store.incoming.iterdir()] == ["uploading-now"]
+    assert store.remove_if_untouched(old, HOUR) is True
+    assert not store.path(old).exists() and store.path(new).exists()
+    assert store.remove_if_untouched(new, HOUR) is False and store.path(new).exists()
+    assert store.remove_if_untouched(old, HOUR) is False  # already gone
+
+
+def test_storing_the_same_bytes_again_makes_the_file_fresh_and_keeps_it(tmp_path):
+    store = FileStore(tmp_path)
+    sha256 = store.put(io.BytesIO(PDF), max_bytes=1000).sha256
+    age(store.path(sha256), 2 * HOUR)
+    offered = list(store.untouched_since(HOUR))  # the sweep has seen it as old...
+    store.put(io.BytesIO(PDF), max_bytes=1000)  # ...then an upload of the same bytes
+    assert offered == [sha256]
+    assert store.remove_if_untouched(sha256, HOUR) is False
+    assert store.open(sha256).read() == PDF
+
+
+def test_a_put_while_the_sweep_has_the_file_aside_stores_it_again(tmp_path, monkeypatch):
+    store = FileStore(tmp_path)
+    sha256 = store.put(io.BytesIO(PDF), max_bytes=1000).sha256
+    age(store.path(sha256), 2 * HOUR)
+    real_replace = os.replace
+
+    def put_in_between(source, target):
+        real_replace(source, target)
+        if str(target).endswith(f".sweeping/{sha256}"):
+            store.put(io.BytesIO(PDF), max_bytes=1000)  # finds nothing: stores anew
+
+    monkeypatch.setattr(os, "replace", put_in_between)
+    assert store.remove_if_untouched(sha256, HOUR) is True  # the old copy went
+    assert store.open(sha256).read() == PDF  # the new one is there for its row
+
+
+def test_a_file_a_stopped_sweep_left_aside_is_put_back(tmp_path):
+    store = FileStore(tmp_path)
+    sha256 = store.put(io.BytesIO(PDF), max_bytes=1000).sha256
+    (tmp_path / ".sweeping").mkdir()
+    os.replace(store.path(sha256), tmp_path / ".sweeping" / sha256)
+    assert list(store.untouched_since(HOUR)) == []
+    assert store.open(sha256).read() == PDF
