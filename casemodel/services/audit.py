@@ -1,9 +1,10 @@
 """Recording audit events in a hash chain per dossier (and one chain for the rest).
 
 Appends to one chain take turns through the chain's head row (models.audit.AuditChainHead),
-held from the append to the commit. Two transactions that append to the same two chains in
-opposite orders can deadlock on PostgreSQL; it ends one of them (rolled back, nothing half-done).
-No request or task does that today: each appends to one chain, or to a dossier's chain only.
+held from the append to the commit like any row lock. Two transactions that lock a head and
+another row (a second chain, the same user) in opposite orders can deadlock on PostgreSQL, which
+then rolls one of them back (an error for that request, nothing half-done). Requests append
+late and commit at once, which keeps that rare; none appends to two chains today.
 """
 
 from __future__ import annotations
