@@ -2,10 +2,11 @@
 (`$argon2id$v=19$m=7168,t=5,p=1$salt$hash`).
 
 libsodium picks the fastest Argon2 code for the processor at run time (AVX2/AVX-512 here): a
-check costs about 15 ms where the portable build in argon2-cffi took 27 ms at the same
-parameters, and with 20 logins at once on two cores every millisecond is waited for twenty times
-(docs/DESIGN-notes.md, "Password hashing"). It computes with one lane only; it verifies hashes
-with any parameters, so hashes made by argon2-cffi keep working and are redone at the next login.
+check costs about 15 ms where argon2-cffi's wheel (built for any x86-64: SSE2 at most) took
+27 ms at the same parameters, and with 20 logins at once on two cores every millisecond is
+waited for twenty times (docs/DESIGN-notes.md, "Password hashing"). It computes with one lane
+only; it verifies hashes with any parameters, so hashes made by argon2-cffi keep working and are
+redone at the next login.
 """
 
 from __future__ import annotations
