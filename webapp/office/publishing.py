@@ -5,11 +5,10 @@ from flask import flash, redirect, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from casemodel.filestore import FileRejected
 from casemodel.services.errors import InvalidState
 from casemodel.services.publishing import complete_publish_task
 from webapp.extensions import db
-from webapp.files import file_refused_message, store_upload
+from webapp.files import store_all_or_none
 from webapp.outbox import deliver_after_commit
 
 
@@ -19,14 +18,12 @@ def publish_for_task(task_id: int, target: str):
     if not upload or not upload.filename:
         flash(_("Kies een bestand."), "error")
         return redirect(target)
-    try:
-        stored = store_upload(upload)
-    except FileRejected as exc:
-        flash(file_refused_message(exc.reason), "error")
+    stored = store_all_or_none([upload])
+    if stored is None:
         return redirect(target)
     try:
         document = complete_publish_task(
-            db.session, task_id=task_id, actor=current_user, stored=stored,
+            db.session, task_id=task_id, actor=current_user, stored=stored[0],
             filename=upload.filename,
         )  # fmt: skip
     except InvalidState:

@@ -4,7 +4,6 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from casemodel.casetemplates import TemplateRegistry
-from casemodel.filestore import FileRejected
 from casemodel.models import AuditEvent, HumanTask, Organisation
 from casemodel.queries.documents import documents_in, get_version_for
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
@@ -18,7 +17,7 @@ from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.steps import complete_staff_task
 from webapp.auth.accounts import external_url
 from webapp.extensions import db
-from webapp.files import file_refused_message, store_upload
+from webapp.files import store_all_or_none
 from webapp.office import bp
 from webapp.office.forms import (
     ClientAccountForm,
@@ -123,14 +122,11 @@ def publish_document(dossier_id: int):
     dossier = get_dossier_for(db.session, dossier_id, current_user)
     form = PublishDocumentForm()
     if form.validate_on_submit():
-        try:
-            stored = store_upload(form.file.data)
-        except FileRejected as exc:
-            flash(file_refused_message(exc.reason), "error")
-        else:
+        stored = store_all_or_none([form.file.data])
+        if stored is not None:
             document = publish_document_service(
                 db.session, dossier=dossier, folder=form.folder.data, title=form.title.data,
-                stored=stored, filename=form.file.data.filename or "", actor=current_user,
+                stored=stored[0], filename=form.file.data.filename or "", actor=current_user,
             )  # fmt: skip
             flash(_("'%(title)s' staat nu in het dossier.", title=document.title), "success")
     else:
@@ -146,15 +142,13 @@ def add_document_version(dossier_id: int, document_id: int):
     )  # fmt: skip
     form = NewVersionForm()
     if form.validate_on_submit():
-        try:
-            stored = store_upload(form.file.data)
-        except FileRejected as exc:
-            flash(file_refused_message(exc.reason), "error")
-        else:
+        stored = store_all_or_none([form.file.data])
+        if stored is not None:
             filename = form.file.data.filename or ""
             version = add_version(
-                db.session, document=document, stored=stored, filename=filename, actor=current_user
-            )
+                db.session, document=document, stored=stored[0], filename=filename,
+                actor=current_user,
+            )  # fmt: skip
             flash(_("Versie %(version)s van '%(title)s' staat nu in het dossier.",
                     version=version.version, title=document.title), "success")  # fmt: skip
     else:
