@@ -12,7 +12,7 @@ import hashlib
 import secrets
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casemodel.db import utcnow
 from casemodel.models import User, UserSession
@@ -55,8 +55,12 @@ def start_session(
 
 def find_session(session: Session, token: str) -> UserSession | None:
     """The live session for this token, or None (unknown, ended, idle or too old; the last
-    two are ended on the way)."""
-    row = session.scalar(select(UserSession).where(UserSession.token_hash == _digest(token)))
+    two are ended on the way). Its user comes in the same query: every signed-in request asks."""
+    row = session.scalar(
+        select(UserSession)
+        .options(joinedload(UserSession.user))
+        .where(UserSession.token_hash == _digest(token))
+    )
     if row is None or row.ended_at is not None:
         return None
     now = utcnow()
