@@ -28,6 +28,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(office_group)
     app.cli.add_command(files_group)
+    app.cli.add_command(audit_group)
 
 
 @click.group("db", cls=AppGroup, help="The portal database.")
@@ -234,6 +235,26 @@ def files_sweep() -> None:
     with session_scope(db.session_factory) as session:
         removed = sweep_unreferenced_files(session, file_store())
     click.echo(f"removed {removed} file(s) nothing refers to")
+
+
+@click.group("audit", cls=AppGroup, help="The audit trail.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command("verify", help="Check every hash chain of the audit trail; exit 1 when one "
+                     "does not verify (changed, removed or forked events).")  # fmt: skip
+def audit_verify() -> None:
+    from casemodel.services.audit import broken_chains
+
+    with session_scope(db.session_factory) as session:
+        broken = broken_chains(session)
+    for chain in broken:
+        name = "the global chain" if chain is None else f"dossier {chain}"
+        click.echo(f"does not verify: {name}")
+    if broken:
+        raise SystemExit(1)
+    click.echo("every chain verifies")
 
 
 @click.group("templates", cls=AppGroup, help="Case templates.")

@@ -15,10 +15,12 @@ class AuditEvent(Base):
     __table_args__ = (Index("ix_audit_events_dossier", "dossier_id", "id"),)
 
     id: Mapped[intpk]
-    #: None for events that concern no dossier (a sign-in, an account change).
-    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="SET NULL"))
+    #: None for events that concern no dossier (a sign-in, an account change). Both keys are
+    #: part of the hash: deleting a dossier or user the trail names is refused (RESTRICT), as
+    #: nulling them would break the chains.
+    dossier_id: Mapped[int | None] = mapped_column(ForeignKey("dossiers.id", ondelete="RESTRICT"))
     #: None when the system acted (a flow task, the outbox relay).
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     action: Mapped[str] = mapped_column(String(60))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[utc_timestamp]

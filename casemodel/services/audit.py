@@ -118,3 +118,17 @@ def verify_chain(session: Session, dossier_id: int | None) -> bool:
     if head is None:
         return count == 0
     return (head.last_hash, head.events) == (previous, count)
+
+
+def broken_chains(session: Session) -> list[int | None]:
+    """The chains that do not verify: a dossier's id, None for the global chain. Every chain
+    with a head or with events is checked."""
+    chains = set(session.scalars(select(AuditChainHead.chain)))
+    chains.update(
+        chain or GLOBAL_CHAIN for chain in session.scalars(select(AuditEvent.dossier_id).distinct())
+    )
+    return [
+        chain or None
+        for chain in sorted(chains)
+        if not verify_chain(session, chain if chain != GLOBAL_CHAIN else None)
+    ]

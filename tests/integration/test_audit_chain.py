@@ -103,3 +103,21 @@ def test_chains_recorded_before_the_heads_existed_get_their_heads(empty_url):
             assert session.scalar(select(func.count()).select_from(AuditEvent)) == 4
     finally:
         engine.dispose()
+
+
+def test_a_user_the_trail_names_cannot_be_deleted(factory):
+    """actor_id is part of the hash: nulling it on delete would break the chain."""
+    from sqlalchemy.exc import IntegrityError
+
+    from casemodel.models import User
+    from casemodel.services.accounts import create_user
+
+    with session_scope(factory) as session:
+        user = create_user(session, email="oud@example.nl", name="Oud", password=None)
+        record_event(session, action="account.created", actor=user)
+        user_id = user.id
+    with pytest.raises(IntegrityError), session_scope(factory) as session:
+        session.execute(delete(User).where(User.id == user_id))
+    with session_scope(factory) as session:
+        assert session.get(User, user_id) is not None
+        assert verify_chain(session, None)

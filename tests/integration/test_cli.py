@@ -126,3 +126,26 @@ def test_files_sweep_removes_only_what_nothing_refers_to(cli, tmp_path):
     assert "removed 1 file(s)" in result.output
     assert not store.path(orphan).exists()
     assert seeded and all(path.exists() for path in seeded)
+
+
+def test_audit_verify_names_the_chain_that_was_tampered_with(cli):
+    from sqlalchemy import update
+
+    from casemodel.models import AuditEvent
+
+    cli("db", "upgrade")
+    cli("demo", "seed")
+    result = cli("audit", "verify")
+    assert (result.exit_code, result.output.strip()) == (0, "every chain verifies")
+
+    with cli.session() as session:
+        event = session.scalar(
+            select(AuditEvent).where(AuditEvent.dossier_id.is_not(None)).order_by(AuditEvent.id)
+        )
+        session.execute(
+            update(AuditEvent).where(AuditEvent.id == event.id).values(action="step.skipped")
+        )
+        session.commit()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert result.output.strip() == f"does not verify: dossier {event.dossier_id}"
