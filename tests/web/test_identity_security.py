@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, update
 
 from casemodel.db import utcnow
-from casemodel.models import AuditEvent, OneTimeCode, User, UserSession
+from casemodel.models import AuditEvent, OneTimeCode, OutboxMessage, User, UserSession
 from casemodel.services.passwords import judge_password
 from casemodel.services.second_factor import CodeCheck, check_sms_code, regenerate_recovery_codes
 from devtools.seed import DEMO_PASSWORD
@@ -116,6 +116,44 @@ def test_no_page_or_download_answers_before_the_second_factor(client):
 
 
 # --- codes -------------------------------------------------------------------------------------
+
+
+def test_a_password_alone_cannot_put_another_second_factor_in_place(client, web_session):
+    """/login/setup is for a user without a second factor; one who has one proves it first."""
+    before = user(web_session)
+    assert password_step(client).headers["Location"] == "/login/code"
+    assert client.get("/login/setup?method=totp").headers["Location"] == "/login/code"
+    sent = client.post("/login/setup", data={"method": "sms", "step": "number",
+                                             "mobile_number": "06 55512345"})  # fmt: skip
+    assert sent.headers["Location"] == "/login/code"
+    secret = pyotp.random_base32()
+    client.post("/login/setup", data={"method": "totp", "step": "totp_code",
+                                      "code": pyotp.TOTP(secret).now()})  # fmt: skip
+    assert client.get("/home").headers["Location"].startswith("/login")
+    after = user(web_session)
+    assert (after.second_factor, after.mobile_number, after.totp_secret) == (
+        before.second_factor, before.mobile_number, None,
+    )  # fmt: skip
+    numbers = web_session.scalars(
+        select(OutboxMessage.payload["to"].as_string()).where(OutboxMessage.kind == "send_sms")
+    ).all()
+    assert "+31655512345" not in numbers
+
+
+def test_the_authenticator_is_offered_right_after_an_sms_login_only(web_app, web_session):
+    client = web_app.test_client()
+    password_step(client)
+    code = client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    assert code.headers["Location"] == "/login/authenticator"
+    assert 'data-testid="totp-secret"' in client.get("/login/authenticator").text
+    with client.session_transaction() as flask_session:
+        flask_session["offer_authenticator_at"] -= 10 * 60 + 1
+    late = client.get("/login/authenticator")
+    assert late.status_code == 302 and late.headers["Location"] == "/"
+    # Later, or to replace an authenticator, Mijn gegevens asks for the password first.
+    secret = pyotp.random_base32()
+    client.post("/login/authenticator", data={"code": pyotp.TOTP(secret).now()})
+    assert user(web_session).totp_secret is None
 
 
 def test_five_wrong_codes_end_the_challenge(client, web_session):

@@ -2,6 +2,8 @@
 manual, "Inloggen" and "Authenticator"), or a recovery code. A user who has no second factor yet
 sets one up here before getting in. See webapp/auth/identity.py for the state machine."""
 
+import time
+
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -36,6 +38,11 @@ from webapp.auth.qr import qr_svg
 from webapp.extensions import db, limiter
 from webapp.outbox import deliver_after_commit
 from webapp.urls import LOCALES, same_origin
+
+#: After an SMS login the authenticator is offered for this long (seconds), without the password
+#: again; the session key holds when the SMS code was proved.
+OFFER_KEY = "offer_authenticator_at"
+OFFER_WINDOW = 10 * 60
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -115,6 +122,7 @@ def enter_code():
         if result is CodeCheck.OK:
             finish_login(user, method)
             if method == "sms" and user.totp_secret is None:
+                session[OFFER_KEY] = int(time.time())
                 return redirect(url_for("auth.offer_authenticator"))
             return _after_login(user)
         row.failed_codes += 1
@@ -154,6 +162,10 @@ def setup_second_factor():
     if pending is None:
         return redirect(url_for("auth.login"))
     _row, user = pending
+    if user.second_factor is not None:
+        # Only for a user without any second factor: one who has one proves it here first
+        # (otherwise a password alone would let anyone put their own phone or app in its place).
+        return redirect(url_for("auth.enter_code"))
     outcome = enrolment.handle(user)
     if outcome.done:
         finish_login(user, outcome.method)
@@ -167,7 +179,17 @@ def setup_second_factor():
 @login_required
 def offer_authenticator():
     """After an SMS login: "Inloggen met een Authenticator", or "Authenticator later
-    installeren" (the accountancy manual shows this after every SMS login)."""
+    installeren" (the accountancy manual shows this after every SMS login). Only for a user
+    without an authenticator, within OFFER_WINDOW of proving the SMS code: later, and to
+    replace an authenticator, "Mijn gegevens" asks for the password first."""
+    offered_at = session.get(OFFER_KEY)
+    if (
+        current_user.totp_secret is not None
+        or not isinstance(offered_at, int)
+        or not 0 <= time.time() - offered_at <= OFFER_WINDOW
+    ):
+        session.pop(OFFER_KEY, None)
+        return _after_login(current_user)
     secret = session.get("totp_secret") or new_totp_secret()
     session["totp_secret"] = secret
     form = CodeForm()
@@ -175,6 +197,7 @@ def offer_authenticator():
         result = enrolment.confirm_totp(current_user, secret, form.code.data)
         if result is CodeCheck.OK:
             session.pop("totp_secret", None)
+            session.pop(OFFER_KEY, None)
             flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),
                   "success")  # fmt: skip
             if not has_recovery_codes(db.session, current_user):
