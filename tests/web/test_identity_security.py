@@ -349,3 +349,12 @@ def test_password_attempts_are_rate_limited_per_address(
     other = client.post("/login", data={"email": "y@example.nl", "password": "fout"},
                         environ_base={"REMOTE_ADDR": "198.51.100.24"})  # fmt: skip
     assert other.status_code == 200
+
+
+def test_a_next_parameter_with_a_tab_does_not_lead_off_the_site(web_app):
+    client = web_app.test_client()
+    client.post("/login?next=/%09/evil.example/phish",
+                data={"email": CLIENT, "password": DEMO_PASSWORD})  # fmt: skip
+    done = client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    page = client.get(done.headers["Location"])
+    assert "evil.example" not in done.headers["Location"] + page.text
