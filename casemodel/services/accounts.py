@@ -32,7 +32,8 @@ def normalise_email(email: str) -> str:
     return email.strip().lower()
 
 
-#: Wrong passwords in a row before the account is locked for LOCK_DURATION.
+#: Failures in a row (wrong passwords, and wrong codes after a right password) before the
+#: account is locked for LOCK_DURATION.
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = dt.timedelta(minutes=15)
 
@@ -43,7 +44,8 @@ def authenticate(
     """The active user with this e-mail address and password, or None. Unknown address, wrong
     password and a locked account give the same answer and take as long.
 
-    Five wrong passwords in a row lock the account for 15 minutes. The lock always expires, and
+    Five failures in a row (wrong passwords, or wrong codes after a right password: see
+    count_failed_attempt) lock the account for 15 minutes. The lock always expires, and
     it does not hold for a browser the user has logged in with before (trusted_user_id: whom the
     web layer's signed device cookie names), so nobody can lock the owner out by guessing.
     """
@@ -59,25 +61,34 @@ def authenticate(
     locked = user.locked_until is not None and user.locked_until > now and not trusted
     if not correct or locked:
         if not locked:
-            _count_wrong_password(session, user)
+            count_failed_attempt(session, user)
         return None
-    user.failed_logins = 0
-    user.locked_until = None
+    # The count of failures starts again only once the second factor is done too
+    # (signed_in): a right password followed by wrong codes keeps counting.
     if _hasher.needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
 
 
-def _count_wrong_password(session: Session, user: User) -> bool:
-    """One more wrong password in a row; the MAX_FAILED_LOGINS-th locks the account for
-    LOCK_DURATION and starts the count again. True when it locked."""
-    user.failed_logins += 1
+def count_failed_attempt(session: Session, user: User) -> bool:
+    """One more failure in a row (a wrong password, or a wrong second-factor code after a right
+    password); the MAX_FAILED_LOGINS-th locks the account for LOCK_DURATION and starts the
+    count again. Counted in the database (failed_logins + 1), so parallel guesses all count.
+    True when it locked."""
+    user.failed_logins = User.failed_logins + 1
+    session.flush()  # the UPDATE; reading the attribute next loads the counted value
     if user.failed_logins < MAX_FAILED_LOGINS:
         return False
     user.locked_until = utcnow() + LOCK_DURATION
     user.failed_logins = 0
     record_event(session, action="auth.account_locked", actor=None, detail={"user_id": user.id})
     return True
+
+
+def signed_in(user: User) -> None:
+    """Every factor is done: the count of failures starts again and a lock is lifted."""
+    user.failed_logins = 0
+    user.locked_until = None
 
 
 def confirm_password(session: Session, *, user: User, password: str) -> bool:
@@ -98,7 +109,7 @@ def confirm_password(session: Session, *, user: User, password: str) -> bool:
     ):
         user.failed_logins = 0
         return True
-    if _count_wrong_password(session, user):
+    if count_failed_attempt(session, user):
         raise TooManyWrongPasswords(f"user {user.id}")
     return False
 

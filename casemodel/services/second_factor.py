@@ -5,6 +5,10 @@ one purpose ("login", "enrol", "reauth"), and ends after five wrong tries; a TOT
 one time step either side and only once (the last accepted step is kept); recovery codes are
 single use and stored hashed. Staff always need a second factor; clients when their office says
 so (the default).
+
+A code is used up by a conditional UPDATE (... WHERE still unused), never by reading and then
+writing: two requests with the same code at the same moment would otherwise both get in. Wrong
+tries are counted the same way (attempts = attempts + 1), so parallel guesses all count.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ import hmac
 import secrets
 
 import pyotp
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casemodel.db import utcnow
 from casemodel.i18n import gettext_for
@@ -119,17 +124,35 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
     if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_CODE_ATTEMPTS:
         return CodeCheck.EXPIRED
     typed = "".join(ch for ch in code if ch.isdigit())
+    now = utcnow()
     if hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
-        row.used_at = utcnow()
-        session.flush()
-        return CodeCheck.OK
-    row.attempts += 1
-    if row.attempts >= MAX_CODE_ATTEMPTS:
-        row.used_at = utcnow()
+        claimed = _claim(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None),
+                         OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
+        return CodeCheck.OK if claimed else CodeCheck.EXPIRED
+    attempts = session.execute(
+        update(OneTimeCode)
+        .where(OneTimeCode.id == row.id)
+        .values(attempts=OneTimeCode.attempts + 1)
+        .returning(OneTimeCode.attempts)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    if attempts >= MAX_CODE_ATTEMPTS:
+        _claim(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None), used_at=now)
+    session.expire(row)
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"purpose": purpose, "method": "sms"})  # fmt: skip
-    session.flush()
     return CodeCheck.WRONG
+
+
+def _claim(session: Session, model, row_id: int, *conditions, **values) -> bool:
+    """Set values on the row if the conditions still hold, in one statement; whether it did."""
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -169,7 +192,9 @@ def check_totp(
     at: dt.datetime | None = None,
 ) -> CodeCheck:  # fmt: skip
     """Check an authenticator code (one step either side), once: a code whose time step was
-    already accepted is refused and logged. `secret` checks a secret being enrolled."""
+    already accepted is refused and logged. `secret` checks a secret being enrolled, which has
+    no accepted step yet (the user's own stays as it is until the enrolment succeeds)."""
+    enrolling = secret is not None
     secret = secret or user.totp_secret
     if not secret:
         return CodeCheck.EXPIRED
@@ -178,11 +203,12 @@ def check_totp(
     now_step = totp.timecode(at or utcnow())
     for step in (now_step - 1, now_step, now_step + 1):
         if hmac.compare_digest(totp.generate_otp(step), typed):
-            if user.totp_last_step is not None and step <= user.totp_last_step:
+            later = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
+            if not _claim(session, User, user.id, *([] if enrolling else [later]),
+                          totp_last_step=step):  # fmt: skip
                 record_event(session, action="second_factor.totp_replayed", actor=user)
                 return CodeCheck.REPLAYED
-            user.totp_last_step = step
-            session.flush()
+            set_committed_value(user, "totp_last_step", step)
             return CodeCheck.OK
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"method": "totp"})  # fmt: skip
@@ -207,7 +233,6 @@ def enrol_sms(session: Session, *, user: User, code: str) -> CodeCheck:
 
 def enrol_totp(session: Session, *, user: User, secret: str, code: str) -> CodeCheck:
     """Confirm an authenticator by one code from it; it becomes the second factor."""
-    user.totp_last_step = None
     result = check_totp(session, user=user, code=code, secret=secret)
     if result is CodeCheck.OK:
         user.totp_secret = secret
@@ -263,13 +288,12 @@ def use_recovery_code(session: Session, *, user: User, code: str) -> CodeCheck:
             RecoveryCode.used_at.is_(None),
         )
     )
-    if row is None:
+    if row is None or not _claim(session, RecoveryCode, row.id, RecoveryCode.used_at.is_(None),
+                                 used_at=utcnow()):  # fmt: skip
         record_event(session, action="second_factor.code_wrong", actor=user,
                      detail={"method": "recovery"})  # fmt: skip
         return CodeCheck.WRONG
-    row.used_at = utcnow()
     record_event(session, action="second_factor.recovery_code_used", actor=user)
-    session.flush()
     return CodeCheck.OK
 
 

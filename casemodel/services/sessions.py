@@ -76,6 +76,20 @@ def find_session(session: Session, token: str) -> UserSession | None:
     return row
 
 
+def count_failed_code(session: Session, row: UserSession) -> int:
+    """One more wrong code in this login (counted in the database, so parallel tries all
+    count); how many there are now."""
+    failed = session.execute(
+        update(UserSession)
+        .where(UserSession.id == row.id)
+        .values(failed_codes=UserSession.failed_codes + 1)
+        .returning(UserSession.failed_codes)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    session.expire(row, ["failed_codes"])
+    return failed
+
+
 def end(row: UserSession, reason: str) -> None:
     if row.ended_at is None:
         row.ended_at = utcnow()

@@ -170,6 +170,59 @@ def test_five_wrong_codes_end_the_challenge(client, web_session):
     assert ended is not None
 
 
+def test_wrong_codes_count_for_the_account_so_a_new_login_buys_no_new_guesses(
+    client, web_session, web_app
+):
+    """With the password known, guessing the code locks the account as wrong passwords do:
+    logging in again does not start a new count (a right password alone no longer resets
+    it; a finished login does)."""
+    password_step(client)
+    for _attempt in range(3):
+        client.post("/login/code", data={"code": "000000"})
+    assert user(web_session).failed_logins == 3
+    password_step(client)  # a new login: the count goes on
+    for _attempt in range(2):
+        client.post("/login/code", data={"code": "000000"})
+    assert user(web_session).locked_until is not None
+    refused = password_step(client)
+    assert refused.status_code == 200 and "onjuist" in text(refused)
+
+    # The owner's known browser still gets in, and a finished login starts the count again.
+    web_session.execute(update(User).where(User.email == CLIENT).values(locked_until=None))
+    web_session.commit()
+    owner = web_app.test_client()
+    password_step(owner)
+    owner.post("/login/code", data={"code": "000000"})
+    assert user(web_session).failed_logins == 1
+    owner.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    assert user(web_session).failed_logins == 0
+
+
+def test_wrong_sms_codes_posted_at_once_all_count(client, web_app, web_session):
+    import threading
+
+    password_step(client)
+    right = latest_sms_code(CLIENT)
+    wrong = [f"{(int(right) + k) % 10**6:06d}" for k in range(1, 11)]
+    cookie = client.get_cookie("dossierflow_session").value
+    barrier = threading.Barrier(len(wrong))
+
+    def guess(code: str) -> None:
+        browser = web_app.test_client()
+        browser.set_cookie("dossierflow_session", cookie)
+        barrier.wait(timeout=10)
+        browser.post("/login/code", data={"code": code})
+
+    threads = [threading.Thread(target=guess, args=(code,)) for code in wrong]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    code = web_session.scalar(select(OneTimeCode).order_by(OneTimeCode.id.desc()))
+    assert code.attempts >= 5 and code.used_at is not None
+    assert client.post("/login/code", data={"code": right}).headers["Location"] == "/login"
+
+
 def test_an_sms_code_after_ten_minutes_is_refused(client, web_session):
     password_step(client)
     code = latest_sms_code(CLIENT)

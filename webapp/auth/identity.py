@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 
 from casemodel.models import User, UserSession
 from casemodel.services import sessions as session_service
+from casemodel.services.accounts import signed_in
 from casemodel.services.audit import record_event
 from webapp.extensions import db
 
@@ -58,6 +59,7 @@ def finish_login(user: User, method: str | None) -> None:
     token = session.pop(PENDING_KEY, None)
     if token:
         session_service.end_session(db.session, token, reason="second_factor")
+    signed_in(user)
     kept = {key: session[key] for key in ("locale", "after_login") if key in session}
     session.clear()  # a new session: nothing of the half-way one carries over but these
     session.update(kept)

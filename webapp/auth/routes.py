@@ -8,7 +8,7 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate
+from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate, count_failed_attempt
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.second_factor import (
@@ -24,6 +24,7 @@ from casemodel.services.second_factor import (
     send_sms_code,
     use_recovery_code,
 )
+from casemodel.services.sessions import count_failed_code
 from webapp.auth import bp, enrolment
 from webapp.auth.forms import CodeForm, LoginForm
 from webapp.auth.identity import (
@@ -125,8 +126,10 @@ def enter_code():
                 session[OFFER_KEY] = int(time.time())
                 return redirect(url_for("auth.offer_authenticator"))
             return _after_login(user)
-        row.failed_codes += 1
-        if row.failed_codes >= MAX_CODE_ATTEMPTS:
+        # Counted for this login and for the account: logging in again with the password does
+        # not buy new guesses (the account locks as after five wrong passwords).
+        locked = count_failed_attempt(db.session, user)
+        if count_failed_code(db.session, row) >= MAX_CODE_ATTEMPTS or locked:
             abandon_login("too_many_codes")
             flash(_("Te vaak een verkeerde code. Log opnieuw in."), "error")
             return redirect(url_for("auth.login"))

@@ -1,0 +1,89 @@
+"""Single-use codes under two requests at the same moment (both backends, real commits): one
+gets in, the other is refused. The second request reads before the first commits and then
+waits for its lock, as two browsers posting the same code would."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+
+import pyotp
+import pytest
+
+from casemodel.db import make_engine, make_session_factory
+from casemodel.models import User
+from casemodel.services.accounts import create_user
+from casemodel.services.second_factor import (
+    CodeCheck,
+    check_totp,
+    enrol_totp,
+    regenerate_recovery_codes,
+    use_recovery_code,
+)
+
+
+@pytest.fixture
+def factory(database_url):
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def totp_user(factory):
+    with factory() as session:
+        user = create_user(session, email=f"race-{secrets.token_hex(4)}@example.nl",
+                           name="Race", password=None)  # fmt: skip
+        user.second_factor, user.totp_secret = "totp", pyotp.random_base32()
+        codes = regenerate_recovery_codes(session, user=user)
+        session.commit()
+        return user.id, user.totp_secret, codes
+
+
+def two_at_once(factory, user_id, check):
+    first, second = factory(), factory()
+    results = {"first": check(first, first.get(User, user_id))}  # accepted, not yet committed
+    second_user = second.get(User, user_id)
+
+    def second_request():
+        results["second"] = check(second, second_user)
+        second.commit()
+
+    thread = threading.Thread(target=second_request)
+    thread.start()
+    time.sleep(0.3)  # the second request now waits for the first one's lock
+    first.commit()
+    thread.join(10)
+    first.close()
+    second.close()
+    return results["first"], results["second"]
+
+
+def test_a_recovery_code_posted_twice_at_once_lets_one_in(factory, totp_user):
+    user_id, _secret, codes = totp_user
+    results = two_at_once(factory, user_id,
+                          lambda s, u: use_recovery_code(s, user=u, code=codes[0]))  # fmt: skip
+    assert sorted(results) == [CodeCheck.OK, CodeCheck.WRONG]
+
+
+def test_an_authenticator_code_posted_twice_at_once_lets_one_in(factory, totp_user):
+    user_id, secret, _codes = totp_user
+    code = pyotp.TOTP(secret).now()
+    results = two_at_once(factory, user_id, lambda s, u: check_totp(s, user=u, code=code))
+    assert sorted(results) == [CodeCheck.OK, CodeCheck.REPLAYED]
+
+
+def test_a_failed_enrolment_keeps_the_replay_guard(factory, totp_user):
+    user_id, secret, _codes = totp_user
+    code = pyotp.TOTP(secret).now()
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert check_totp(session, user=user, code=code) is CodeCheck.OK
+        assert enrol_totp(session, user=user, secret=pyotp.random_base32(), code="000000") in (
+            CodeCheck.WRONG, CodeCheck.REPLAYED,
+        )  # fmt: skip
+        session.commit()
+    with factory() as session:
+        user = session.get(User, user_id)
+        assert check_totp(session, user=user, code=code) is CodeCheck.REPLAYED
