@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
+from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -83,6 +83,21 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
             cursor.close()
 
     return engine
+
+
+def claim_row(session: Session, model: type, row_id: int, *conditions, **values) -> bool:
+    """Set values on one row if the conditions still hold, in one UPDATE; whether it did.
+
+    For anything that may happen once (a code or link used up): two requests that both read
+    the row as unused cannot both win, as they could by reading and then writing. The ORM
+    object, if loaded, is not refreshed."""
+    result = session.execute(
+        update(model)
+        .where(model.id == row_id, *conditions)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

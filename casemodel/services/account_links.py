@@ -17,7 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
+from casemodel.db import claim_row, utcnow
 from casemodel.mail import compose
 from casemodel.models import AccountToken, User
 from casemodel.services.accounts import hash_password, normalise_email
@@ -128,9 +128,11 @@ def set_password_with_token(
     verdict = judge_password(password, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
         raise WeakPassword(verdict)
+    now = utcnow()
+    if not claim_row(session, AccountToken, row.id, AccountToken.used_at.is_(None), used_at=now):
+        raise InvalidToken("used")  # the same link used at the same moment in another request
     user.password_hash = hash_password(password)
     end_other_sessions(session, user=user, keep_token=None, reason="password_changed")
-    now = utcnow()
     for open_token in session.scalars(
         select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
     ):

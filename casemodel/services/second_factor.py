@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casemodel.db import utcnow
+from casemodel.db import claim_row, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import OneTimeCode, RecoveryCode, User
 from casemodel.services.account_links import office_name_for
@@ -126,7 +126,7 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
     typed = "".join(ch for ch in code if ch.isdigit())
     now = utcnow()
     if hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
-        claimed = _claim(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None),
+        claimed = claim_row(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None),
                          OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
     attempts = session.execute(
@@ -137,22 +137,11 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
         .execution_options(synchronize_session=False)
     ).scalar_one()
     if attempts >= MAX_CODE_ATTEMPTS:
-        _claim(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None), used_at=now)
+        claim_row(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None), used_at=now)
     session.expire(row)
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"purpose": purpose, "method": "sms"})  # fmt: skip
     return CodeCheck.WRONG
-
-
-def _claim(session: Session, model, row_id: int, *conditions, **values) -> bool:
-    """Set values on the row if the conditions still hold, in one statement; whether it did."""
-    result = session.execute(
-        update(model)
-        .where(model.id == row_id, *conditions)
-        .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -204,7 +193,7 @@ def check_totp(
     for step in (now_step - 1, now_step, now_step + 1):
         if hmac.compare_digest(totp.generate_otp(step), typed):
             later = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-            if not _claim(session, User, user.id, *([] if enrolling else [later]),
+            if not claim_row(session, User, user.id, *([] if enrolling else [later]),
                           totp_last_step=step):  # fmt: skip
                 record_event(session, action="second_factor.totp_replayed", actor=user)
                 return CodeCheck.REPLAYED
@@ -288,7 +277,7 @@ def use_recovery_code(session: Session, *, user: User, code: str) -> CodeCheck:
             RecoveryCode.used_at.is_(None),
         )
     )
-    if row is None or not _claim(session, RecoveryCode, row.id, RecoveryCode.used_at.is_(None),
+    if row is None or not claim_row(session, RecoveryCode, row.id, RecoveryCode.used_at.is_(None),
                                  used_at=utcnow()):  # fmt: skip
         record_event(session, action="second_factor.code_wrong", actor=user,
                      detail={"method": "recovery"})  # fmt: skip

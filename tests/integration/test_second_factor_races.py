@@ -41,16 +41,17 @@ def totp_user(factory):
         return user.id, user.totp_secret, codes
 
 
-def two_at_once(factory, user_id, check):
+def two_at_once(factory, first_request, second_request=None):
+    """Each request is a function of a session; the second reads before the first commits."""
+    second_request = second_request or first_request
     first, second = factory(), factory()
-    results = {"first": check(first, first.get(User, user_id))}  # accepted, not yet committed
-    second_user = second.get(User, user_id)
+    results = {"first": first_request(first)}  # done, not yet committed
 
-    def second_request():
-        results["second"] = check(second, second_user)
+    def in_thread():
+        results["second"] = second_request(second)
         second.commit()
 
-    thread = threading.Thread(target=second_request)
+    thread = threading.Thread(target=in_thread)
     thread.start()
     time.sleep(0.3)  # the second request now waits for the first one's lock
     first.commit()
@@ -62,15 +63,16 @@ def two_at_once(factory, user_id, check):
 
 def test_a_recovery_code_posted_twice_at_once_lets_one_in(factory, totp_user):
     user_id, _secret, codes = totp_user
-    results = two_at_once(factory, user_id,
-                          lambda s, u: use_recovery_code(s, user=u, code=codes[0]))  # fmt: skip
+    results = two_at_once(
+        factory, lambda s: use_recovery_code(s, user=s.get(User, user_id), code=codes[0])
+    )
     assert sorted(results) == [CodeCheck.OK, CodeCheck.WRONG]
 
 
 def test_an_authenticator_code_posted_twice_at_once_lets_one_in(factory, totp_user):
     user_id, secret, _codes = totp_user
     code = pyotp.TOTP(secret).now()
-    results = two_at_once(factory, user_id, lambda s, u: check_totp(s, user=u, code=code))
+    results = two_at_once(factory, lambda s: check_totp(s, user=s.get(User, user_id), code=code))
     assert sorted(results) == [CodeCheck.OK, CodeCheck.REPLAYED]
 
 
@@ -87,3 +89,32 @@ def test_a_failed_enrolment_keeps_the_replay_guard(factory, totp_user):
     with factory() as session:
         user = session.get(User, user_id)
         assert check_totp(session, user=user, code=code) is CodeCheck.REPLAYED
+
+
+def test_a_set_password_link_used_twice_at_once_sets_one_password(factory, totp_user):
+    from casemodel.services.account_links import request_password_link, set_password_with_token
+    from casemodel.services.errors import InvalidToken
+
+    user_id, _secret, _codes = totp_user
+    tokens = []
+    with factory() as session:
+        email = session.get(User, user_id).email
+        request_password_link(
+            session, email=email, link_for=lambda token, _purpose: tokens.append(token) or "x"
+        )
+        session.commit()
+
+    def set_password(password):
+        def request(session):
+            try:
+                set_password_with_token(session, token=tokens[0], purpose="activation",
+                                        password=password, portal_link="x")  # fmt: skip
+                return "set"
+            except InvalidToken as refused:
+                return refused.reason
+
+        return request
+
+    results = two_at_once(factory, set_password("paardenbloem zonnig fietspad"),
+                          set_password("een heel andere lange zin"))  # fmt: skip
+    assert sorted(results) == ["set", "used"]
