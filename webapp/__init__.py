@@ -13,7 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casemodel import config as settings
 from casemodel.i18n import translations_folder
 from casemodel.services.errors import NotFound
-from webapp.extensions import babel, csrf, db, limiter, login_manager
+from webapp.extensions import babel, csrf, db, limiter, login_manager, wait_for_the_answer_time
 from webapp.urls import LOCALES, same_origin
 
 
@@ -138,6 +138,7 @@ def _commit_and_secure(response):
     # becomes a 500 instead of a success page for lost work.
     if response.status_code < 500:
         db.commit()
+    wait_for_the_answer_time()
     headers = response.headers
     headers.setdefault(
         "Content-Security-Policy",
@@ -151,7 +152,9 @@ def _commit_and_secure(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if app_config_secure():
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if current_user and current_user.is_authenticated:
+    if request.blueprint == "auth" or (current_user and current_user.is_authenticated):
+        # Signed-in pages, and every page of the way in (a code form, an authenticator's
+        # secret before the login is done, a set-password link's form).
         headers["Cache-Control"] = "no-store"
     return response
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from flask import Flask, g
@@ -52,6 +53,19 @@ class Database:
             if exc is not None:
                 session.rollback()
             session.close()
+
+
+def answer_no_sooner_than(seconds: float) -> None:
+    """Let this request's response leave no sooner than `seconds` from now, counted to after
+    its commit (webapp/__init__.py): for answers that must not tell by their timing whether an
+    account exists (a link for a known address costs a token, a mail and a delivery)."""
+    g.answer_not_before = time.monotonic() + seconds
+
+
+def wait_for_the_answer_time() -> None:
+    wait = g.pop("answer_not_before", 0.0) - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
 
 
 db = Database()

@@ -176,6 +176,18 @@ def test_reset_for_an_unknown_address_looks_the_same_and_sends_nothing(
     assert [m["To"] for m in mailbox.messages()] == ["klant@example.nl"]
 
 
+def test_a_link_request_is_answered_no_sooner_for_an_unknown_address(client):
+    """A known address costs a token, a mail and its delivery; both answers wait as long."""
+    import time
+
+    from webapp.auth.accounts import LINK_ANSWER_SECONDS
+
+    for email in ("klant@example.nl", "niemand@example.nl"):
+        started = time.monotonic()
+        client.post("/password/forgot", data={"email": email})
+        assert time.monotonic() - started >= LINK_ANSWER_SECONDS
+
+
 def test_a_reset_link_is_single_use_ends_sessions_and_an_activation_link_is_not_one(
     client, login, web_app, web_session, mailbox
 ):

@@ -352,6 +352,13 @@ def test_security_headers(client):
     assert headers["Referrer-Policy"] == "no-referrer"
 
 
+def test_pages_on_the_way_in_are_not_stored_either(client):
+    """Before the login is done: the code form, a new authenticator's secret, link forms."""
+    assert "no-store" in client.get("/password/forgot").headers["Cache-Control"]
+    password_step(client)
+    assert "no-store" in client.get("/login/code").headers["Cache-Control"]
+
+
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(
     web_database_url, compiled_translations, tmp_path, monkeypatch, web_session
 ):

@@ -19,10 +19,12 @@ from webapp.auth.forms import NewPasswordForm, RequestLinkForm
 from webapp.auth.identity import begin_login
 from webapp.auth.passwords import explain, repeat_differs, strength_label
 from webapp.auth.routes import ask_second_factor
-from webapp.extensions import db, limiter
+from webapp.extensions import answer_no_sooner_than, db, limiter
 from webapp.outbox import deliver_after_commit
 
 SET_PASSWORD_ENDPOINTS = {"activation": "auth.activate", "reset": "auth.reset_password"}
+#: A link request is answered this long after it arrives, known address or not.
+LINK_ANSWER_SECONDS = 0.25
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -38,6 +40,9 @@ def request_link():
     first_time = request.endpoint == "auth.start_account"
     form = RequestLinkForm()
     if form.validate_on_submit():
+        # The same answer whether the address is known, and as late: a known one costs a
+        # token, a mail and its delivery.
+        answer_no_sooner_than(LINK_ANSWER_SECONDS)
         # The service decides the purpose (activation or reset) from the account.
         request_password_link(
             db.session,
