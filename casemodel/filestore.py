@@ -48,6 +48,9 @@ ALLOWED_TYPES = {
 }
 
 
+OPENDOCUMENT_TYPES = {name for name in ALLOWED_TYPES if ".opendocument." in name}
+
+
 class FileRejected(DomainError):
     """An upload the store refuses; `reason` is "too_large", "empty" or "type_not_allowed"."""
 
@@ -99,6 +102,9 @@ class FileStore:
                 final.parent.mkdir(parents=True, exist_ok=True)
                 os.chmod(temporary, 0o640)
                 os.replace(temporary, final)
+                # The rename is durable only once the directories holding it are.
+                for directory in (final.parent, final.parent.parent, self.root):
+                    _fsync_directory(directory)
             return StoredFile(sha256, size, content_type)
         except BaseException:
             if os.path.exists(temporary):
@@ -160,6 +166,14 @@ class FileStore:
                     left.unlink()
 
 
+def _fsync_directory(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
 def _modified(path: Path) -> float:
     try:
         return path.stat().st_mtime
@@ -185,8 +199,10 @@ def _office_type(path: Path) -> str | None:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())
             if "mimetype" in names:
+                # Only an OpenDocument file says what it is this way: a ZIP that declares
+                # itself a PDF or an image is none of them.
                 declared = archive.read("mimetype").decode("ascii", "replace").strip()
-                return declared if declared in ALLOWED_TYPES else None
+                return declared if declared in OPENDOCUMENT_TYPES else None
     except (zipfile.BadZipFile, OSError, KeyError):
         return None
     if "[Content_Types].xml" in names and "word/document.xml" in names:

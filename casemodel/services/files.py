@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from itertools import islice
 
-from sqlalchemy import select
+from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from casemodel.filestore import FileStore
@@ -32,9 +32,13 @@ def sweep_unreferenced_files(
     untouched = store.untouched_since(seconds)
     removed = 0
     while batch := set(islice(untouched, BATCH)):
-        referenced: set[str] = set()
-        for column in FILE_REFERENCES:
-            referenced.update(session.scalars(select(column).where(column.in_(batch))))
+        # One statement, so one snapshot: with a query per table, a message sent in between
+        # (its staged file becoming a document version) would be seen in neither table.
+        referenced = set(
+            session.scalars(
+                union_all(*(select(column).where(column.in_(batch)) for column in FILE_REFERENCES))
+            )
+        )
         for sha256 in batch - referenced:
             removed += store.remove_if_untouched(sha256, seconds)
     if removed:

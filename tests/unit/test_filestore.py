@@ -192,3 +192,14 @@ def test_a_file_a_stopped_sweep_left_aside_is_put_back(tmp_path):
     os.replace(store.path(sha256), tmp_path / ".sweeping" / sha256)
     assert list(store.untouched_since(HOUR)) == []
     assert store.open(sha256).read() == PDF
+
+
+@pytest.mark.parametrize("declared", ["application/pdf", "image/png", "image/jpeg"])
+def test_a_zip_that_declares_itself_another_allowed_type_is_refused(tmp_path, declared):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("mimetype", declared)
+        archive.writestr("payload.exe", b"MZ\x90\x00")
+    with pytest.raises(FileRejected) as refused:
+        FileStore(tmp_path).put(io.BytesIO(buffer.getvalue()), max_bytes=10_000)
+    assert refused.value.reason == "type_not_allowed"
