@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from typing import Annotated, Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -98,6 +99,13 @@ def claim_row(session: Session, model: type, row_id: int, *conditions, **values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def insert_for(session: Session, model: type):
+    """An INSERT for the session's database that knows `.on_conflict_do_nothing()` (PostgreSQL
+    and SQLite both have it): for rows two transactions may add at the same moment."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -14,10 +14,9 @@ import json
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
+from casemodel.db import insert_for, utcnow
 from casemodel.models import AuditChainHead, AuditEvent, User
 
 GENESIS = "0" * 64
@@ -73,11 +72,8 @@ def _take_turn(session: Session, chain: int) -> str:
     )
     newest = session.execute(claim).scalar()
     if newest is None:  # the chain's first event; another transaction may be adding it too
-        insert = (
-            postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
         session.execute(
-            insert(AuditChainHead)
+            insert_for(session, AuditChainHead)
             .values(chain=chain, last_hash=GENESIS, events=0)
             .on_conflict_do_nothing()
         )

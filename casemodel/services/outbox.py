@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
+from casemodel.db import insert_for, utcnow
 from casemodel.models import OutboxMessage
 
 
@@ -28,16 +28,21 @@ def enqueue(
         payload: the handler's arguments (ids, never ORM objects).
         due_at: not before this moment; default now.
     """
-    existing = session.scalar(select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key))
+    query = select(OutboxMessage).where(OutboxMessage.dedupe_key == dedupe_key)
+    existing = session.scalar(query)
     if existing is not None:
         return existing
-    message = OutboxMessage(
-        kind=kind, dedupe_key=dedupe_key, payload=payload, due_at=due_at or utcnow()
+    # Another transaction may be queueing the same effect at this moment (two actions that
+    # notify the same person): its row wins, and this one goes on with it instead of failing.
+    added = session.execute(
+        insert_for(session, OutboxMessage)
+        .values(kind=kind, dedupe_key=dedupe_key, payload=payload, due_at=due_at or utcnow())
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
-    session.add(message)
-    session.flush()
-    # Lets the caller deliver exactly what its unit of work queued, right after its commit.
-    session.info.setdefault(QUEUED_KEY, []).append(message.id)
+    message = session.scalar(query)
+    if added.rowcount == 1:
+        # Lets the caller deliver exactly what its unit of work queued, right after its commit.
+        session.info.setdefault(QUEUED_KEY, []).append(message.id)
     return message
 
 

@@ -5,8 +5,6 @@ waits for its lock, as two browsers posting the same code would."""
 from __future__ import annotations
 
 import secrets
-import threading
-import time
 
 import pyotp
 import pytest
@@ -21,6 +19,7 @@ from casemodel.services.second_factor import (
     regenerate_recovery_codes,
     use_recovery_code,
 )
+from tests.concurrency import two_at_once
 
 
 @pytest.fixture
@@ -39,26 +38,6 @@ def totp_user(factory):
         codes = regenerate_recovery_codes(session, user=user)
         session.commit()
         return user.id, user.totp_secret, codes
-
-
-def two_at_once(factory, first_request, second_request=None):
-    """Each request is a function of a session; the second reads before the first commits."""
-    second_request = second_request or first_request
-    first, second = factory(), factory()
-    results = {"first": first_request(first)}  # done, not yet committed
-
-    def in_thread():
-        results["second"] = second_request(second)
-        second.commit()
-
-    thread = threading.Thread(target=in_thread)
-    thread.start()
-    time.sleep(0.3)  # the second request now waits for the first one's lock
-    first.commit()
-    thread.join(10)
-    first.close()
-    second.close()
-    return results["first"], results["second"]
 
 
 def test_a_recovery_code_posted_twice_at_once_lets_one_in(factory, totp_user):
