@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template
 
 from casemodel.services.errors import NotAllowed, NotFound
+from webapp.extensions import db
 
 
 def register(app: Flask) -> None:
@@ -24,4 +25,7 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_error):
+        # A database error leaves the request's session failed: the page (its header asks
+        # who is signed in) renders on a clean one, and nothing of the request is kept.
+        db.rollback()
         return render_template("errors/500.html"), 500

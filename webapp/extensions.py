@@ -47,6 +47,13 @@ class Database:
         for callback in g.pop("after_commit", []):
             callback()
 
+    def rollback(self) -> None:
+        """Undo the request's work so far (an error page must not render on a failed session)."""
+        session = g.get("db_session")
+        if session is not None:
+            session.rollback()
+        g.pop("after_commit", None)
+
     def _remove(self, exc: BaseException | None) -> None:
         session = g.pop("db_session", None)
         if session is not None:

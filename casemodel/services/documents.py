@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from casemodel.db import utcnow
@@ -150,15 +151,21 @@ def record_download(
     session: Session, *, document: Document, version: DocumentVersion, user: User, ip: str | None
 ) -> None:
     """Audit a download and mark the document read up to this version."""
-    read = session.scalar(
-        select(DocumentRead).where(
-            DocumentRead.user_id == user.id, DocumentRead.document_id == document.id
-        )
+    query = select(DocumentRead).where(
+        DocumentRead.user_id == user.id, DocumentRead.document_id == document.id
     )
+    read = session.scalar(query)
     if read is None:
-        session.add(DocumentRead(user_id=user.id, document_id=document.id,
-                                 version=version.version, read_at=utcnow()))  # fmt: skip
-    elif read.version < version.version:
+        try:
+            # The first download twice at once (two tabs, a download manager's parallel
+            # ranges): the second mark loses the race on the unique constraint, and goes on
+            # with the first one's.
+            with session.begin_nested():
+                session.add(DocumentRead(user_id=user.id, document_id=document.id,
+                                         version=version.version, read_at=utcnow()))  # fmt: skip
+        except IntegrityError:
+            read = session.scalar(query)
+    if read is not None and read.version < version.version:
         read.version, read.read_at = version.version, utcnow()
     record_event(
         session, action="document.downloaded", actor=user, dossier_id=document.dossier_id,
