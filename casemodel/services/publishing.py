@@ -17,8 +17,9 @@ from casemodel.services.documents import publish_document, publish_draft
 from casemodel.services.steps import (
     FINISHED_STATES,
     begin_step,
-    close_task,
+    claim_task,
     finish_step,
+    finish_task,
     open_human_task,
     open_staff_task,
 )
@@ -75,13 +76,14 @@ def complete_publish_task(
         NotFound: no such publish task in the actor's office. InvalidState: it is done already.
     """
     task = open_staff_task(session, task_id=task_id, kind="publish", actor=actor)
+    claim_task(session, task=task, actor=actor)  # before publishing: a double click publishes once
     step = task.step
     document = publish_document(
         session, dossier=task.dossier, folder=step.settings["folder"],
         title=_title(session, step), stored=stored, filename=filename, actor=actor,
         step_key=step.key,
     )  # fmt: skip
-    close_task(session, task=task, actor=actor, detail={"published": [document.id]})
+    finish_task(session, task=task, actor=actor, detail={"published": [document.id]})
     return document
 
 

@@ -7,9 +7,10 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from casemodel.actions import ACTIONS
-from casemodel.db import utcnow
+from casemodel.db import claim_row, utcnow
 from casemodel.models import Dossier, HumanTask, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
@@ -141,11 +142,12 @@ def complete_staff_task(
     if step.settings.get("role") == "manager" and not actor.is_manager:
         raise NotAllowed("this step is for a manager")
     date_name = step.settings.get("asks_date")
+    if date_name and key_date is None:
+        raise MissingDate(f"the step needs the date {date_name!r}")
+    claim_task(session, task=task, actor=actor)
     if date_name:
-        if key_date is None:
-            raise MissingDate(f"the step needs the date {date_name!r}")
         set_key_date(session, dossier=task.dossier, name=date_name, value=key_date, actor=actor)
-    return close_task(session, task=task, actor=actor)
+    return finish_task(session, task=task, actor=actor)
 
 
 def open_staff_task(session: Session, *, task_id: int, kind: str, actor: User) -> HumanTask:
@@ -167,12 +169,36 @@ def open_staff_task(session: Session, *, task_id: int, kind: str, actor: User) -
     return task
 
 
+def claim_task(session: Session, *, task: HumanTask, actor: User) -> None:
+    """The task is done by this actor if it is still open, in one conditional UPDATE: a double
+    click, or two colleagues at once, get one done and one InvalidState, never the step twice.
+    Call it after the checks that may refuse and before any other write.
+
+    Raises:
+        InvalidState: it is done already.
+    """
+    now = utcnow()
+    if not claim_row(session, HumanTask, task.id, HumanTask.state == "open", state="done",
+                     completed_at=now, completed_by_id=actor.id):  # fmt: skip
+        raise InvalidState("the task is already done")
+    for name, value in (("state", "done"), ("completed_at", now), ("completed_by_id", actor.id)):
+        set_committed_value(task, name, value)
+
+
 def close_task(
     session: Session, *, task: HumanTask, actor: User, detail: dict[str, Any] | None = None
 ) -> HumanTask:
-    """A person has done their step: the task is done, the step finished (the client's counter
-    moves at once) and the flow run's resumption queued, in the caller's transaction."""
-    task.state, task.completed_at, task.completed_by_id = "done", utcnow(), actor.id
+    """A person has done their step: the task is done (claim_task), the step finished (the
+    client's counter moves at once) and the flow run's resumption queued, in the caller's
+    transaction."""
+    claim_task(session, task=task, actor=actor)
+    return finish_task(session, task=task, actor=actor, detail=detail)
+
+
+def finish_task(
+    session: Session, *, task: HumanTask, actor: User, detail: dict[str, Any] | None = None
+) -> HumanTask:
+    """The rest of close_task, for a caller that claimed the task before its own writes."""
     finish_step(
         session, dossier_id=task.dossier_id, step_key=task.step.key, actor=actor, detail=detail
     )

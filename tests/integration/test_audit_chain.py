@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 
 import pytest
 from alembic import command
@@ -20,19 +19,9 @@ from casemodel.services.audit import GENESIS, event_hash, record_event, verify_c
 WRITERS = 12
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def empty_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'audit.db'}"
-    return request.getfixturevalue("pg_cluster").create_database(f"audit_{uuid.uuid4().hex}")
-
-
 @pytest.fixture
-def factory(empty_url):
-    migrate.upgrade(empty_url)
-    engine = make_engine(empty_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def factory(own_session_factory):
+    return own_session_factory
 
 
 def append_at_once(factory, dossier_id=None) -> list[BaseException]:
@@ -82,10 +71,10 @@ def test_removing_the_newest_events_of_a_chain_shows(factory):
         assert not verify_chain(session, None)
 
 
-def test_chains_recorded_before_the_heads_existed_get_their_heads(empty_url):
-    config = migrate.alembic_config(empty_url)
+def test_chains_recorded_before_the_heads_existed_get_their_heads(own_database_url):
+    config = migrate.alembic_config(own_database_url)
     command.upgrade(config, "6abbf5d8a373")  # the revision before audit_chain_heads
-    engine = make_engine(empty_url)
+    engine = make_engine(own_database_url)
     try:
         with engine.begin() as connection:
             previous = GENESIS

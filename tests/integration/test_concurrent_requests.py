@@ -8,7 +8,6 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from casemodel.db import make_engine, make_session_factory
 from casemodel.filestore import StoredFile
 from casemodel.models import Document, DocumentRead, OutboxMessage, User
 from casemodel.services.documents import publish_document, record_download
@@ -19,10 +18,8 @@ from tests.fixtures.domain import make_firm
 
 
 @pytest.fixture
-def factory(database_url):
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def factory(own_session_factory):
+    return own_session_factory
 
 
 def test_the_same_effect_queued_twice_at_once_is_one_row_and_no_error(factory):
@@ -64,3 +61,35 @@ def test_the_first_download_twice_at_once_marks_the_document_read_once(factory, 
             select(DocumentRead).where(DocumentRead.document_id == document_id)
         ).all()
     assert len(marks) == 1
+
+
+def test_a_staff_step_done_twice_at_once_is_done_once(factory, transfer_template):
+    """A double click on "Afronden", or two colleagues at once: one step.done, one resume."""
+    from casemodel.models import AuditEvent, HumanTask
+    from casemodel.services.errors import InvalidState
+    from casemodel.services.steps import complete_staff_task, open_human_task
+
+    with factory() as session:
+        firm = make_firm(session, uuid.uuid4().hex[:8])
+        dossier = open_dossier(session, template=transfer_template, description="Dorpsstraat 2",
+                               organisation_id=firm.organisation.id, actor=firm.staff)  # fmt: skip
+        task = open_human_task(session, dossier_id=dossier.id, step_key="intake")
+        session.commit()
+        task_id, staff_id, dossier_id = task.id, firm.staff.id, dossier.id
+
+    def complete(session):
+        try:
+            complete_staff_task(session, task_id=task_id, actor=session.get(User, staff_id))
+            return "done"
+        except InvalidState:
+            return "already done"
+
+    assert sorted(two_at_once(factory, complete)) == ["already done", "done"]
+    with factory() as session:
+        assert session.get(HumanTask, task_id).state == "done"
+        done = session.scalars(
+            select(AuditEvent).where(
+                AuditEvent.dossier_id == dossier_id, AuditEvent.action == "step.done"
+            )  # fmt: skip
+        ).all()
+        assert len(done) == 1

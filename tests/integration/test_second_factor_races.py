@@ -9,7 +9,6 @@ import secrets
 import pyotp
 import pytest
 
-from casemodel.db import make_engine, make_session_factory
 from casemodel.models import User
 from casemodel.services.accounts import create_user
 from casemodel.services.second_factor import (
@@ -23,10 +22,8 @@ from tests.concurrency import two_at_once
 
 
 @pytest.fixture
-def factory(database_url):
-    engine = make_engine(database_url)
-    yield make_session_factory(engine)
-    engine.dispose()
+def factory(own_session_factory):
+    return own_session_factory
 
 
 @pytest.fixture
