@@ -592,3 +592,40 @@ def test_a_step_that_asks_for_a_date_is_not_completed_without_one(
     web_session.expire_all()
     assert web_session.get(HumanTask, task.id).state == "done"
     assert web_session.get(Dossier, dossier.id).key_dates == {"signing": "2026-12-15"}
+
+
+def test_the_office_list_costs_as_many_queries_for_ten_clients_as_for_one(
+    client, login, web_session
+):
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    login(client, STAFF)
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            page = client.get("/office/")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        assert page.status_code == 200
+        return len(seen)
+
+    before = statements()
+    staff = staff_member(web_session)
+    template = TemplateRegistry.from_folder().latest("levering-woning")
+    office_id = dossier_by_description(web_session, TRANSFER_KEEP).office.id
+    for number in range(10):
+        organisation = Organisation(office_id=office_id, client_number=f"Q-{number}",
+                                    name=f"Cliënt {number}", kind="person")  # fmt: skip
+        web_session.add(organisation)
+        web_session.flush()
+        open_dossier(web_session, template=template, organisation_id=organisation.id,
+                     description=f"Levering {number}", actor=staff)  # fmt: skip
+    web_session.commit()
+    page = text(client.get("/office/"))
+    assert "Cliënt 9" in page and "Cliënt 0" in page
+    assert statements() == before

@@ -2,9 +2,10 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from casemodel.casetemplates import TemplateRegistry
-from casemodel.models import AuditEvent, HumanTask, Organisation
+from casemodel.models import AuditEvent, Dossier, HumanTask, Organisation
 from casemodel.queries.documents import documents_in, get_version_for
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
 from casemodel.queries.tasks import open_staff_tasks
@@ -41,7 +42,9 @@ def list_dossiers():
     search = request.args.get("q", "")[:100]
     status = request.args.get("status", "open")
     statuses = [status] if status in ("open", "completed", "cancelled") else []
-    query = dossiers_for(current_user, search=search, statuses=statuses)
+    query = dossiers_for(current_user, search=search, statuses=statuses).options(
+        joinedload(Dossier.organisation)  # each row names its client: not a query per row
+    )
     page = paginate(db.session, query, request.args.get("page", 1, type=int))
     ids = [d.id for d in page.items]
     return render_template(
