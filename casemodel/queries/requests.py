@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from casemodel.models import Document, Dossier, HumanTask, User
 from casemodel.queries.dossiers import get_dossier_for
@@ -34,6 +34,7 @@ def open_upload_requests(session: Session, dossier_id: int) -> list[UploadReques
     """The dossier's open upload requests, oldest first, each item with its supplied files."""
     tasks = session.scalars(
         select(HumanTask)
+        .options(joinedload(HumanTask.step))
         .where(
             HumanTask.dossier_id == dossier_id,
             HumanTask.kind == "upload_request",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from casemodel.filestore import StoredFile
 from casemodel.models import Document, DocumentRead, HumanTask, Step, User
@@ -72,6 +72,7 @@ def supplied_files(session: Session, task: HumanTask) -> list[Document]:
     return list(
         session.scalars(
             select(Document)
+            .options(selectinload(Document.versions))  # the page names each file's newest
             .where(
                 Document.dossier_id == task.dossier_id,
                 Document.folder == "supplied",

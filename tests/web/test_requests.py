@@ -433,3 +433,31 @@ def test_a_publish_step_without_a_draft_waits_for_staff_to_upload_the_document(
     count = count_in(web_session, transfer, "documents")
     assert tr(locale, f"Documenten ({count}) 1 ongelezen", f"Documents ({count}) 1 unread") in page
     assert "Concept leveringsakte" in page
+
+
+def test_the_requested_files_block_costs_the_same_queries_for_one_file_or_eight(
+    web_app, login, transfer, request_task
+):
+    from sqlalchemy import event
+
+    from webapp.extensions import db
+
+    client = web_app.test_client()
+    login(client, CLIENT)
+
+    def statements() -> int:
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            client.get(f"/dossiers/{transfer.id}")
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    supply(client, transfer, request_task, id_buyer=[(PDF, "paspoort.pdf")])
+    one = statements()
+    supply(client, transfer, request_task,
+           id_buyer=[(PDF + bytes([n]), f"scan-{n}.pdf") for n in range(7)])  # fmt: skip
+    assert "scan-6.pdf" in client.get(f"/dossiers/{transfer.id}").text
+    assert statements() == one
