@@ -101,6 +101,22 @@ def claim_row(session: Session, model: type, row_id: int, *conditions, **values)
     return result.rowcount == 1
 
 
+def increment(session: Session, row, column: str) -> int:
+    """Add one to a counter of the row in SQL (column = column + 1), so that parallel requests
+    all count; the new value. The loaded attribute is expired."""
+    model = type(row)
+    attribute = getattr(model, column)
+    value = session.execute(
+        update(model)
+        .where(model.id == row.id)
+        .values({attribute: attribute + 1})
+        .returning(attribute)
+        .execution_options(synchronize_session=False)
+    ).scalar_one()
+    session.expire(row, [column])
+    return value
+
+
 def insert_for(session: Session, model: type):
     """An INSERT for the session's database that knows `.on_conflict_do_nothing()` (PostgreSQL
     and SQLite both have it): for rows two transactions may add at the same moment."""

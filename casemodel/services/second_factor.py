@@ -24,7 +24,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from casemodel.db import claim_row, utcnow
+from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import OneTimeCode, RecoveryCode, User
 from casemodel.services.account_links import office_name_for
@@ -129,16 +129,8 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
         claimed = claim_row(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None),
                          OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
-    attempts = session.execute(
-        update(OneTimeCode)
-        .where(OneTimeCode.id == row.id)
-        .values(attempts=OneTimeCode.attempts + 1)
-        .returning(OneTimeCode.attempts)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    if attempts >= MAX_CODE_ATTEMPTS:
+    if increment(session, row, "attempts") >= MAX_CODE_ATTEMPTS:
         claim_row(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None), used_at=now)
-    session.expire(row)
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"purpose": purpose, "method": "sms"})  # fmt: skip
     return CodeCheck.WRONG

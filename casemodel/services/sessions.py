@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from casemodel.db import utcnow
+from casemodel.db import increment, utcnow
 from casemodel.models import User, UserSession
 
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
@@ -79,15 +79,7 @@ def find_session(session: Session, token: str) -> UserSession | None:
 def count_failed_code(session: Session, row: UserSession) -> int:
     """One more wrong code in this login (counted in the database, so parallel tries all
     count); how many there are now."""
-    failed = session.execute(
-        update(UserSession)
-        .where(UserSession.id == row.id)
-        .values(failed_codes=UserSession.failed_codes + 1)
-        .returning(UserSession.failed_codes)
-        .execution_options(synchronize_session=False)
-    ).scalar_one()
-    session.expire(row, ["failed_codes"])
-    return failed
+    return increment(session, row, "failed_codes")
 
 
 def end(row: UserSession, reason: str) -> None:

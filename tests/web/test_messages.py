@@ -10,13 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from casemodel.models import AuditEvent, Dossier, Message, OutboxMessage, StagedFile, User
 from casemodel.services import notifications
 from casemodel.services.messages import send_message
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
-from webapp.extensions import db
+from tests.querycount import statements_during
 
 STAFF = "medewerker@example.nl"
 MANAGER = "manager@example.nl"
@@ -378,14 +378,7 @@ def test_a_thousand_messages_page_by_fifty_in_a_fixed_number_of_queries(
     client_user = web_session.scalar(select(User).where(User.email == CLIENT))
 
     def statements_for(path: str) -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            client_browser.get(path)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return statements_during(lambda: client_browser.get(path))
 
     send_message(web_session, dossier=transfer, author=client_user, subject="Een", body="1")
     web_session.commit()

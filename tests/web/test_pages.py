@@ -22,6 +22,7 @@ from casemodel.services.dossiers import mark_completed, open_dossier
 from casemodel.services.steps import finish_step, open_human_task
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code
+from tests.querycount import statements_during
 
 CLIENT = "klant@example.nl"
 DIRECTOR = "directeur@example.nl"
@@ -597,22 +598,10 @@ def test_a_step_that_asks_for_a_date_is_not_completed_without_one(
 def test_the_office_list_costs_as_many_queries_for_ten_clients_as_for_one(
     client, login, web_session
 ):
-    from sqlalchemy import event
-
-    from webapp.extensions import db
-
     login(client, STAFF)
 
     def statements() -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            page = client.get("/office/")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        assert page.status_code == 200
-        return len(seen)
+        return statements_during(lambda: client.get("/office/"))
 
     before = statements()
     staff = staff_member(web_session)

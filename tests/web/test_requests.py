@@ -25,6 +25,7 @@ from casemodel.services.publishing import run_publish_step
 from casemodel.services.requests import open_upload_request
 from casemodel.services.steps import run_automatic_step
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
+from tests.querycount import statements_during
 
 STAFF = "medewerker@example.nl"
 CLIENT = "klant@example.nl"
@@ -438,22 +439,11 @@ def test_a_publish_step_without_a_draft_waits_for_staff_to_upload_the_document(
 def test_the_requested_files_block_costs_the_same_queries_for_one_file_or_eight(
     web_app, login, transfer, request_task
 ):
-    from sqlalchemy import event
-
-    from webapp.extensions import db
-
     client = web_app.test_client()
     login(client, CLIENT)
 
     def statements() -> int:
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        event.listen(db.engine, "before_cursor_execute", listener)
-        try:
-            client.get(f"/dossiers/{transfer.id}")
-        finally:
-            event.remove(db.engine, "before_cursor_execute", listener)
-        return len(seen)
+        return statements_during(lambda: client.get(f"/dossiers/{transfer.id}"))
 
     supply(client, transfer, request_task, id_buyer=[(PDF, "paspoort.pdf")])
     one = statements()
