@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from casemodel.db import claim_row, utcnow
 from casemodel.mail import compose
 from casemodel.models import AccountToken, User
-from casemodel.services.accounts import hash_password, normalise_email
+from casemodel.services.accounts import credential_stamp, hash_password, normalise_email
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidToken, WeakPassword
 from casemodel.services.outbox import enqueue
@@ -83,7 +83,7 @@ def request_password_link(session: Session, *, email: str, link_for: LinkFor) ->
             user_id=user.id,
             purpose=purpose,
             token_hash=_digest(token),
-            user_stamp=_stamp(user),
+            user_stamp=credential_stamp(user),
             created_at=utcnow(),
             expires_at=utcnow() + LINK_LIFETIME,
         )
@@ -107,7 +107,8 @@ def check_token(session: Session, *, token: str, purpose: str) -> AccountToken:
     row = session.scalar(select(AccountToken).where(AccountToken.token_hash == _digest(token)))
     if row is None or row.purpose != purpose:
         raise InvalidToken("unknown")
-    if row.used_at is not None or not hmac.compare_digest(row.user_stamp, _stamp(row.user)):
+    current = credential_stamp(row.user)
+    if row.used_at is not None or not hmac.compare_digest(row.user_stamp, current):
         raise InvalidToken("used")
     if row.expires_at <= utcnow():
         raise InvalidToken("expired")
@@ -165,8 +166,3 @@ def queue_mail(session: Session, *, template: str, user: User, dedupe: str, **co
 
 def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _stamp(user: User) -> str:
-    """Changes whenever the e-mail address or the password changes, killing older links."""
-    return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}".encode()).hexdigest()

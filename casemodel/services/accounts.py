@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,18 +38,31 @@ def normalise_email(email: str) -> str:
 #: account is locked for LOCK_DURATION.
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = dt.timedelta(minutes=15)
+#: How much of credential_stamp a known browser's cookie carries.
+DEVICE_STAMP_LENGTH = 16
+
+
+def credential_stamp(user: User) -> str:
+    """Changes whenever the e-mail address or the password changes: what a set-password link
+    and a known browser's cookie are bound to, so that such a change ends them."""
+    return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}".encode()).hexdigest()
 
 
 def authenticate(
-    session: Session, *, email: str, password: str, trusted_user_id: int | None = None
+    session: Session,
+    *,
+    email: str,
+    password: str,
+    trusted_device: tuple[int, str] | None = None,
 ) -> User | None:
     """The active user with this e-mail address and password, or None. Unknown address, wrong
     password and a locked account give the same answer and take as long.
 
     Five failures in a row (wrong passwords, or wrong codes after a right password: see
     count_failed_attempt) lock the account for 15 minutes. The lock always expires, and
-    it does not hold for a browser the user has logged in with before (trusted_user_id: whom the
-    web layer's signed device cookie names), so nobody can lock the owner out by guessing.
+    it does not hold for a browser the user has logged in with before (trusted_device: the user
+    id and credential_stamp the web layer's signed device cookie holds; a password change ends
+    that), so nobody can lock the owner out by guessing.
     """
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
@@ -57,7 +72,10 @@ def authenticate(
     if user is None or not user.password_hash or not user.is_active:
         return None
     now = utcnow()
-    trusted = trusted_user_id == user.id
+    trusted = trusted_device is not None and (
+        trusted_device[0] == user.id
+        and hmac.compare_digest(trusted_device[1], credential_stamp(user)[:DEVICE_STAMP_LENGTH])
+    )
     locked = user.locked_until is not None and user.locked_until > now and not trusted
     if not correct or locked:
         if not locked:

@@ -108,6 +108,28 @@ def test_repeated_failures_lock_the_account_for_a_while_but_not_a_known_browser(
     assert password_step(stranger).headers["Location"] == "/login/code"
 
 
+def test_a_known_browser_is_forgotten_when_the_password_changes(web_app, web_session):
+    """The device cookie is bound to the credentials: after a password change (by the owner, or
+    by a reset) an older browser no longer gets past a lock."""
+    from casemodel.services.accounts import hash_password
+
+    known_browser = web_app.test_client()
+    password_step(known_browser)
+    known_browser.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    known_browser.post("/logout")
+    locked = dict(locked_until=utcnow() + dt.timedelta(minutes=15))
+    web_session.execute(update(User).where(User.email == CLIENT).values(**locked))
+    web_session.commit()
+    assert password_step(known_browser).headers["Location"] == "/login/code"
+
+    new_password = "een ander lang wachtwoord"
+    web_session.execute(update(User).where(User.email == CLIENT).values(
+        password_hash=hash_password(new_password), **locked))  # fmt: skip
+    web_session.commit()
+    refused = password_step(known_browser, password=new_password)
+    assert refused.status_code == 200 and "onjuist" in text(refused)
+
+
 def test_no_page_or_download_answers_before_the_second_factor(client):
     password_step(client)
     for path in ("/home", "/dossiers", "/dossiers/1", "/details", "/office/"):

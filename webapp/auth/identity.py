@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from flask import current_app, request, session
 from flask_login import login_user, logout_user
-from itsdangerous import BadSignature, URLSafeSerializer
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from casemodel.models import User, UserSession
 from casemodel.services import sessions as session_service
-from casemodel.services.accounts import signed_in
+from casemodel.services.accounts import DEVICE_STAMP_LENGTH, credential_stamp, signed_in
 from casemodel.services.audit import record_event
 from webapp.extensions import db
 
@@ -67,7 +67,7 @@ def finish_login(user: User, method: str | None) -> None:
         db.session, user=user, stage="full", ip=_ip(), user_agent=_agent(), second_factor=method
     )
     login_user(user)
-    session["trust_device"] = user.id
+    session["trust_device"] = [user.id, credential_stamp(user)[:DEVICE_STAMP_LENGTH]]
     record_event(
         db.session, action="auth.login", actor=user, detail={"ip": _ip(), "method": method}
     )
@@ -88,25 +88,29 @@ def logout(user: User, reason: str = "logout") -> None:
     session.clear()
 
 
-def trusted_user_id() -> int | None:
-    """Whom this browser's device cookie names (set after a full login)."""
+def trusted_device() -> tuple[int, str] | None:
+    """Whom this browser's device cookie names (set after a full login, at most DEVICE_MAX_AGE
+    ago), and the credential stamp it was given with: (user id, stamp)."""
     raw = request.cookies.get(DEVICE_COOKIE)
     if not raw:
         return None
     try:
-        value = _device_serializer().loads(raw)
-    except BadSignature:
+        value = _device_serializer().loads(raw, max_age=DEVICE_MAX_AGE)
+    except BadSignature:  # also SignatureExpired
         return None
-    return value.get("u") if isinstance(value, dict) else None
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    user_id, stamp = value
+    return (user_id, stamp) if isinstance(user_id, int) and isinstance(stamp, str) else None
 
 
 def set_device_cookie(response):
     """Called for every response: marks the browser as known once a login has finished."""
-    user_id = session.pop("trust_device", None)
-    if user_id is not None:
+    device = session.pop("trust_device", None)
+    if device is not None:
         response.set_cookie(
             DEVICE_COOKIE,
-            _device_serializer().dumps({"u": user_id}),
+            _device_serializer().dumps(device),
             max_age=DEVICE_MAX_AGE,
             httponly=True,
             secure=current_app.config["SESSION_COOKIE_SECURE"],
@@ -115,8 +119,8 @@ def set_device_cookie(response):
     return response
 
 
-def _device_serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="dossierflow-device")
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="dossierflow-device-2")
 
 
 def _ip() -> str | None:

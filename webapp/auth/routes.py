@@ -33,7 +33,7 @@ from webapp.auth.identity import (
     finish_login,
     logout,
     pending_login,
-    trusted_user_id,
+    trusted_device,
 )
 from webapp.auth.qr import qr_svg
 from webapp.extensions import db, limiter
@@ -61,7 +61,7 @@ def login():
             db.session,
             email=form.email.data,
             password=form.password.data,
-            trusted_user_id=trusted_user_id(),
+            trusted_device=trusted_device(),
         )
         if user is None:
             record_event(db.session, action="auth.login_failed", actor=None,
