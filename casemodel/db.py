@@ -11,6 +11,7 @@ from sqlalchemy import JSON, DateTime, MetaData, create_engine, event, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 from casemodel import config
@@ -86,25 +87,30 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     return engine
 
 
-def claim_row(session: Session, model: type, row_id: int, *conditions, **values) -> bool:
-    """Set values on one row if the conditions still hold, in one UPDATE; whether it did.
+def claim_row(session: Session, row, *conditions, **values) -> bool:
+    """Set values on the row if the conditions still hold, in one UPDATE; whether it did (the
+    loaded object then has the values too).
 
-    For anything that may happen once (a code or link used up): two requests that both read
-    the row as unused cannot both win, as they could by reading and then writing. The ORM
-    object, if loaded, is not refreshed."""
+    For anything that may happen once (a code or link used up, a task done): two requests that
+    both read the row as unused cannot both win, as they could by reading and then writing."""
+    model = row.__class__  # not type(): the row may be behind a proxy (flask_login.current_user)
     result = session.execute(
         update(model)
-        .where(model.id == row_id, *conditions)
+        .where(model.id == row.id, *conditions)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount == 1
+    if result.rowcount != 1:
+        return False
+    for name, value in values.items():
+        set_committed_value(row, name, value)
+    return True
 
 
 def increment(session: Session, row, column: str) -> int:
     """Add one to a counter of the row in SQL (column = column + 1), so that parallel requests
     all count; the new value. The loaded attribute is expired."""
-    model = type(row)
+    model = row.__class__  # not type(): the row may be behind a proxy (flask_login.current_user)
     attribute = getattr(model, column)
     value = session.execute(
         update(model)

@@ -130,7 +130,7 @@ def set_password_with_token(
     if not verdict.acceptable:
         raise WeakPassword(verdict)
     now = utcnow()
-    if not claim_row(session, AccountToken, row.id, AccountToken.used_at.is_(None), used_at=now):
+    if not claim_row(session, row, AccountToken.used_at.is_(None), used_at=now):
         raise InvalidToken("used")  # the same link used at the same moment in another request
     user.password_hash = hash_password(password)
     end_other_sessions(session, user=user, keep_token=None, reason="password_changed")

@@ -38,14 +38,17 @@ def normalise_email(email: str) -> str:
 #: account is locked for LOCK_DURATION.
 MAX_FAILED_LOGINS = 5
 LOCK_DURATION = dt.timedelta(minutes=15)
-#: How much of credential_stamp a known browser's cookie carries.
-DEVICE_STAMP_LENGTH = 16
 
 
 def credential_stamp(user: User) -> str:
     """Changes whenever the e-mail address or the password changes: what a set-password link
     and a known browser's cookie are bound to, so that such a change ends them."""
     return hashlib.sha256(f"{user.email}\0{user.password_hash or ''}".encode()).hexdigest()
+
+
+def device_stamp(user: User) -> str:
+    """What a known browser's cookie carries of credential_stamp."""
+    return credential_stamp(user)[:16]
 
 
 def authenticate(
@@ -73,8 +76,7 @@ def authenticate(
         return None
     now = utcnow()
     trusted = trusted_device is not None and (
-        trusted_device[0] == user.id
-        and hmac.compare_digest(trusted_device[1], credential_stamp(user)[:DEVICE_STAMP_LENGTH])
+        trusted_device[0] == user.id and hmac.compare_digest(trusted_device[1], device_stamp(user))
     )
     locked = user.locked_until is not None and user.locked_until > now and not trusted
     if not correct or locked:

@@ -120,11 +120,7 @@ def broken_chains(session: Session) -> list[int | None]:
     """The chains that do not verify: a dossier's id, None for the global chain. Every chain
     with a head or with events is checked."""
     chains = set(session.scalars(select(AuditChainHead.chain)))
-    chains.update(
-        chain or GLOBAL_CHAIN for chain in session.scalars(select(AuditEvent.dossier_id).distinct())
-    )
-    return [
-        chain or None
-        for chain in sorted(chains)
-        if not verify_chain(session, chain if chain != GLOBAL_CHAIN else None)
-    ]
+    dossier_ids = session.scalars(select(AuditEvent.dossier_id).distinct())
+    chains.update(dossier_id or GLOBAL_CHAIN for dossier_id in dossier_ids)
+    # GLOBAL_CHAIN is 0: `or None` names it as verify_chain does.
+    return [chain or None for chain in sorted(chains) if not verify_chain(session, chain or None)]

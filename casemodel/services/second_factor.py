@@ -22,12 +22,12 @@ import secrets
 import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
-from casemodel.models import OneTimeCode, RecoveryCode, User
+from casemodel.models import OneTimeCode, RecoveryCode, User, UserSession
 from casemodel.services.account_links import office_name_for
+from casemodel.services.accounts import count_failed_attempt
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.outbox import enqueue
@@ -126,14 +126,23 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
     typed = "".join(ch for ch in code if ch.isdigit())
     now = utcnow()
     if hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
-        claimed = claim_row(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None),
-                         OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
+        claimed = claim_row(session, row, OneTimeCode.used_at.is_(None),
+                            OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
     if increment(session, row, "attempts") >= MAX_CODE_ATTEMPTS:
-        claim_row(session, OneTimeCode, row.id, OneTimeCode.used_at.is_(None), used_at=now)
+        claim_row(session, row, OneTimeCode.used_at.is_(None), used_at=now)
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"purpose": purpose, "method": "sms"})  # fmt: skip
     return CodeCheck.WRONG
+
+
+def wrong_login_code(session: Session, *, login: UserSession, user: User) -> bool:
+    """A wrong code between the password and the second factor. It counts for this login and
+    for the account (accounts.count_failed_attempt), so that logging in again with a known
+    password buys no new guesses. True when the login ends: MAX_CODE_ATTEMPTS wrong codes in
+    it, or the account locked."""
+    locked = count_failed_attempt(session, user)
+    return increment(session, login, "failed_codes") >= MAX_CODE_ATTEMPTS or locked
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -185,11 +194,9 @@ def check_totp(
     for step in (now_step - 1, now_step, now_step + 1):
         if hmac.compare_digest(totp.generate_otp(step), typed):
             later = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
-            if not claim_row(session, User, user.id, *([] if enrolling else [later]),
-                          totp_last_step=step):  # fmt: skip
+            if not claim_row(session, user, *([] if enrolling else [later]), totp_last_step=step):
                 record_event(session, action="second_factor.totp_replayed", actor=user)
                 return CodeCheck.REPLAYED
-            set_committed_value(user, "totp_last_step", step)
             return CodeCheck.OK
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"method": "totp"})  # fmt: skip
@@ -269,8 +276,7 @@ def use_recovery_code(session: Session, *, user: User, code: str) -> CodeCheck:
             RecoveryCode.used_at.is_(None),
         )
     )
-    if row is None or not claim_row(session, RecoveryCode, row.id, RecoveryCode.used_at.is_(None),
-                                 used_at=utcnow()):  # fmt: skip
+    if row is None or not claim_row(session, row, RecoveryCode.used_at.is_(None), used_at=utcnow()):
         record_event(session, action="second_factor.code_wrong", actor=user,
                      detail={"method": "recovery"})  # fmt: skip
         return CodeCheck.WRONG

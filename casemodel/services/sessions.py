@@ -14,7 +14,7 @@ import secrets
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, joinedload
 
-from casemodel.db import increment, utcnow
+from casemodel.db import utcnow
 from casemodel.models import User, UserSession
 
 IDLE_TIMEOUT = dt.timedelta(minutes=30)
@@ -74,12 +74,6 @@ def find_session(session: Session, token: str) -> UserSession | None:
     if now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
     return row
-
-
-def count_failed_code(session: Session, row: UserSession) -> int:
-    """One more wrong code in this login (counted in the database, so parallel tries all
-    count); how many there are now."""
-    return increment(session, row, "failed_codes")
 
 
 def end(row: UserSession, reason: str) -> None:

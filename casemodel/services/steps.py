@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from casemodel.actions import ACTIONS
 from casemodel.db import claim_row, utcnow
@@ -177,12 +176,9 @@ def claim_task(session: Session, *, task: HumanTask, actor: User) -> None:
     Raises:
         InvalidState: it is done already.
     """
-    now = utcnow()
-    if not claim_row(session, HumanTask, task.id, HumanTask.state == "open", state="done",
-                     completed_at=now, completed_by_id=actor.id):  # fmt: skip
+    if not claim_row(session, task, HumanTask.state == "open", state="done",
+                     completed_at=utcnow(), completed_by_id=actor.id):  # fmt: skip
         raise InvalidState("the task is already done")
-    for name, value in (("state", "done"), ("completed_at", now), ("completed_by_id", actor.id)):
-        set_committed_value(task, name, value)
 
 
 def close_task(

@@ -16,7 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from casemodel.models import User, UserSession
 from casemodel.services import sessions as session_service
-from casemodel.services.accounts import DEVICE_STAMP_LENGTH, credential_stamp, signed_in
+from casemodel.services.accounts import device_stamp, signed_in
 from casemodel.services.audit import record_event
 from webapp.extensions import db
 
@@ -67,7 +67,7 @@ def finish_login(user: User, method: str | None) -> None:
         db.session, user=user, stage="full", ip=_ip(), user_agent=_agent(), second_factor=method
     )
     login_user(user)
-    session["trust_device"] = [user.id, credential_stamp(user)[:DEVICE_STAMP_LENGTH]]
+    session["trust_device"] = [user.id, device_stamp(user)]
     record_event(
         db.session, action="auth.login", actor=user, detail={"ip": _ip(), "method": method}
     )

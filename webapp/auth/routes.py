@@ -8,11 +8,10 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate, count_failed_attempt
+from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.second_factor import (
-    MAX_CODE_ATTEMPTS,
     CodeCheck,
     check_sms_code,
     check_totp,
@@ -23,8 +22,8 @@ from casemodel.services.second_factor import (
     second_factor_required,
     send_sms_code,
     use_recovery_code,
+    wrong_login_code,
 )
-from casemodel.services.sessions import count_failed_code
 from webapp.auth import bp, enrolment
 from webapp.auth.forms import CodeForm, LoginForm
 from webapp.auth.identity import (
@@ -126,10 +125,7 @@ def enter_code():
                 session[OFFER_KEY] = int(time.time())
                 return redirect(url_for("auth.offer_authenticator"))
             return _after_login(user)
-        # Counted for this login and for the account: logging in again with the password does
-        # not buy new guesses (the account locks as after five wrong passwords).
-        locked = count_failed_attempt(db.session, user)
-        if count_failed_code(db.session, row) >= MAX_CODE_ATTEMPTS or locked:
+        if wrong_login_code(db.session, login=row, user=user):
             abandon_login("too_many_codes")
             flash(_("Te vaak een verkeerde code. Log opnieuw in."), "error")
             return redirect(url_for("auth.login"))
