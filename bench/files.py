@@ -115,8 +115,7 @@ def seed(url: str, files: Path, *, size: int, documents: int, messages: int) -> 
         session.add(office)
         session.flush()
         staff = create_user(session, email="bench-staff@example.nl", name="Bench Medewerker",
-                            role="staff", password=None)  # fmt: skip
-        staff.office_id = office.id
+                            role="staff", office_ids=[office.id], password=None)  # fmt: skip
         organisation = Organisation(client_number="BENCH-F1", name="Bench Bestanden B.V.",
                                     kind="company", office_id=office.id, created_at=utcnow(),
                                     contact_person_id=staff.id)  # fmt: skip

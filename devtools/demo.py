@@ -38,6 +38,8 @@ def demo_environment() -> dict[str, str]:
         # The demo is served over plain http on loopback; production keeps cookies Secure.
         DOSSIERFLOW_INSECURE_COOKIES="1",
         DOSSIERFLOW_BASE_URL=PORTAL_URL,
+        # Only here do `flask demo ...` commands run (webapp/cli.py).
+        DOSSIERFLOW_DEMO="1",
         DOSSIERFLOW_DEV_MAILBOX="1",
         DOSSIERFLOW_SMTP_HOST="127.0.0.1",
         DOSSIERFLOW_SMTP_PORT="8025",

@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000"),
         #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
+        #: The demo's environment (devtools/demo.py sets it): only there do the demo commands
+        #: (`flask demo seed`) run.
+        DEMO=os.environ.get("DOSSIERFLOW_DEMO") == "1",
         #: The file store (content-addressed, outside the web root).
         FILES_PATH=str(settings.files_path()),
         #: One file at most; a request body larger than this is refused with 413 before it is

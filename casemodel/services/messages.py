@@ -133,20 +133,21 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     return True
 
 
+def may_assign(user: User, message: Message) -> bool:
+    """Whether the user may give this message to a colleague: staff of the dossier's office,
+    and only a client's message (the office's own need no answer from the office)."""
+    return not message.from_office and user.works_for(message.dossier.office_id)
+
+
 def assign_message(session: Session, *, message: Message, assignee: User, actor: User) -> None:
     """The office gives a client's message to a colleague to answer, who is told by mail.
 
     Raises:
         NotFound: the message or the colleague is not of the actor's office.
     """
-    office_id = message.dossier.office_id
-    if (
-        not actor.is_staff
-        or message.from_office
-        or (actor.office_id is not None and actor.office_id != office_id)
-    ):
+    if not may_assign(actor, message):
         raise NotFound(f"message {message.id}")
-    if not assignee.is_staff or (assignee.office_id not in (None, office_id)):
+    if not assignee.is_active or not assignee.works_for(message.dossier.office_id):
         raise NotFound(f"user {assignee.id}")
     message.assignee_id = assignee.id
     record_event(

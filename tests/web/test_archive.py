@@ -307,11 +307,10 @@ def test_nobody_else_reaches_an_organisations_files(web_app, login, director, we
     assert "Koopovereenkomst.pdf" not in text(director.get("/archive?folder=upload"))
     assert director.get("/archive/uploads/999999/download").status_code == 404
 
-    # Staff of another office do not see it either (a staff member without an office sees all).
+    # Staff of another office do not see it either.
     accountants = web_session.scalar(select(Office).where(Office.kind == "accountancy"))
     colleague = create_user(web_session, email="collega@example.nl", name="Collega",
-                            role="staff", password=None)  # fmt: skip
-    colleague.office_id = accountants.id
+                            role="staff", office_ids=[accountants.id], password=None)  # fmt: skip
     web_session.flush()
     with pytest.raises(NotFound):
         get_archived_file_for(web_session, archived_id, colleague)

@@ -62,7 +62,7 @@ def owned_ids(web_app, web_session) -> dict[str, int]:
     owner_session = session.scalar(select(UserSession).where(UserSession.user_id == owner.id))
     accountancy = session.scalar(select(Office).where(Office.kind == "accountancy"))
     intruder = create_user(session, email=OTHER_OFFICE_STAFF, name="Collega", role="staff",
-                           office_id=accountancy.id, password=DEMO_PASSWORD)  # fmt: skip
+                           office_ids=[accountancy.id], password=DEMO_PASSWORD)  # fmt: skip
     intruder.mobile_number, intruder.second_factor = "+31612349999", "sms"
     session.commit()
     ids = {

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from casemodel.models import Dossier, Message, MessageAttachment, User
 from casemodel.queries.documents import get_version_for
@@ -18,6 +18,7 @@ from casemodel.queries.messages import (
     read_ids,
     unread_inbox_count,
 )
+from casemodel.queries.offices import colleagues_in
 from casemodel.services.errors import NotFound
 from casemodel.services.messages import assign_message, mark_read
 from webapp.extensions import db
@@ -152,16 +153,5 @@ def _message_page(message: Message, draft: Draft):
 
 
 def _colleagues(dossier: Dossier) -> list[User]:
-    """Who a message can be given to: the staff of the dossier's office and the staff who serve
-    every office (no office of their own), which is what assign_message allows."""
-    return list(
-        db.session.scalars(
-            select(User)
-            .where(
-                User.role.in_(("staff", "manager")),
-                User.is_active.is_(True),
-                or_(User.office_id == dossier.office_id, User.office_id.is_(None)),
-            )
-            .order_by(User.name)
-        )
-    )
+    """Who a message can be given to: the staff of the dossier's office (assign_message)."""
+    return list(db.session.scalars(colleagues_in(dossier.office_id)))

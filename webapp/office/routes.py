@@ -8,6 +8,7 @@ from casemodel.casetemplates import TemplateRegistry
 from casemodel.models import AuditEvent, Dossier, HumanTask, Organisation
 from casemodel.queries.documents import documents_in, get_version_for
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
+from casemodel.queries.offices import organisations_of
 from casemodel.queries.tasks import open_staff_tasks
 from casemodel.services.account_links import invite
 from casemodel.services.accounts import create_client_account
@@ -240,11 +241,7 @@ def new_client_account():
 
 
 def _organisations() -> list[Organisation]:
-    """The client organisations of the user's office (all, for staff without an office)."""
-    query = select(Organisation).order_by(Organisation.name)
-    if current_user.office_id:
-        query = query.where(Organisation.office_id == current_user.office_id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(organisations_of(current_user)))
 
 
 def _locale() -> str:
