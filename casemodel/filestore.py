@@ -8,7 +8,7 @@ Whatever goes wrong on the way, nothing half-written is left behind.
 
 The database row that refers to a stored file is the caller's business. A file no row refers to
 (its transaction failed, a later file of the same form was refused, its document was removed) is
-removed by `services.files.sweep_unreferenced_files` once it has been left alone for a while:
+removed by `services.file_sweep.sweep_unreferenced_files` once it has been left alone for a while:
 these are clients' passports and tax returns, kept no longer than something needs them.
 
 The sweep and a `put` of the same bytes must not cross: `put` finds the bytes already stored
@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
 
 from casemodel.services.errors import DomainError
 
@@ -119,7 +118,7 @@ class FileStore:
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 
-    # --- the sweep (services.files) ---------------------------------------------------------
+    # --- the sweep (services.file_sweep) ---------------------------------------------------------
 
     def untouched_since(self, seconds: float) -> Iterator[str]:
         """The SHA-256 of every stored file neither written nor handed out by `put` for that
@@ -220,10 +219,3 @@ def safe_filename(name: str, content_type: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = re.sub(r"\s+", " ", stem)[:140] or "document"
     return stem + ALLOWED_TYPES.get(content_type, "")
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987)."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = re.sub(r"[^A-Za-z0-9 ._()-]", "_", fallback) or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -17,4 +17,5 @@ pytest_plugins = [
     "tests.fixtures.domain",
     "tests.fixtures.browser",
     "tests.fixtures.web",
+    "tests.fixtures.routes",
 ]

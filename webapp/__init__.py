@@ -76,15 +76,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_user)
     limiter.init_app(app)
 
-    from webapp import errors
+    from webapp import archive, attachments, documents, errors, messages, upload_requests
+    from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
+    # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    # ...and the features both use, one set of routes each; casemodel decides who may do what.
+    for feature in (documents, messages, attachments, upload_requests, archive):
+        app.register_blueprint(feature.bp)
+    app.add_template_global(dossier_page_url)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp
 

@@ -248,10 +248,10 @@ PURGE_EVERY_SECONDS = 3600
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def outbox_relay(once: bool, interval: float) -> None:
-    from casemodel.services.files import sweep_unreferenced_files
+    from casemodel.services.file_sweep import sweep_unreferenced_files
     from casemodel.services.uploads import purge_staged_files
     from flows.relay import deliver_due
-    from webapp.files import file_store
+    from webapp.extensions import file_store
 
     last_purge = 0.0
     while True:
@@ -282,8 +282,8 @@ def files_group() -> None:
 @files_group.command("sweep", help="Remove stored files nothing refers to (the relay does this "
                      "every hour).")  # fmt: skip
 def files_sweep() -> None:
-    from casemodel.services.files import sweep_unreferenced_files
-    from webapp.files import file_store
+    from casemodel.services.file_sweep import sweep_unreferenced_files
+    from webapp.extensions import file_store
 
     with session_scope(db.session_factory) as session:
         removed = sweep_unreferenced_files(session, file_store())

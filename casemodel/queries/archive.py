@@ -114,7 +114,10 @@ def uploads_of(session: Session, user: User, organisation_id: int) -> list[Archi
 
 def office_archive(user: User, search: str = "") -> Select:
     """Staff: the client uploads of the organisations of their offices (none without an
-    office), newest first; search on client number or organisation name."""
+    office), newest first; search on client number or organisation name. Raises NotFound for
+    a client, whose uploads are in their organisation's folder (uploads_of)."""
+    if not user.is_staff:
+        raise NotFound("the office's archive")
     query = (
         select(ArchivedFile)
         .join(ArchivedFile.organisation)

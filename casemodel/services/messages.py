@@ -133,6 +133,13 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     return True
 
 
+def may_answer(user: User, message: Message) -> bool:
+    """Whether the message's page offers the user to answer it: staff answer a client's message
+    (not the office's own), a client any message of their dossier. The caller has authorised
+    the user for the dossier (queries.messages.get_message_for)."""
+    return not (user.is_staff and message.from_office)
+
+
 def may_assign(user: User, message: Message) -> bool:
     """Whether the user may give this message to a colleague: staff of the dossier's office,
     and only a client's message (the office's own need no answer from the office)."""

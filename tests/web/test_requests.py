@@ -22,8 +22,8 @@ from casemodel.models import (
     User,
 )
 from casemodel.services.publishing import run_publish_step
-from casemodel.services.requests import open_upload_request
 from casemodel.services.steps import run_automatic_step
+from casemodel.services.upload_requests import open_upload_request
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
 
@@ -329,12 +329,15 @@ def test_every_request_route_answers_404_to_someone_else(
     web_session.expire_all()
     assert web_session.get(Document, document.id) is not None
     assert web_session.get(HumanTask, request_task.id).state == "open"
-    # Staff never use the client's routes (the portal sends them to the office).
+    # The office asks, the client answers (services.upload_requests.check_open): staff of the
+    # dossier's office may see the request, and are refused each action on it.
     office = web_app.test_client()
     login(office, STAFF)
-    assert office.post(f"{base}/send").status_code == 302
+    for url in (f"{base}/files", f"{base}/files/{document.id}/delete", f"{base}/send"):
+        assert office.post(url).status_code == 403, url
     web_session.expire_all()
     assert web_session.get(HumanTask, request_task.id).state == "open"
+    assert web_session.get(Document, document.id) is not None
 
 
 @BOTH
