@@ -23,6 +23,13 @@ def may_publish(user: User, dossier: Dossier) -> bool:
     return user.works_for(dossier.office_id)
 
 
+def check_may_publish(user: User, dossier: Dossier) -> None:
+    """Raises NotAllowed unless may_publish: for the services below, and for a view that checks
+    before it stores the bytes."""
+    if not may_publish(user, dossier):
+        raise NotAllowed("only the office publishes documents")
+
+
 def publish_document(
     session: Session,
     *,
@@ -45,8 +52,8 @@ def publish_document(
         NotAllowed: the actor is not staff of the dossier's office (may_publish).
         InvalidState: unknown folder or empty title.
     """
-    if actor is not None and not may_publish(actor, dossier):
-        raise NotAllowed("only the office publishes documents")
+    if actor is not None:
+        check_may_publish(actor, dossier)
     if folder not in OFFICE_FOLDERS:
         raise InvalidState(f"unknown folder {folder!r}")
     title = " ".join(title.split())[:200]
@@ -131,8 +138,7 @@ def add_version(
     Raises:
         NotAllowed: the actor is not staff of the dossier's office (may_publish).
     """
-    if not may_publish(actor, document.dossier):
-        raise NotAllowed("only the office publishes documents")
+    check_may_publish(actor, document.dossier)
     document.latest_version += 1
     document.updated_at = utcnow()
     version = _add_version(session, document, document.latest_version, stored, filename, actor)

@@ -12,8 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from casemodel.config import instance_path
 from casemodel.atomic_write import write_atomically
+from casemodel.config import instance_path
 
 
 def sink_folder() -> Path:

@@ -357,6 +357,16 @@ def test_a_generated_engagement_letter_is_published_to_the_client(
     label = tr(locale, "Correspondentie", "Correspondence")
     before = count_in(web_session, annual, "correspondence")
     assert f"{label} ({before})" in page  # a draft is hidden
+    draft_url = f"/dossiers/{annual.id}/documents/{draft.id}/download"
+    assert client.get(draft_url).status_code == 404
+    # The office sees the draft on its dossier page, marked as such, and downloads it through
+    # the same route.
+    office = web_app.test_client()
+    login(office, STAFF)
+    office_page = office.get(f"/office/dossiers/{annual.id}").text
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(draft_url)}.*?</tr>", office_page, re.S)
+    assert row and "concept" in row[0]
+    assert office.get(draft_url).data.startswith(b"%PDF-")
 
     assert run_publish_step(web_session, dossier_id=annual.id, step_key="engagement") is True
     web_session.commit()

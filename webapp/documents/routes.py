@@ -4,9 +4,8 @@ from flask_login import current_user
 
 from casemodel.queries.documents import get_version_for
 from casemodel.queries.dossiers import get_dossier_for
-from casemodel.services.documents import add_version, may_publish
+from casemodel.services.documents import add_version, check_may_publish
 from casemodel.services.documents import publish_document as publish_document_service
-from casemodel.services.errors import NotAllowed
 from webapp.audience import dossier_page_url
 from webapp.documents import bp
 from webapp.documents.forms import NewVersionForm, PublishDocumentForm
@@ -30,8 +29,7 @@ def download_document(dossier_id: int, document_id: int):
 @bp.route("/dossiers/<int:dossier_id>/documents", methods=["POST"])
 def publish_document(dossier_id: int):
     dossier = get_dossier_for(db.session, dossier_id, current_user)
-    if not may_publish(current_user, dossier):  # before a byte is stored
-        raise NotAllowed("only the office publishes documents")
+    check_may_publish(current_user, dossier)  # before a byte is stored
     form = PublishDocumentForm()
     if form.validate_on_submit():
         stored = store_all_or_none([form.file.data])
@@ -52,8 +50,7 @@ def add_document_version(dossier_id: int, document_id: int):
         db.session, dossier_id=dossier_id, document_id=document_id, version=None,
         user=current_user,
     )  # fmt: skip
-    if not may_publish(current_user, dossier):  # before a byte is stored
-        raise NotAllowed("only the office publishes documents")
+    check_may_publish(current_user, dossier)  # before a byte is stored
     form = NewVersionForm()
     if form.validate_on_submit():
         stored = store_all_or_none([form.file.data])
