@@ -23,8 +23,8 @@ PREFECT_URL = "http://127.0.0.1:4200"
 LOGINS = [
     ("klant@example.nl", "client, private person, 2 dossiers at the notary office"),
     ("directeur@example.nl", "client, company, 3 dossiers at the accountancy firm"),
-    ("medewerker@example.nl", "staff"),
-    ("manager@example.nl", "manager"),
+    ("medewerker@example.nl", "staff, working for both offices"),
+    ("manager@example.nl", "manager of both offices"),
 ]
 
 
