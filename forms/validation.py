@@ -48,6 +48,8 @@ class PageResult:
     errors: dict[str, str] = field(default_factory=dict)
     values: dict[str, Any] = field(default_factory=dict)
     new_files: list[FileAnswer] = field(default_factory=list)
+    #: Field names (and group keys) hidden by a condition, given what this post answered.
+    hidden: set[str] = field(default_factory=set)
 
     @property
     def ok(self) -> bool:
@@ -84,6 +86,35 @@ def visible_pages(definition: Definition, answers: Mapping[str, Any]) -> list[Pa
     """The pages the client goes through with these answers, in order."""
     kept = drop_hidden(definition, answers)
     return [page for page in definition.pages if is_visible(page, kept)]
+
+
+def next_page(definition: Definition, answers: Mapping[str, Any], page_key: str) -> str | None:
+    """The page after this one ("Volgende"), skipping hidden pages; None after the last (the
+    summary comes next)."""
+    later = _order(definition, page_key)
+    return next(
+        (p.key for p in visible_pages(definition, answers) if _order(definition, p.key) > later),
+        None,
+    )
+
+
+def previous_page(
+    definition: Definition, answers: Mapping[str, Any], page_key: str | None
+) -> str | None:
+    """The page before this one ("Vorige"); None on the first. `page_key` None stands for the
+    summary, whose previous page is the last."""
+    here = len(definition.pages) if page_key is None else _order(definition, page_key)
+    earlier = [
+        p.key for p in visible_pages(definition, answers) if _order(definition, p.key) < here
+    ]
+    return earlier[-1] if earlier else None
+
+
+def _order(definition: Definition, page_key: str) -> int:
+    for index, page in enumerate(definition.pages):
+        if page.key == page_key:
+            return index
+    raise PageUnavailable(page_key)
 
 
 def validate_page(
@@ -143,6 +174,7 @@ def _validate_group(group: Group, form: RawForm, ctx: Context, seen: dict, resul
         for child in group.questions:
             result.values[group.field_name(group.key, number, child.key)] = raw_row[child.key]
     if not is_visible(group, seen):
+        result.hidden.add(group.key)
         return []
     rows = []
     for number, raw_row in enumerate(raw_rows):
@@ -202,6 +234,7 @@ def _field(
     """Parse and check one field; None when it is hidden, empty, or wrong (with its message)."""
     if not is_visible(question, seen):
         result.values[name] = question.redisplay(raw, None)
+        result.hidden.add(name)
         return None
     try:
         value = question.parse(raw, ctx)

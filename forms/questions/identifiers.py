@@ -115,6 +115,8 @@ class Postcode(Question):
             raise Invalid(
                 _("Een toevoeging is kort, zoals A, 2 of 3-hoog (ten hoogste 10 tekens).")
             )
+        if len(addition) == 1:
+            addition = addition.upper()  # a house letter: 12A
         answer = {"postcode": code, "house_number": int(number)}
         if addition:
             answer["addition"] = addition
