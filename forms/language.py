@@ -32,6 +32,12 @@ class Language:
         code = translations.info().get("language", "nl")
         return cls(code if code in LOCALES else "nl", translations)
 
+    @property
+    def locale(self) -> str:
+        """Babel's locale for dates and numbers: Dutch as in the Netherlands, English as in
+        Britain ("22 November 2026", not the American "November 22, 2026")."""
+        return "en_GB" if self.code == "en" else "nl_NL"
+
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
 

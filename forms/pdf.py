@@ -29,12 +29,14 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    BaseDocTemplate,
     CondPageBreak,
+    Frame,
     Image,
     Indenter,
     KeepTogether,
+    PageTemplate,
     Paragraph,
-    SimpleDocTemplate,
     Table,
     TableStyle,
 )
@@ -140,8 +142,8 @@ def render_pdf(
     story: list[Any] = [*_top(header, styles), Paragraph(escape(title), styles["title"])]
     local = header.completed_at.astimezone(OFFICE_TIME)
     when = _("%(date)s om %(time)s") % {
-        "date": format_date(local.date(), format="long", locale=lang.code),
-        "time": format_time(local.time(), format="HH:mm", locale=lang.code),
+        "date": format_date(local.date(), format="long", locale=lang.locale),
+        "time": format_time(local.time(), format="HH:mm", locale=lang.locale),
     }
     for line in (
         _("Versie %(version)s") % {"version": definition.version},
@@ -162,21 +164,27 @@ def render_pdf(
             else:
                 story += _answer(item, styles, lang)
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = BaseDocTemplate(
         buffer, pagesize=A4, invariant=1, lang=lang.code,
         title=f"{title} – {header.dossier_number}", author=header.office_name,
-        subject=header.dossier_description, creator="Dossierflow",
+        subject=header.dossier_description, creator="Dossierflow", initialFontName=SANS,
         leftMargin=MARGIN, rightMargin=MARGIN, topMargin=24 * mm, bottomMargin=22 * mm,
     )  # fmt: skip
     page_label = _("Pagina %(page)s van %(pages)s")
 
-    def decorate(canvas: _Canvas, doc: SimpleDocTemplate) -> None:
+    def decorate(canvas: _Canvas, doc: BaseDocTemplate) -> None:
         _decorate(canvas, doc, header, title)
 
     def canvas(*args: Any, **kwargs: Any) -> _Canvas:
         return _Canvas(*args, page_label=page_label, **kwargs)
 
-    document.build(story, onFirstPage=decorate, onLaterPages=decorate, canvasmaker=canvas)
+    # Header and footer are drawn when a page ends, so text extraction reads them after the
+    # page's content.
+    frame = Frame(
+        document.leftMargin, document.bottomMargin, document.width, document.height, id="body"
+    )
+    document.addPageTemplates([PageTemplate("page", [frame], onPageEnd=decorate)])
+    document.build(story, canvasmaker=canvas)
     return buffer.getvalue()
 
 

@@ -88,10 +88,10 @@ class Date(Question):
 
     @staticmethod
     def _long(date: dt.date, ctx: Context) -> str:
-        return format_date(date, format="long", locale=ctx.lang.code)
+        return format_date(date, format="long", locale=ctx.lang.locale)
 
     def display(self, value: Any, lang: Language) -> str:
-        return format_date(dt.date.fromisoformat(value), format="long", locale=lang.code)
+        return format_date(dt.date.fromisoformat(value), format="long", locale=lang.locale)
 
     def input_attributes(self) -> dict[str, Any]:
         attributes: dict[str, Any] = {"autocomplete": self.autocomplete or "off"}

@@ -30,7 +30,7 @@ def parse_number(raw: str, lang: Language) -> Decimal | None:
     if not re.fullmatch(r"[-+]?[\d.,]*\d[\d.,]*", text):
         raise ValueError(raw)
     try:
-        return parse_decimal(text, locale=lang.code, strict=True)
+        return parse_decimal(text, locale=lang.locale, strict=True)
     except NumberFormatError:
         pass
     separators = set(re.findall(r"[.,]", text))
@@ -85,16 +85,21 @@ class Number(_Numeric):
         if self.min is not None and value < self.min:
             raise Invalid(
                 ctx.lang.gettext("Vul een getal in van ten minste %(min)s.")
-                % {"min": format_decimal(self.min, locale=ctx.lang.code)}
+                % {"min": self._plain(self.min, ctx.lang)}
             )
         if self.max is not None and value > self.max:
             raise Invalid(
                 ctx.lang.gettext("Vul een getal in van ten hoogste %(max)s.")
-                % {"max": format_decimal(self.max, locale=ctx.lang.code)}
+                % {"max": self._plain(self.max, ctx.lang)}
             )
 
+    @staticmethod
+    def _plain(value: int, lang: Language) -> str:
+        """1980 as a year is not "1.980"; 25.000 m² is grouped."""
+        return format_decimal(value, locale=lang.locale, group_separator=abs(value) >= 10000)
+
     def display(self, value: Any, lang: Language) -> str:
-        text = format_decimal(value, locale=lang.code, group_separator=value >= 10000)
+        text = self._plain(value, lang)
         return f"{text} {self.unit.get(lang.code)}" if self.unit else text
 
     def to_raw(self, value: Any, lang: Language) -> Any:
@@ -165,12 +170,12 @@ class Money(_Numeric):
 
     @staticmethod
     def _euros(amount: Decimal, ctx: Context) -> str:
-        return format_currency(amount, "EUR", locale=ctx.lang.code)
+        return format_currency(amount, "EUR", locale=ctx.lang.locale)
 
     def display(self, value: Any, lang: Language) -> str:
-        return format_currency(Decimal(value), "EUR", locale=lang.code)
+        return format_currency(Decimal(value), "EUR", locale=lang.locale)
 
     def to_raw(self, value: Any, lang: Language) -> Any:
         if value is None:
             return ""
-        return format_decimal(Decimal(value), format="#,##0.00", locale=lang.code)
+        return format_decimal(Decimal(value), format="#,##0.00", locale=lang.locale)

@@ -115,10 +115,10 @@ class FileUpload(Question):
     def size_text(size: int, lang: Language) -> str:
         if size < MIB:
             return lang.gettext("%(size)s kB") % {
-                "size": format_decimal(max(1, round(size / 1024)), locale=lang.code)
+                "size": format_decimal(max(1, round(size / 1024)), locale=lang.locale)
             }
         return lang.gettext("%(size)s MB") % {
-            "size": format_decimal(round(size / MIB, 1), locale=lang.code)
+            "size": format_decimal(round(size / MIB, 1), locale=lang.locale)
         }
 
     def required_message(self, lang: Language) -> str:
