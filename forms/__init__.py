@@ -10,7 +10,8 @@ silently does nothing outside an app context).
 The public API, by module:
     registry     shipped_definitions(), check_all(folder=None), DefinitionRegistry,
                  load_definition_file(path), parse_definition(data, source), DefinitionError
-    definition   Definition (.page(key), .question(key), .questions()), Page
+    definition   Definition (.page(key), .question(key), .questions()), Page,
+                 check_condition(definition, condition) (a template's `when:` against it)
     conditions   parse_condition(data), evaluate(condition, answers), condition_to_json(c),
                  comparisons(c), ConditionError
     validation   validate_page(...) -> PageResult, merge_page(definition, answers, result),
@@ -25,7 +26,7 @@ The public API, by module:
 """
 
 from forms.conditions import ConditionError, condition_to_json, evaluate, parse_condition
-from forms.definition import Definition, Page
+from forms.definition import Definition, Page, check_condition
 from forms.files import FILE_TYPES, FileAnswer, UploadRefused, UploadStore
 from forms.language import Language
 from forms.pdf import PdfHeader, render_pdf
@@ -54,11 +55,40 @@ from forms.validation import (
 from forms.view import PageView, first_page, page_view, upload_limit
 
 __all__ = [
-    "FILE_TYPES", "AnswersInvalid", "ConditionError", "Definition", "DefinitionError",
-    "DefinitionRegistry", "FileAnswer", "Language", "Page", "PageResult", "PageUnavailable",
-    "PageView", "PdfHeader", "Problem", "UploadRefused", "UploadStore", "check_all",
-    "condition_to_json", "drop_hidden", "evaluate", "first_page", "load_definition_file",
-    "merge_page", "next_page", "page_view", "parse_condition", "parse_definition",
-    "previous_page", "render_pdf", "shipped_definitions", "summarise", "upload_limit",
-    "validate_answers", "validate_page", "visible_pages",
-]  # fmt: skip
+    "FILE_TYPES",
+    "AnswersInvalid",
+    "ConditionError",
+    "Definition",
+    "DefinitionError",
+    "DefinitionRegistry",
+    "FileAnswer",
+    "Language",
+    "Page",
+    "PageResult",
+    "PageUnavailable",
+    "PageView",
+    "PdfHeader",
+    "Problem",
+    "UploadRefused",
+    "UploadStore",
+    "check_all",
+    "check_condition",
+    "condition_to_json",
+    "drop_hidden",
+    "evaluate",
+    "first_page",
+    "load_definition_file",
+    "merge_page",
+    "next_page",
+    "page_view",
+    "parse_condition",
+    "parse_definition",
+    "previous_page",
+    "render_pdf",
+    "shipped_definitions",
+    "summarise",
+    "upload_limit",
+    "validate_answers",
+    "validate_page",
+    "visible_pages",
+]

@@ -91,6 +91,32 @@ class Definition(Strict):
         )
 
 
+def check_condition(definition: Definition, condition: Condition) -> None:
+    """Check a condition from outside the definition (a case template's `when:` on a step after
+    the questionnaire): every question it names must be a question or group of the definition
+    (not one inside a group) whose answers can satisfy it. Raises ValueError."""
+    top = {question.key: question for _page, question in definition.questions()}
+    inside = {
+        child.key: question.key
+        for _page, question in definition.questions()
+        if isinstance(question, Group)
+        for child in question.questions
+    }
+    for leaf in comparisons(condition):
+        target = top.get(leaf.question)
+        if target is None:
+            if leaf.question in inside:
+                raise ValueError(
+                    f"the condition refers to {leaf.question!r}, a question inside group "
+                    f"{inside[leaf.question]!r} of {definition.key}; use the group's number of rows"
+                )
+            raise ValueError(
+                f"the condition refers to {leaf.question!r}, which is no question of "
+                f"{definition.key} version {definition.version}"
+            )
+        target.check_condition(leaf)
+
+
 def check_keys_and_conditions(definition: Definition) -> None:
     """Keys unique, conditions looking back at questions that can satisfy them. Raises
     ValueError naming the page and the question."""

@@ -92,8 +92,13 @@ def _styles() -> dict[str, ParagraphStyle]:
         "meta": style("meta", fontSize=11, leading=15.5),
         "page": style("page", fontName=SANS_BOLD, fontSize=15, leading=19, spaceBefore=16),
         "label": style(
-            "label", fontName=SANS_BOLD, fontSize=10.5, leading=14, spaceBefore=9,
-            textColor=SOFT_INK, keepWithNext=1,
+            "label",
+            fontName=SANS_BOLD,
+            fontSize=10.5,
+            leading=14,
+            spaceBefore=9,
+            textColor=SOFT_INK,
+            keepWithNext=1,
         ),  # fmt: skip
         "answer": style("answer", fontSize=12, leading=16.5),
         "empty": style("empty", fontSize=11, leading=16, textColor=SOFT_INK),

@@ -94,3 +94,22 @@ def test_malformed_conditions_are_refused_with_where_and_why(data, message):
     with pytest.raises(ConditionError) as caught:
         parse_condition(data)
     assert message in str(caught.value)
+
+
+def test_a_case_templates_when_is_checked_against_the_definition_it_looks_at():
+    from forms import check_condition, shipped_definitions
+
+    buyer = shipped_definitions().latest("intake-koper")
+    check_condition(buyer, parse_condition({"question": "mortgage", "equals": False}))
+    check_condition(buyer, parse_condition({"question": "purchase_price", "greater_than": 500000}))
+    for condition, message in (
+        ({"question": "hypotheek", "equals": True}, "'hypotheek', which is no question of"),
+        ({"question": "mortgage", "equals": "nee"}, "'nee' is not true or false"),
+        ({"question": "property_kind", "in": ["flat"]}, "'flat' is not one of its options"),
+    ):
+        with pytest.raises(ValueError, match=message):
+            check_condition(buyer, parse_condition(condition))
+    will = shipped_definitions().latest("testament")
+    check_condition(will, parse_condition({"question": "children", "greater_than": 2}))
+    with pytest.raises(ValueError, match="inside group 'children'"):
+        check_condition(will, parse_condition({"question": "child_alive", "equals": False}))

@@ -236,3 +236,15 @@ def test_a_logo_is_printed_and_a_naive_time_is_refused(buyer):
     naive = PdfHeader(**{**HEADER.__dict__, "completed_at": dt.datetime(2026, 11, 22, 14, 5)})
     with pytest.raises(ValueError, match="aware"):
         render_pdf(definition, answers, NL, naive)
+
+
+def test_two_renders_at_once_give_the_bytes_of_one_alone(buyer):
+    # The portal renders at completion in a request thread; two clients may finish together.
+    from concurrent.futures import ThreadPoolExecutor
+
+    definition, answers = buyer
+    alone = {lang.code: render_pdf(definition, answers, lang, HEADER) for lang in (NL, EN)}
+    with ThreadPoolExecutor(4) as pool:
+        langs = [NL, EN] * 4
+        together = list(pool.map(lambda lang: render_pdf(definition, answers, lang, HEADER), langs))
+    assert together == [alone[lang.code] for lang in langs]
