@@ -7,7 +7,6 @@ file with the next version.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
@@ -21,7 +20,6 @@ from forms.errors import readable_errors
 from forms.questions import TYPE_NAMES
 
 DEFINITIONS = Path(__file__).resolve().parent / "definitions"
-FILE_NAME = re.compile(r"(?P<key>[a-z][a-z0-9-]*)\.v(?P<version>[1-9]\d*)\.yaml")
 
 
 class DefinitionError(ValueError):

@@ -22,7 +22,8 @@ from forms.definition import Definition, Page
 from forms.files import MIB
 from forms.language import Language
 from forms.questions import Group, Question
-from forms.questions.choices import YesNo, _Choice
+from forms.questions.choices import ChoiceQuestion, YesNo
+from forms.questions.dates import Date
 from forms.questions.group import ROW_FIELD
 from forms.questions.numbers import Number
 from forms.questions.uploads import FileUpload
@@ -31,6 +32,7 @@ from forms.validation import (
     drop_hidden,
     is_visible,
     next_page,
+    office_today,
     previous_page,
     visible_pages,
 )
@@ -127,13 +129,14 @@ def page_view(
     page = definition.page(page_key)
     pages = [p.key for p in visible_pages(definition, kept)]
     seen = dict(kept)
+    today = today or office_today()
     items: list[FieldView | GroupView] = []
     add_rows = add_rows or {}
     for question in page.questions:
         if isinstance(question, Group):
-            items.append(_group(question, seen, lang, result, add_rows.get(question.key, 0)))
+            items.append(_group(question, seen, lang, result, add_rows.get(question.key, 0), today))
         else:
-            items.append(_field(question, question.key, seen, lang, result))
+            items.append(_field(question, question.key, seen, lang, result, today))
     return PageView(
         key=page.key,
         title=page.title.get(lang.code),
@@ -153,6 +156,7 @@ def _field(
     seen: Mapping[str, Any],
     lang: Language,
     result: PageResult | None,
+    today: dt.date,
     row: Mapping[str, Any] | None = None,
 ) -> FieldView:
     if result is not None:
@@ -173,16 +177,25 @@ def _field(
         value=value,
         error=result.errors.get(name) if result else None,
         options=_options(question, lang),
-        attributes=question.input_attributes(),
+        attributes=_attributes(question, today),
         condition=condition_to_json(question.when) if question.when else None,
         note=_note(question, lang),
     )
 
 
+def _attributes(question: Question, today: dt.date) -> dict[str, Any]:
+    attributes = question.input_attributes()
+    if isinstance(question, Date):  # "today" as a bound is today's date in the date picker
+        for name in ("min", "max"):
+            if getattr(question, name) == "today":
+                attributes[name] = today.isoformat()
+    return attributes
+
+
 def _options(question: Question, lang: Language) -> tuple[tuple[str, str], ...]:
     if isinstance(question, YesNo):
         return ((YesNo.RAW[True], lang.gettext("Ja")), (YesNo.RAW[False], lang.gettext("Nee")))
-    if isinstance(question, _Choice):
+    if isinstance(question, ChoiceQuestion):
         return tuple((option.key, option.label.get(lang.code)) for option in question.options)
     return ()
 
@@ -204,6 +217,7 @@ def _group(
     lang: Language,
     result: PageResult | None,
     add: int,
+    today: dt.date,
 ) -> GroupView:
     if result is not None:
         visible = group.key not in result.hidden
@@ -219,7 +233,7 @@ def _group(
     rows = []
     for index in range(count + blank):
         row = saved_rows[index] if index < count and result is None else {}
-        rows.append(_row(group, index, seen, row, lang, result if index < count else None))
+        rows.append(_row(group, index, seen, row, lang, result if index < count else None, today))
     return GroupView(
         key=group.key,
         name=group.key,
@@ -228,7 +242,7 @@ def _group(
         visible=visible,
         error=result.errors.get(group.key) if result else None,
         rows=tuple(rows),
-        template=_row(group, "__row__", seen, {}, lang, None),
+        template=_row(group, "__row__", seen, {}, lang, None, today),
         min=group.min,
         max=group.max,
         can_add=len(rows) < group.max,
@@ -239,9 +253,9 @@ def _group(
     )  # fmt: skip
 
 
-def _row(group: Group, index, seen, row, lang: Language, result: PageResult | None) -> RowView:
+def _row(group: Group, index, seen, row, lang: Language, result, today: dt.date) -> RowView:
     fields = tuple(
-        _field(child, group.field_name(group.key, index, child.key), seen, lang, result, row)
+        _field(child, group.field_name(group.key, index, child.key), seen, lang, result, today, row)
         for child in group.questions
     )
     number = index + 1 if isinstance(index, int) else index

@@ -50,7 +50,9 @@ class Option(Strict):
     label: Text
 
 
-class _Choice(Question):
+class ChoiceQuestion(Question):
+    """What single and multiple choice share: options with a key and a label."""
+
     options: tuple[Option, ...] = Field(min_length=1)
 
     comparisons: ClassVar[tuple[type, ...]] = (Equals, In)
@@ -78,7 +80,7 @@ class _Choice(Question):
         return lang.gettext("Maak een keuze.")
 
 
-class SingleChoice(_Choice):
+class SingleChoice(ChoiceQuestion):
     type: Literal["single_choice"]
     #: Radio buttons (the default: every option in sight), or a drop-down for a long list.
     display_as: Literal["radio", "select"] = "radio"
@@ -99,7 +101,7 @@ class SingleChoice(_Choice):
         return self.label_of(value, lang)
 
 
-class MultipleChoice(_Choice):
+class MultipleChoice(ChoiceQuestion):
     """Stored as the chosen option keys, in the order of the options."""
 
     type: Literal["multiple_choice"]

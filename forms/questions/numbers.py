@@ -165,8 +165,7 @@ class Money(_Numeric):
     def coerce(self, value: Any, ctx: Context) -> Any:
         if not isinstance(value, str) or not re.fullmatch(r"-?\d+\.\d\d", value):
             raise wrong_type(ctx.lang)
-        amount = self.parse(self.to_raw(value, ctx.lang), ctx)
-        return amount
+        return self.parse(self.to_raw(value, ctx.lang), ctx)
 
     @staticmethod
     def _euros(amount: Decimal, ctx: Context) -> str:

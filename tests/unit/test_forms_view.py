@@ -97,3 +97,14 @@ def test_a_refused_post_shows_what_was_typed_with_its_messages():
     assert rows[0].fields[0].error.startswith("This IBAN is not right")
     assert rows[1].fields[0].error is None
     assert set(view.errors) == {"amount", "accounts-0-iban"}
+
+
+def test_date_limits_reach_the_date_picker_and_a_catalog_knows_its_language():
+    from forms import Language
+    from forms.language import LOCALES
+
+    dated = definition([question("born", "date", max="today", autocomplete="bday")])
+    field = page_view(dated, "page1", {}, NL, today=TODAY).items[0]
+    assert field.widget == "date"
+    assert field.attributes == {"autocomplete": "bday", "max": "2026-11-22"}
+    assert [Language.of(lang.translations).code for lang in (NL, EN)] == list(LOCALES)
