@@ -33,9 +33,10 @@ from pathlib import Path
 
 from bench import host_speed_line, percentile
 from casemodel.i18n import translations
-from forms import Language, PdfHeader, parse_definition, render_pdf, summarise, validate_answers
+from forms import Language, parse_definition, render_pdf, summarise, validate_answers
 from forms.pdf import FONTS
 from forms.summary import GroupSummary
+from tests.unit.forms_helpers import HEADER
 
 TARGET_MS, TARGET_RATIO = 150.0, 0.5
 LANG = Language("nl", translations("nl"))
@@ -90,13 +91,6 @@ KINDS = [
         },
     ),
 ]
-HEADER = PdfHeader(
-    office_name="Notariskantoor Lont & Lalmahomed",
-    dossier_number="2026-00042",
-    dossier_description="Levering Prinsengracht 263-A, Amsterdam",
-    filled_by="Zoë Kowalczyk-Yılmaz",
-    completed_at=dt.datetime(2026, 11, 22, 13, 5, tzinfo=dt.UTC),
-)
 
 
 def text(nl: str) -> dict[str, str]:

@@ -10,13 +10,21 @@ from typing import Any
 
 from casemodel.filestore import FileRejected, FileStore, safe_filename
 from casemodel.i18n import translations
-from forms import FileAnswer, Language, UploadRefused, parse_definition
+from forms import FileAnswer, Language, PdfHeader, UploadRefused, parse_definition
 
 NL = Language("nl", translations("nl"))
 EN = Language("en", translations("en"))
 TODAY = dt.date(2026, 11, 22)
 PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+#: A completed questionnaire's header with names beyond Latin-1 (also bench.questionnaire_pdf).
+HEADER = PdfHeader(
+    office_name="Notariskantoor Lont & Lalmahomed",
+    dossier_number="2026-00042",
+    dossier_description="Levering Prinsengracht 263-A, Amsterdam",
+    filled_by="Zoë Kowalczyk-Yılmaz",
+    completed_at=dt.datetime(2026, 11, 22, 13, 5, tzinfo=dt.UTC),
+)
 
 
 def T(nl: str, en: str | None = None) -> dict[str, str]:

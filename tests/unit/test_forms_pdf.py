@@ -15,7 +15,7 @@ import pytest
 from PIL import Image
 
 from forms import PdfHeader, render_pdf, shipped_definitions, summarise, validate_answers
-from tests.unit.forms_helpers import EN, NL, TODAY
+from tests.unit.forms_helpers import EN, HEADER, NL, TODAY
 
 SHA = hashlib.sha256(b"paspoort").hexdigest()
 BUYER = {
@@ -72,13 +72,6 @@ BUYER = {
     "attends_signing": True,
     "remarks": "Wij willen vóór 1 april tekenen.\nGraag ’s ochtends; € 250 borg is al betaald.",
 }
-HEADER = PdfHeader(
-    office_name="Notariskantoor Lont & Lalmahomed",
-    dossier_number="2026-00042",
-    dossier_description="Levering Prinsengracht 263-A, Amsterdam",
-    filled_by="Zoë Kowalczyk-Yılmaz",
-    completed_at=dt.datetime(2026, 11, 22, 13, 5, tzinfo=dt.UTC),
-)
 
 
 def text_of(pdf: bytes) -> list[str]:
