@@ -172,7 +172,8 @@ def _validate_group(group: Group, form: RawForm, ctx: Context, seen: dict, resul
     # Rows are renumbered from 0 in the order posted, so the page shows them without gaps.
     for number, raw_row in enumerate(raw_rows):
         for child in group.questions:
-            result.values[group.field_name(group.key, number, child.key)] = raw_row[child.key]
+            name = group.field_name(group.key, number, child.key)
+            result.values[name] = child.redisplay(raw_row[child.key], None)
     if not is_visible(group, seen):
         result.hidden.add(group.key)
         return []
