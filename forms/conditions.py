@@ -158,6 +158,18 @@ def comparisons(condition: Condition) -> list[Comparison]:
     return [condition]
 
 
+def operation(leaf: Comparison) -> tuple[str, list[Any]]:
+    """A leaf's operation as written ("equals", "in", "greater_than", "less_than") and the
+    values it compares the answer with."""
+    if isinstance(leaf, Equals):
+        return "equals", [leaf.equals]
+    if isinstance(leaf, In):
+        return "in", list(leaf.in_)
+    if isinstance(leaf, GreaterThan):
+        return "greater_than", [leaf.greater_than]
+    return "less_than", [leaf.less_than]
+
+
 def evaluate(condition: Condition, answers: Mapping[str, Any]) -> bool:
     """Whether the condition holds for these answers (keyed by question key, JSON values)."""
     if isinstance(condition, All):

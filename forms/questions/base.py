@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from forms.conditions import Comparison, Condition, Equals, GreaterThan, In, LessThan
+from forms.conditions import Comparison, Condition, operation
 from forms.files import FileAnswer, UploadStore
 from forms.language import Language
 from forms.texts import Key, Strict, Text
@@ -84,19 +84,10 @@ class Common(Strict):
     def check_condition(self, leaf: Comparison) -> None:
         """Refuse, when the definition loads, a condition this answer can never satisfy (a
         misspelled option, a number compared with a text). Raises ValueError."""
+        name, values = operation(leaf)
         if type(leaf) not in self.comparisons:
-            operation = {Equals: "equals", In: "in", GreaterThan: "greater_than"}.get(
-                type(leaf), "less_than"
-            )
-            raise ValueError(
-                f"a condition cannot use {operation} on {self.key!r} (a {self.type} question)"  # type: ignore[attr-defined]
-            )
-        values = {
-            Equals: lambda: [leaf.equals],
-            In: lambda: list(leaf.in_),
-            GreaterThan: lambda: [leaf.greater_than],
-            LessThan: lambda: [leaf.less_than],
-        }[type(leaf)]()
+            kind = getattr(self, "type", "")
+            raise ValueError(f"a condition cannot use {name} on {self.key!r} (a {kind} question)")
         for value in values:
             problem = self.condition_value_problem(value)
             if problem:
