@@ -44,6 +44,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         #: One file at most; a request body larger than this is refused with 413 before it is
         #: read (MAX_CONTENT_LENGTH, with a little room for the form around the file).
         MAX_FILE_BYTES=int(os.environ.get("DOSSIERFLOW_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        #: ClamAV's clamd (socket path or host:port): every upload is scanned, and refused
+        #: while clamd cannot be reached. None: no scanning.
+        CLAMD_ADDRESS=settings.clamd_address(),
         RATELIMIT_STORAGE_URI=os.environ.get("DOSSIERFLOW_RATELIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
         #: Off only for load benchmarks from a single address.
