@@ -1,7 +1,9 @@
 #!/bin/sh
 # The system packages the test suite needs beyond the Python ones: Chromium and its WebDriver for
-# the browser tier (tests/e2e). Run by `make test`; silent and without any apt call when all is
-# present, so that it costs nothing on a machine that has them.
+# the browser tier (tests/e2e), and ClamAV's daemon and sigtool for the malware scanning tests
+# (tests/fixtures/clamav.py starts its own clamd; no system service is started or needed). Run
+# by `make test`; silent and without any apt call when all is present, so that it costs nothing
+# on a machine that has them.
 #
 #   sh devtools/system_deps.sh
 #
@@ -10,7 +12,8 @@
 set -eu
 
 # command (path that must exist) -> Debian package providing it
-NEEDED="/usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver"
+NEEDED="/usr/bin/chromium:chromium /usr/bin/chromedriver:chromium-driver
+/usr/sbin/clamd:clamav-daemon /usr/bin/sigtool:clamav"
 
 missing=""
 for entry in $NEEDED; do
@@ -24,13 +27,22 @@ done
 [ -z "$missing" ] && exit 0
 
 if [ "$(id -u)" -ne 0 ]; then
-    echo "The browser tests need these Debian packages:$missing" >&2
+    echo "The tests need these Debian packages:$missing" >&2
     echo "Install them as root:  apt-get update && apt-get install -y$missing" >&2
     exit 1
 fi
 
-echo "Installing$missing for the browser tests" >&2
+echo "Installing$missing for the tests" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Packages like clamav-daemon start their service on install; the tests start their own
+# throwaway processes, so no service is started (Debian's policy-rc.d: 101 = not allowed).
+policy=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' > "$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+fi
 apt-get update -qq
 # shellcheck disable=SC2086  # the package list is meant to split into words
 apt-get install -y -qq --no-install-recommends $missing >/dev/null

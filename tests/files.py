@@ -118,3 +118,6 @@ PDF = pdf_bytes()
 PDF_TEXT = PDF.decode("ascii")
 PNG = image_bytes("PNG")
 JPEG = image_bytes("JPEG")
+
+#: The EICAR anti-virus test file: harmless, and every scanner's signature set knows it.
+EICAR = rb"X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
