@@ -59,6 +59,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
 
     from webapp.auth.identity import load_user, set_device_cookie
+    from webapp.logmasking import mask_request_log
+
+    mask_request_log()  # `flask run`'s request log; gunicorn's: gunicorn.conf.py
 
     proxy_hops = int(os.environ.get("DOSSIERFLOW_PROXY_HOPS", "0"))
     if proxy_hops:

@@ -16,6 +16,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from casemodel.models import User, UserSession
 from casemodel.services import sessions as session_service
+from casemodel.services.account_links import end_open_links
 from casemodel.services.accounts import device_stamp, signed_in
 from casemodel.services.audit import record_event
 from webapp.extensions import db
@@ -60,6 +61,8 @@ def finish_login(user: User, method: str | None) -> None:
     if token:
         session_service.end_session(db.session, token, reason="second_factor")
     signed_in(user)
+    # A set-password link mailed before this login is no longer needed: it stops working.
+    end_open_links(db.session, user=user)
     kept = {key: session[key] for key in ("locale", "after_login") if key in session}
     session.clear()  # a new session: nothing of the half-way one carries over but these
     session.update(kept)
