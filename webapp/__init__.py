@@ -75,7 +75,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.session_protection = "strong"
+    # Not Flask-Login's "strong" protection: it ends the session whenever the client's address
+    # changes, which logs out every phone that moves between networks. The server-side session
+    # (rotated at the password and at the second factor), re-authentication before sensitive
+    # changes and a mail about logins from new browsers stand in its place (DESIGN-notes).
+    login_manager.session_protection = None
     login_manager.user_loader(load_user)
     limiter.init_app(app)
 
