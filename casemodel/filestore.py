@@ -37,8 +37,6 @@ from urllib.parse import quote
 from casemodel.filetypes import ALLOWED_TYPES, FileRejected, judge_type
 from casemodel.malware import Scanner, ScannerUnavailable
 
-__all__ = ["ALLOWED_TYPES", "FileRejected", "FileStore", "StoredFile"]
-
 CHUNK = 1024 * 1024
 
 log = logging.getLogger(__name__)

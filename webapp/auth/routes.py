@@ -108,7 +108,7 @@ def enter_code():
     _row, user = pending
     method = request.values.get("method") or user.second_factor
     if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret):
-        method = user.second_factor
+        method = user.second_factor or "recovery"
     form = CodeForm()
     if form.validate_on_submit():
         outcome = check_login_code(
