@@ -16,5 +16,6 @@ pytest_plugins = [
     "tests.fixtures.prefect",
     "tests.fixtures.domain",
     "tests.fixtures.browser",
+    "tests.fixtures.clamav",
     "tests.fixtures.web",
 ]

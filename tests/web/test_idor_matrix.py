@@ -25,13 +25,13 @@ from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.messages import send_message
 from casemodel.services.uploads import archive_upload, stage_file
 from devtools.seed import DEMO_PASSWORD
+from tests.files import PDF as PDF_BYTES
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 
 OWNER = "klant@example.nl"
 STAFF = "medewerker@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
 OTHER_OFFICE_STAFF = "collega-accountant@example.nl"
-PDF_BYTES = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 #: Routes whose ids are not of an organisation (a token in a link, static files).
 NOT_ORGANISATION_IDS = {"static", "auth.reset_password", "auth.activate"}
 
