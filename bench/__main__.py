@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
-BENCHMARKS = ["pages", "demo_ready", "resume_latency", "login", "transfers"]
+BENCHMARKS = ["questionnaire_pdf", "pages", "demo_ready", "resume_latency", "login", "transfers"]
 
 
 def main(names: list[str]) -> int:

@@ -84,9 +84,16 @@ class Seeded:
 
 
 def big_pdf(size: int) -> bytes:
-    """SIZE bytes the store accepts as a PDF: a PDF header, then random bytes."""
-    head = b"%PDF-1.7\n% bench\n"
-    return head + os.urandom(size - len(head))
+    """SIZE bytes the store accepts as a PDF: one page, and random bytes in a stream of their
+    own (the store parses what it accepts, so a header alone would be refused)."""
+    from tests.files import pdf_parts
+
+    padding = size
+    while True:  # the numbers in the PDF grow with the padding: settle on a size that fits
+        prefix, suffix = pdf_parts(padding)
+        if len(prefix) + padding + len(suffix) == size:
+            return prefix + os.urandom(padding) + suffix
+        padding = size - len(prefix) - len(suffix)
 
 
 def seed(url: str, files: Path, *, size: int, documents: int, messages: int) -> Seeded:

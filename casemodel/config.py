@@ -41,3 +41,9 @@ def files_path() -> Path:
     """The file store: DOSSIERFLOW_FILES, or files/ under instance/. The portal and the flow
     workers (whose steps generate documents) must agree on it."""
     return Path(os.environ.get("DOSSIERFLOW_FILES", instance_path() / "files")).resolve()
+
+
+def clamd_address() -> str | None:
+    """ClamAV's daemon, for scanning uploads: DOSSIERFLOW_CLAMD, the path of its local socket or
+    host:port. None (unset): uploads are not scanned."""
+    return os.environ.get("DOSSIERFLOW_CLAMD") or None

@@ -107,18 +107,22 @@ def claim_row(session: Session, row, *conditions, **values) -> bool:
     return True
 
 
-def increment(session: Session, row, column: str) -> int:
+def increment(session: Session, row, column: str, *conditions) -> int | None:
     """Add one to a counter of the row in SQL (column = column + 1), so that parallel requests
-    all count; the new value. The loaded attribute is expired."""
+    all count; the new value. The loaded attribute is expired.
+
+    With conditions, only if they still hold (None when they did not): a try that must be
+    counted before it is judged, and only while tries are left, is one statement, so however
+    many requests are in flight, no more than the limit get past it."""
     model = row.__class__  # not type(): the row may be behind a proxy (flask_login.current_user)
     attribute = getattr(model, column)
     value = session.execute(
         update(model)
-        .where(model.id == row.id)
+        .where(model.id == row.id, *conditions)
         .values({attribute: attribute + 1})
         .returning(attribute)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    ).scalar_one_or_none()
     session.expire(row, [column])
     return value
 

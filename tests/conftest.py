@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures.prefect",
     "tests.fixtures.domain",
     "tests.fixtures.browser",
+    "tests.fixtures.clamav",
     "tests.fixtures.web",
     "tests.fixtures.routes",
 ]

@@ -47,6 +47,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         #: One file at most; a request body larger than this is refused with 413 before it is
         #: read (MAX_CONTENT_LENGTH, with a little room for the form around the file).
         MAX_FILE_BYTES=int(os.environ.get("DOSSIERFLOW_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        #: ClamAV's clamd (socket path or host:port): every upload is scanned, and refused
+        #: while clamd cannot be reached. None: no scanning.
+        CLAMD_ADDRESS=settings.clamd_address(),
         RATELIMIT_STORAGE_URI=os.environ.get("DOSSIERFLOW_RATELIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
         #: Off only for load benchmarks from a single address.
@@ -59,6 +62,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
 
     from webapp.auth.identity import load_user, set_device_cookie
+    from webapp.logmasking import mask_request_log
+
+    mask_request_log()  # `flask run`'s request log; gunicorn's: gunicorn.conf.py
 
     proxy_hops = int(os.environ.get("DOSSIERFLOW_PROXY_HOPS", "0"))
     if proxy_hops:
@@ -72,7 +78,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.session_protection = "strong"
+    # Not Flask-Login's "strong" protection: it ends the session whenever the client's address
+    # changes, which logs out every phone that moves between networks. The server-side session
+    # (rotated at the password and at the second factor), re-authentication before sensitive
+    # changes and a mail about logins from new browsers stand in its place (DESIGN-notes).
+    login_manager.session_protection = None
     login_manager.user_loader(load_user)
     limiter.init_app(app)
 

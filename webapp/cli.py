@@ -248,7 +248,7 @@ PURGE_EVERY_SECONDS = 3600
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def outbox_relay(once: bool, interval: float) -> None:
-    from casemodel.services.file_sweep import sweep_unreferenced_files
+    from casemodel.services.stored_files import sweep_unreferenced_files
     from casemodel.services.uploads import purge_staged_files
     from flows.relay import deliver_due
     from webapp.extensions import file_store
@@ -282,7 +282,7 @@ def files_group() -> None:
 @files_group.command("sweep", help="Remove stored files nothing refers to (the relay does this "
                      "every hour).")  # fmt: skip
 def files_sweep() -> None:
-    from casemodel.services.file_sweep import sweep_unreferenced_files
+    from casemodel.services.stored_files import sweep_unreferenced_files
     from webapp.extensions import file_store
 
     with session_scope(db.session_factory) as session:

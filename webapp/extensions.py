@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from casemodel.db import make_engine, make_session_factory
 from casemodel.filestore import FileStore
+from casemodel.malware import ClamdScanner
 
 
 class Database:
@@ -86,5 +87,8 @@ limiter = Limiter(key_func=get_remote_address)
 
 
 def file_store() -> FileStore:
-    """The app's file store (FILES_PATH: content-addressed, outside the web root)."""
-    return FileStore(current_app.config["FILES_PATH"])
+    """The app's file store (FILES_PATH: content-addressed, outside the web root), with the
+    malware scanner when one is configured (CLAMD_ADDRESS)."""
+    clamd = current_app.config.get("CLAMD_ADDRESS")
+    return FileStore(current_app.config["FILES_PATH"],
+                     scanner=ClamdScanner(clamd) if clamd else None)  # fmt: skip

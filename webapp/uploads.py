@@ -7,15 +7,19 @@ from urllib.parse import unquote
 
 from flask import current_app, flash, jsonify, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from werkzeug.datastructures import FileStorage
 
 from casemodel.filestore import FileRejected, StoredFile
-from webapp.extensions import file_store
+from casemodel.services.stored_files import store_upload as store_in
+from webapp.extensions import db, file_store
 
 
 def store_upload(upload: FileStorage) -> StoredFile:
     """Stream an uploaded file into the store (raises casemodel.filestore.FileRejected)."""
-    return file_store().put(upload.stream, max_bytes=current_app.config["MAX_FILE_BYTES"])
+    return store_in(db.session, file_store(), upload.stream, actor=current_user,
+                    max_bytes=current_app.config["MAX_FILE_BYTES"],
+                    filename=upload.filename or "")  # fmt: skip
 
 
 def store_all_or_none(uploads: list[FileStorage]) -> list[StoredFile] | None:
@@ -44,7 +48,9 @@ def store_request_body() -> tuple[StoredFile, str]:
     if request.content_length is not None and request.content_length > limit:
         raise FileRejected("too_large")
     name = unquote(request.headers.get("X-File-Name", ""))[:500]
-    return file_store().put(request.stream, max_bytes=limit), name
+    stored = store_in(db.session, file_store(), request.stream, max_bytes=limit,
+                      actor=current_user, filename=name)  # fmt: skip
+    return stored, name
 
 
 def upload_refused(reason: str):
@@ -58,5 +64,16 @@ def file_refused_message(reason: str) -> str:
         return _("Het bestand is te groot.")
     if reason == "empty":
         return _("Het bestand is leeg.")
+    if reason == "too_complex":
+        return _("Dit bestand is te groot of te ingewikkeld om te controleren (uitgepakt is het "
+                 "te groot, of het bevat te veel onderdelen). Sla het op een eenvoudiger "
+                 "manier op, bijvoorbeeld als PDF.")  # fmt: skip
+    if reason == "malware":
+        return _("In dit bestand is een virus of ander schadelijk programma gevonden. Het is "
+                 "niet geplaatst. Neem contact op met het kantoor als u denkt dat dit niet "
+                 "klopt.")  # fmt: skip
+    if reason == "scanner_unavailable":
+        return _("Het bestand kan nu niet op virussen worden gecontroleerd en is daarom niet "
+                 "geplaatst. Probeer het later opnieuw.")  # fmt: skip
     return _("Dit soort bestand kan niet worden geplaatst. Gebruik PDF, JPEG, PNG, Word, Excel "
              "of OpenDocument.")  # fmt: skip

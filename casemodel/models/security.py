@@ -36,12 +36,11 @@ class UserSession(Base):
     last_seen_at: Mapped[utc_timestamp]
     #: How the second factor was passed ("sms", "totp", "recovery"), None before it.
     second_factor: Mapped[str | None] = mapped_column(String(10))
-    #: Wrong second-factor codes in this session; at MAX the login starts over.
-    failed_codes: Mapped[int] = mapped_column(default=0)
     ip: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(String(300))
     ended_at: Mapped[dt.datetime | None]
-    #: "logout", "idle", "expired", "ended_by_user", "password_changed", "second_factor".
+    #: "logout", "idle", "expired", "ended_by_user", "password_changed", "second_factor",
+    #: "too_many_codes", "account_locked".
     ended_reason: Mapped[str | None] = mapped_column(String(30))
 
     user: Mapped[User] = relationship()

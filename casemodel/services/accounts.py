@@ -7,10 +7,10 @@ import hashlib
 import hmac
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
+from casemodel.db import increment, utcnow
 from casemodel.models import Membership, Office, OfficeMembership, Organisation, User
 from casemodel.passhash import Argon2id
 from casemodel.services.audit import record_event
@@ -63,10 +63,10 @@ def authenticate(
     password and a locked account give the same answer and take as long.
 
     Five failures in a row (wrong passwords, or wrong codes after a right password: see
-    count_failed_attempt) lock the account for 15 minutes. The lock always expires, and
-    it does not hold for a browser the user has logged in with before (trusted_device: the user
-    id and credential_stamp the web layer's signed device cookie holds; a password change ends
-    that), so nobody can lock the owner out by guessing.
+    count_failed_attempt and claim_code_try) lock the account for 15 minutes. The lock always
+    expires, and it does not hold for a browser the user has logged in with before
+    (trusted_device: the user id and credential_stamp the web layer's signed device cookie
+    holds; a password change ends that), so nobody can lock the owner out by guessing.
     """
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
@@ -75,11 +75,7 @@ def authenticate(
     correct = _hasher.matches(stored, password)
     if user is None or not user.password_hash or not user.is_active:
         return None
-    now = utcnow()
-    trusted = trusted_device is not None and (
-        trusted_device[0] == user.id and hmac.compare_digest(trusted_device[1], device_stamp(user))
-    )
-    locked = user.locked_until is not None and user.locked_until > now and not trusted
+    locked = is_locked(user) and not is_trusted_device(user, trusted_device)
     if not correct or locked:
         if not locked:
             count_failed_attempt(session, user)
@@ -91,19 +87,55 @@ def authenticate(
     return user
 
 
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def is_trusted_device(user: User, trusted_device: tuple[int, str] | None) -> bool:
+    """Whether the device cookie's (user id, stamp) names this user with the credentials as
+    they are now: a browser that finished a login as this user before."""
+    return trusted_device is not None and (
+        trusted_device[0] == user.id and hmac.compare_digest(trusted_device[1], device_stamp(user))
+    )
+
+
 def count_failed_attempt(session: Session, user: User) -> bool:
-    """One more failure in a row (a wrong password, or a wrong second-factor code after a right
-    password); the MAX_FAILED_LOGINS-th locks the account for LOCK_DURATION and starts the
-    count again. Counted in the database (failed_logins + 1), so parallel guesses all count.
-    True when it locked."""
-    user.failed_logins = User.failed_logins + 1
-    session.flush()  # the UPDATE; reading the attribute next loads the counted value
-    if user.failed_logins < MAX_FAILED_LOGINS:
+    """One more failure in a row (a wrong password); the MAX_FAILED_LOGINS-th locks the
+    account (lock_account). Counted in the database (failed_logins + 1), so parallel guesses
+    all count. True when it locked."""
+    if increment(session, user, "failed_logins") < MAX_FAILED_LOGINS:
         return False
+    lock_account(session, user)
+    return True
+
+
+def claim_code_try(session: Session, user: User, *, trusted_device: bool) -> int | None:
+    """Count one try of a second-factor code before it is compared, in one statement that also
+    asks whether a try is left: fewer than MAX_FAILED_LOGINS failures in a row and the account
+    not locked (a known browser, trusted_device, is let past a lock, as at the password). The
+    count this try makes, or None when no try is left and the code must not be compared.
+
+    The row stays locked until the request commits, so tries of one account take turns on
+    every backend: of fifty codes posted at once, MAX_FAILED_LOGINS are compared at most,
+    whatever logins they come from. A right code starts the count again (signed_in); the last
+    wrong one locks the account (lock_account)."""
+    conditions = [User.failed_logins < MAX_FAILED_LOGINS]
+    if not trusted_device:
+        conditions.append(or_(User.locked_until.is_(None), User.locked_until <= utcnow()))
+    return increment(session, user, "failed_logins", *conditions)
+
+
+def lock_account(session: Session, user: User) -> None:
+    """Lock the account for LOCK_DURATION and start the count of failures again; every login
+    of the account still between its password and its second factor ends, so none of them
+    keeps guessing."""
+    from casemodel.services.sessions import end_pending_logins
+
     user.locked_until = utcnow() + LOCK_DURATION
     user.failed_logins = 0
+    end_pending_logins(session, user=user, reason="account_locked")
     record_event(session, action="auth.account_locked", actor=None, detail={"user_id": user.id})
-    return True
+    session.flush()
 
 
 def signed_in(user: User) -> None:

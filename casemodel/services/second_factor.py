@@ -7,8 +7,13 @@ single use and stored hashed. Staff always need a second factor; clients when th
 so (the default).
 
 A code is used up by a conditional UPDATE (... WHERE still unused), never by reading and then
-writing: two requests with the same code at the same moment would otherwise both get in. Wrong
-tries are counted the same way (attempts = attempts + 1), so parallel guesses all count.
+writing: two requests with the same code at the same moment would otherwise both get in. At
+login every try is counted for the account before its code is compared, in the same statement
+that asks whether a try is left (check_login_code), so however many requests are in flight and
+from however many logins, no more codes are compared than the limit allows.
+
+A code is ASCII digits (a recovery code ASCII letters and digits); spaces and dashes between
+them are allowed. Anything else typed into a code field is simply a wrong code.
 """
 
 from __future__ import annotations
@@ -17,7 +22,9 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import re
 import secrets
+from dataclasses import dataclass
 
 import pyotp
 from sqlalchemy import delete, or_, select, update
@@ -25,9 +32,9 @@ from sqlalchemy.orm import Session
 
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
-from casemodel.models import OneTimeCode, RecoveryCode, User, UserSession
+from casemodel.models import OneTimeCode, RecoveryCode, User
 from casemodel.services.account_links import office_name_for
-from casemodel.services.accounts import count_failed_attempt
+from casemodel.services.accounts import MAX_FAILED_LOGINS, claim_code_try, lock_account
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.outbox import enqueue
@@ -38,6 +45,8 @@ MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = dt.timedelta(seconds=30)
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "Dossierflow"
+#: Longer input cannot be a code with its spaces and dashes: wrong, without looking further.
+MAX_TYPED_LENGTH = 40
 
 
 class CodeCheck(enum.StrEnum):
@@ -45,6 +54,10 @@ class CodeCheck(enum.StrEnum):
     WRONG = "wrong"
     EXPIRED = "expired"  # no live code: never sent, used, timed out, or too many tries
     REPLAYED = "replayed"  # a TOTP code that was already accepted
+    NO_TRIES_LEFT = "no_tries_left"  # not compared: the account is locked or out of tries
+
+
+LOGIN_METHODS = ("sms", "totp", "recovery")
 
 
 def second_factor_required(user: User) -> bool:
@@ -123,9 +136,9 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
     row = _open_code(session, user, purpose)
     if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_CODE_ATTEMPTS:
         return CodeCheck.EXPIRED
-    typed = "".join(ch for ch in code if ch.isdigit())
+    typed = _six_digits(code)
     now = utcnow()
-    if hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
+    if typed is not None and hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
         claimed = claim_row(session, row, OneTimeCode.used_at.is_(None),
                             OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
@@ -136,13 +149,42 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
     return CodeCheck.WRONG
 
 
-def wrong_login_code(session: Session, *, login: UserSession, user: User) -> bool:
-    """A wrong code between the password and the second factor. It counts for this login and
-    for the account (accounts.count_failed_attempt), so that logging in again with a known
-    password buys no new guesses. True when the login ends: MAX_CODE_ATTEMPTS wrong codes in
-    it, or the account locked."""
-    locked = count_failed_attempt(session, user)
-    return increment(session, login, "failed_codes") >= MAX_CODE_ATTEMPTS or locked
+@dataclass(frozen=True)
+class LoginCodeResult:
+    check: CodeCheck
+    #: The login is over (the account locked, or no try was left): the person starts again.
+    login_ended: bool
+
+
+def check_login_code(
+    session: Session, *, user: User, method: str, code: str, trusted_device: bool = False
+) -> LoginCodeResult:
+    """A code typed between the password and the second factor, by SMS, authenticator or
+    recovery code, as one step with its count: the try is counted for the account first
+    (accounts.claim_code_try) and the code compared only when that try was left. Wrong codes
+    count toward the account lock with wrong passwords, so neither logging in again nor
+    several logins at once buy new guesses; the try that reaches the limit locks the account
+    and ends every pending login of it. `trusted_device`: the browser finished a login as this
+    user before (accounts.is_trusted_device), and gets its tries during a lock."""
+    if method not in LOGIN_METHODS:
+        raise ValueError(f"unknown second factor {method!r}")
+    tries = claim_code_try(session, user, trusted_device=trusted_device)
+    if tries is None:
+        record_event(session, action="second_factor.code_refused_no_tries", actor=user,
+                     detail={"method": method})  # fmt: skip
+        return LoginCodeResult(CodeCheck.NO_TRIES_LEFT, login_ended=True)
+    if method == "sms":
+        result = check_sms_code(session, user=user, purpose="login", code=code)
+    elif method == "totp":
+        result = check_totp(session, user=user, code=code)
+    else:
+        result = use_recovery_code(session, user=user, code=code)
+    if result is CodeCheck.OK:
+        return LoginCodeResult(result, login_ended=False)
+    if tries >= MAX_FAILED_LOGINS:
+        lock_account(session, user)
+        return LoginCodeResult(result, login_ended=True)
+    return LoginCodeResult(result, login_ended=False)
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -159,6 +201,15 @@ def _open_code(session: Session, user: User, purpose: str) -> OneTimeCode | None
         .order_by(OneTimeCode.id.desc())
         .limit(1)
     )  # fmt: skip
+
+
+def _six_digits(code: str) -> str | None:
+    """The code as typed, without spaces and dashes, if it is six ASCII digits; else None
+    (other scripts' digits, letters, anything long: a wrong code, never compared)."""
+    typed = re.sub(r"[\s-]", "", code[:MAX_TYPED_LENGTH])
+    if len(code) > MAX_TYPED_LENGTH or not re.fullmatch(r"[0-9]{6}", typed, flags=re.ASCII):
+        return None
+    return typed
 
 
 def _code_hash(salt: str, code: str) -> str:
@@ -189,10 +240,10 @@ def check_totp(
     if not secret:
         return CodeCheck.EXPIRED
     totp = pyotp.TOTP(secret)
-    typed = "".join(ch for ch in code if ch.isdigit())
+    typed = _six_digits(code) or ""
     now_step = totp.timecode(at or utcnow())
     for step in (now_step - 1, now_step, now_step + 1):
-        if hmac.compare_digest(totp.generate_otp(step), typed):
+        if typed and hmac.compare_digest(totp.generate_otp(step), typed):
             later = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
             if not claim_row(session, user, *([] if enrolling else [later]), totp_last_step=step):
                 record_event(session, action="second_factor.totp_replayed", actor=user)
@@ -268,7 +319,10 @@ def has_recovery_codes(session: Session, user: User) -> bool:
 
 
 def use_recovery_code(session: Session, *, user: User, code: str) -> CodeCheck:
-    typed = "".join(ch for ch in code.lower() if ch.isalnum())
+    """Use up one of the user's recovery codes (any case; spaces and dashes allowed)."""
+    typed = re.sub(r"[\s-]", "", code[:MAX_TYPED_LENGTH]).lower()
+    if len(code) > MAX_TYPED_LENGTH or not re.fullmatch(r"[a-z0-9]{10}", typed, flags=re.ASCII):
+        typed = ""  # matches no stored code: wrong, like any other
     row = session.scalar(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id,
@@ -293,4 +347,4 @@ def _recovery_code() -> str:
 
 def _recovery_hash(code: str) -> str:
     # 50 random bits, single use: a fast hash is enough to keep them out of a dump's plain view.
-    return hashlib.sha256("".join(ch for ch in code if ch.isalnum()).encode()).hexdigest()
+    return hashlib.sha256(code.replace("-", "").encode()).hexdigest()

@@ -100,6 +100,18 @@ def end_other_sessions(session: Session, *, user: User, keep_token: str | None, 
     return result.rowcount or 0
 
 
+def end_pending_logins(session: Session, *, user: User, reason: str) -> int:
+    """End every login of the user that has passed the password but not the second factor.
+    Returns how many."""
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.stage == "password",
+               UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )  # fmt: skip
+    return result.rowcount or 0
+
+
 def live_sessions(session: Session, user: User) -> list[UserSession]:
     """The user's signed-in browsers, most recently active first."""
     return list(

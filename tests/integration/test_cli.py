@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from casemodel.db import make_engine, make_session_factory
 from casemodel.models import Dossier, OutboxMessage, User
+from tests.files import PDF
 from webapp import create_app
 
 
@@ -118,7 +119,7 @@ def test_files_sweep_removes_only_what_nothing_refers_to(cli, tmp_path):
     cli("demo", "seed")
     store = FileStore(cli.app.config["FILES_PATH"])
     seeded = [path for path in store.root.rglob("*") if path.is_file()]
-    orphan = store.put(io.BytesIO(b"%PDF-1.7\n%%EOF\n"), max_bytes=1000).sha256
+    orphan = store.put(io.BytesIO(PDF), max_bytes=1000).sha256
     for path in [*seeded, store.path(orphan)]:  # everything left alone for two hours
         os.utime(path, (time.time() - 7200,) * 2)
 

@@ -114,7 +114,7 @@ def test_staff_see_only_their_offices_and_a_second_membership_opens_the_second(
 
 def test_the_migration_keeps_an_office_and_gives_none_where_there_was_none(own_database_url):
     config = migrate.alembic_config(own_database_url)
-    command.upgrade(config, "c41d7e2a9b15")  # the revision before office_memberships
+    command.upgrade(config, "5d2e8c41b7f0")  # the revision before office_memberships
     engine = make_engine(own_database_url)
     try:
         with engine.begin() as connection:
@@ -154,7 +154,7 @@ def test_the_migration_keeps_an_office_and_gives_none_where_there_was_none(own_d
             assert [m.organisation.name for m in users["klant@example.nl"].memberships] == [
                 "Klant"
             ]
-        command.downgrade(config, "c41d7e2a9b15")
+        command.downgrade(config, "5d2e8c41b7f0")
         with engine.connect() as connection:
             rows = dict(connection.execute(text("SELECT email, office_id FROM users")).all())
         assert rows == {"met@example.nl": office_id, "zonder@example.nl": None,

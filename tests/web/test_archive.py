@@ -26,13 +26,12 @@ from casemodel.services.accounts import create_user
 from casemodel.services.documents import publish_document
 from casemodel.services.errors import NotFound
 from casemodel.services.notifications import send_digest
+from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 
 STAFF = "medewerker@example.nl"
 DIRECTOR = "directeur@example.nl"  # Bakkerij Van Dam B.V., client number A-2044
 CLIENT = "klant@example.nl"  # J. de Vries, N-10231
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def text(response) -> str:

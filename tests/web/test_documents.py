@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from casemodel.models import AuditEvent, Dossier
+from tests.files import PDF
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 
 STAFF = "medewerker@example.nl"
 CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def text(response) -> str:

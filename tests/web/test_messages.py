@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from casemodel.models import AuditEvent, Dossier, Message, OutboxMessage, StagedFile, User
 from casemodel.services import notifications
 from casemodel.services.messages import send_message
+from tests.files import PDF
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
 
@@ -22,7 +23,6 @@ STAFF = "medewerker@example.nl"
 MANAGER = "manager@example.nl"
 CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PDF_2 = PDF.replace(b"1.7", b"2.0")
 
 

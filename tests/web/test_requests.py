@@ -24,6 +24,7 @@ from casemodel.models import (
 from casemodel.services.publishing import run_publish_step
 from casemodel.services.steps import run_automatic_step
 from casemodel.services.upload_requests import open_upload_request
+from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
 
@@ -32,8 +33,6 @@ CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
 TRANSFER = "Levering Keizersgracht 12, Amsterdam"
 ANNUAL = "Jaarrekening 2025 en IB-aangifte directeur"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
 

@@ -28,6 +28,7 @@ from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPass
 from casemodel.services.second_factor import has_recovery_codes, regenerate_recovery_codes
 from casemodel.services.second_factor import use_sms_instead as use_sms_instead_for
 from webapp.auth import bp, enrolment
+from webapp.auth.browsers import browser_label
 from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
 from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
@@ -152,31 +153,6 @@ def masked_number(number: str | None) -> str | None:
     if not number:
         return None
     return f"{number[:3]} {'•' * max(len(number) - 5, 3)} {number[-2:]}"
-
-
-_BROWSERS = (
-    ("Edg", "Edge"), ("OPR/", "Opera"), ("FxiOS/", "Firefox"), ("Firefox/", "Firefox"),
-    ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
-)  # fmt: skip
-_SYSTEMS = (
-    ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
-    ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"),
-)  # fmt: skip
-
-
-def browser_label(user_agent: str | None) -> str:
-    """A User-Agent header as a person names a browser ("Firefox op Windows"); an unknown one
-    shortened."""
-    agent = user_agent or ""
-    browser = next((name for marker, name in _BROWSERS if marker in agent), None)
-    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
-    if browser and system:
-        return _("%(browser)s op %(system)s", browser=browser, system=system)
-    if browser or system:
-        return browser or system
-    if not agent:
-        return _("Onbekende browser")
-    return agent if len(agent) <= 40 else agent[:40] + "…"
 
 
 # --- two-step verification -----------------------------------------------------------------------

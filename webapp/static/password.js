@@ -5,12 +5,10 @@
   if (!form) return;
   var field = document.getElementById("password");
   var hint = document.getElementById("strength");
-  var token = window.location.pathname.split("/").pop();
   var timer = null;
   function check() {
     var body = new URLSearchParams();
     body.set("password", field.value);
-    body.set("token", token);
     body.set("purpose", form.getAttribute("data-purpose"));
     body.set("csrf_token", form.querySelector("input[name=csrf_token]").value);
     fetch(form.getAttribute("data-strength-url"), { method: "POST", body: body, credentials: "same-origin" })

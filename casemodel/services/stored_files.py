@@ -1,15 +1,17 @@
-"""Removing stored files that nothing refers to any more (see casemodel/filestore.py)."""
+"""Uploads into the file store, and removing stored files that nothing refers to any more (see
+casemodel/filestore.py)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from itertools import islice
+from typing import BinaryIO
 
 from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
-from casemodel.filestore import FileStore
-from casemodel.models import ArchivedFile, DocumentVersion, StagedFile
+from casemodel.filestore import FileRejected, FileStore, StoredFile
+from casemodel.models import ArchivedFile, DocumentVersion, StagedFile, User
 from casemodel.services.audit import record_event
 
 #: Every column that names a stored file. A new one must be added here, or the sweep removes
@@ -21,6 +23,30 @@ FILE_REFERENCES = (DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha25
 UNREFERENCED_GRACE = dt.timedelta(hours=1)
 
 BATCH = 500
+
+
+def store_upload(
+    session: Session, store: FileStore, stream: BinaryIO, *, max_bytes: int, actor: User,
+    filename: str,
+) -> StoredFile:  # fmt: skip
+    """Put a person's upload into the store (FileStore.put). Malware found in it, or a scanner
+    that could not be reached, is recorded in the audit trail (who, the name given, what was
+    found), so that the office sees it; the refusal is raised on to the caller.
+
+    Raises:
+        FileRejected: as FileStore.put.
+    """
+    try:
+        return store.put(stream, max_bytes=max_bytes)
+    except FileRejected as refused:
+        detail = {"filename": filename[:200]}
+        if refused.reason == "malware":
+            record_event(session, action="file.malware_refused", actor=actor,
+                         detail=detail | {"signature": refused.signature,
+                                          "sha256": refused.sha256})  # fmt: skip
+        elif refused.reason == "scanner_unavailable":
+            record_event(session, action="file.scan_unavailable", actor=actor, detail=detail)
+        raise
 
 
 def sweep_unreferenced_files(
