@@ -25,7 +25,7 @@ migrate: install
 	$(BIN)/flask --app webapp db upgrade
 
 seed: migrate
-	$(BIN)/flask --app webapp demo seed
+	DOSSIERFLOW_DEMO=1 $(BIN)/flask --app webapp demo seed
 
 demo: install
 	$(BIN)/python -m devtools.demo

@@ -10,7 +10,7 @@ behind.
 
 The database row that refers to a stored file is the caller's business. A file no row refers to
 (its transaction failed, a later file of the same form was refused, its document was removed) is
-removed by `services.files.sweep_unreferenced_files` once it has been left alone for a while:
+removed by `services.stored_files.sweep_unreferenced_files` once it has been left alone for a while:
 these are clients' passports and tax returns, kept no longer than something needs them.
 
 The sweep and a `put` of the same bytes must not cross: `put` finds the bytes already stored
@@ -32,7 +32,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
 
 from casemodel.filetypes import ALLOWED_TYPES, FileRejected, judge_type
 from casemodel.malware import Scanner, ScannerUnavailable
@@ -114,7 +113,7 @@ class FileStore:
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 
-    # --- the sweep (services.files) ---------------------------------------------------------
+    # --- the sweep (services.stored_files) ------------------------------------------------
 
     def untouched_since(self, seconds: float) -> Iterator[str]:
         """The SHA-256 of every stored file neither written nor handed out by `put` for that
@@ -184,10 +183,3 @@ def safe_filename(name: str, content_type: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = re.sub(r"\s+", " ", stem)[:140] or "document"
     return stem + ALLOWED_TYPES.get(content_type, "")
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987)."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = re.sub(r"[^A-Za-z0-9 ._()-]", "_", fallback) or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

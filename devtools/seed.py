@@ -26,7 +26,7 @@ from casemodel.models import (
     OutboxMessage,
     User,
 )
-from casemodel.services.accounts import add_membership, create_user
+from casemodel.services.accounts import add_membership, add_office_membership, create_user
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.messages import send_message
@@ -64,7 +64,9 @@ CLIENTS = [
 ]
 
 #: (e-mail, name, role, client number or None, mobile number). Every demo user logs in with a
-#: code by SMS; the demo's SMS sink shows the codes at /dev/mailbox.
+#: code by SMS; the demo's SMS sink shows the codes at /dev/mailbox. The staff member and the
+#: manager work for both offices, through a membership of each, so that one login shows the
+#: whole demo; a client's dossiers are seen by the staff of its own office only.
 USERS = [
     ("klant@example.nl", "Jan de Vries", "client", "N-10231", "+31612340001"),
     ("directeur@example.nl", "Annelies van Dam", "client", "A-2044", "+31612340002"),
@@ -134,9 +136,14 @@ def seed_demo(
     users = {}
     for email, name, role, client_number, mobile in USERS:
         user = session.scalar(select(User).where(User.email == email))
+        staff_of = [office.id for office in offices.values()] if role != "client" else []
         if user is None:
-            user = create_user(session, email=email, name=name, role=role, password=DEMO_PASSWORD)
+            user = create_user(session, email=email, name=name, role=role, office_ids=staff_of,
+                               password=DEMO_PASSWORD)  # fmt: skip
             user.mobile_number, user.second_factor = mobile, "sms"
+        for office in offices.values() if user.is_staff else ():
+            # A demo database from before office memberships gets them now.
+            add_office_membership(session, user=user, office=office, actor=None)
         if client_number:
             add_membership(
                 session,

@@ -19,7 +19,7 @@ from prefect.flow_runs import suspend_flow_run
 from casemodel.models import Dossier
 from casemodel.queries.dossiers import step_plan
 from casemodel.services import dossiers as dossier_services
-from casemodel.services import publishing, requests
+from casemodel.services import publishing, upload_requests
 from casemodel.services import steps as step_services
 from casemodel.services.steps import FINISHED_STATES
 from flows.database import transaction
@@ -65,7 +65,10 @@ def run_publish(dossier_id: int, step_key: str) -> bool:
 @step_task(task_run_name="request-files:{step_key}")
 def open_request(dossier_id: int, step_key: str) -> int:
     with transaction() as session:
-        return requests.open_upload_request(session, dossier_id=dossier_id, step_key=step_key).id
+        task = upload_requests.open_upload_request(
+            session, dossier_id=dossier_id, step_key=step_key
+        )
+        return task.id
 
 
 # Not cached: after a resume it must look at the date again (it may have moved).

@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000"),
         #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
+        #: The demo's environment (devtools/demo.py sets it): only there do the demo commands
+        #: (`flask demo seed`) run.
+        DEMO=os.environ.get("DOSSIERFLOW_DEMO") == "1",
         #: The file store (content-addressed, outside the web root).
         FILES_PATH=str(settings.files_path()),
         #: One file at most; a request body larger than this is refused with 413 before it is
@@ -83,15 +86,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_user)
     limiter.init_app(app)
 
-    from webapp import errors
+    from webapp import archive, attachments, documents, errors, messages, upload_requests
+    from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
 
     app.register_blueprint(auth_bp)
+    # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    # ...and the features both use, one set of routes each; casemodel decides who may do what.
+    for feature in (documents, messages, attachments, upload_requests, archive):
+        app.register_blueprint(feature.bp)
+    app.add_template_global(dossier_page_url)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp
 

@@ -6,7 +6,7 @@ from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
-from casemodel.models.organisations import Membership, Office, Organisation
+from casemodel.models.organisations import Membership, Office, OfficeMembership, Organisation
 from casemodel.models.outbox import OutboxMessage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
 from casemodel.models.tasks import HumanTask
@@ -30,6 +30,7 @@ __all__ = [
     "HumanTask",
     "Membership",
     "Office",
+    "OfficeMembership",
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",

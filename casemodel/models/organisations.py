@@ -71,3 +71,22 @@ class Membership(Base):
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821
+
+
+class OfficeMembership(Base):
+    """A staff member's or manager's place in an office: they see and work on that office's
+    dossiers, clients and archive, and nothing of an office they have no membership of. One
+    person may work for several offices."""
+
+    __tablename__ = "office_memberships"
+    #: Also the index for "the offices of this user", which every office-side page asks.
+    __table_args__ = (UniqueConstraint("user_id", "office_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[utc_timestamp]
+
+    office: Mapped[Office] = relationship()

@@ -18,6 +18,7 @@ from casemodel.models import (
     Organisation,
     User,
 )
+from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
 
 #: The folders the office publishes into; what the client supplied is not in "Online Dossier".
@@ -112,15 +113,17 @@ def uploads_of(session: Session, user: User, organisation_id: int) -> list[Archi
 
 
 def office_archive(user: User, search: str = "") -> Select:
-    """Staff: the client uploads of the organisations of their office (all offices when they
-    have none), newest first; search on client number or organisation name."""
+    """Staff: the client uploads of the organisations of their offices (none without an
+    office), newest first; search on client number or organisation name. Raises NotFound for
+    a client, whose uploads are in their organisation's folder (uploads_of)."""
+    if not user.is_staff:
+        raise NotFound("the office's archive")
     query = (
         select(ArchivedFile)
         .join(ArchivedFile.organisation)
         .options(contains_eager(ArchivedFile.organisation), joinedload(ArchivedFile.uploaded_by))
     )
-    if user.office_id is not None:
-        query = query.where(Organisation.office_id == user.office_id)
+    query = query.where(Organisation.office_id.in_(office_ids_of(user)))
     search = search.strip()
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -134,13 +137,13 @@ def office_archive(user: User, search: str = "") -> Select:
 
 
 def get_archived_file_for(session: Session, archived_id: int, user: User) -> ArchivedFile:
-    """Load and authorise an uploaded file: staff of the organisation's office (or without an
-    office), or a member of the organisation. Anything else raises NotFound, like a missing id."""
+    """Load and authorise an uploaded file: staff of the organisation's office, or a member of
+    the organisation. Anything else raises NotFound, like a missing id."""
     archived = session.get(ArchivedFile, archived_id)
     if archived is None:
         raise NotFound(f"archived file {archived_id}")
     if user.is_staff:
-        allowed = user.office_id is None or archived.organisation.office_id == user.office_id
+        allowed = user.works_for(archived.organisation.office_id)
     else:
         allowed = _is_member(session, user, archived.organisation_id)
     if not allowed:

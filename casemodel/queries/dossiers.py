@@ -9,6 +9,7 @@ from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from casemodel.models import Dossier, HumanTask, Membership, Step, User
+from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
 
 
@@ -22,19 +23,13 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def organisation_ids_of(session: Session, user: User) -> list[int]:
-    return list(
-        session.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id))
-    )
-
-
 def visible_dossiers(user: User, organisation_id: int | None = None) -> Select:
-    """The dossiers the user may see: staff those of their office (all offices when they have
-    none), a client those of the organisation they act for, if they are a member of it."""
+    """The dossiers the user may see: staff those of the offices they work for (none without an
+    office membership), a client those of the organisation they act for, if they are a member
+    of it."""
     query = select(Dossier)
     if user.is_staff:
-        if user.office_id is not None:
-            query = query.where(Dossier.office_id == user.office_id)
+        query = query.where(Dossier.office_id.in_(office_ids_of(user)))
         if organisation_id is not None:
             query = query.where(Dossier.organisation_id == organisation_id)
         return query

@@ -42,10 +42,10 @@ LinkFor = Callable[[str, str], str]
 
 
 def office_name_for(user: User) -> str:
-    """The office a mail to this user is from: a staff member's own, else that of the first
-    organisation the user belongs to."""
-    if user.office is not None:
-        return user.office.name
+    """The office a mail to this user is from: a staff member's own (the first by name, for
+    one who works for several), else that of the first organisation the user belongs to."""
+    for office in user.offices:
+        return office.name
     for membership in user.memberships:
         return membership.organisation.office.name
     return "Dossierflow"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from casemodel.db import increment, utcnow
-from casemodel.models import Membership, Organisation, User
+from casemodel.models import Membership, Office, OfficeMembership, Organisation, User
 from casemodel.passhash import Argon2id
 from casemodel.services.audit import record_event
 
@@ -199,17 +200,30 @@ def create_user(
     email: str,
     name: str,
     role: str = "client",
-    office_id: int | None = None,
+    office_ids: Sequence[int] = (),
     password: str | None = None,
     locale: str = "nl",
     actor: User | None = None,
 ) -> User:
-    """Create an account. Without a password the user activates it through the e-mailed link."""
+    """Create an account. Without a password the user activates it through the e-mailed link.
+
+    Args:
+        office_ids: the offices a staff member or manager works for (at least one); a client
+            has none, and reaches dossiers through memberships of organisations.
+    Raises:
+        InvalidState: staff or a manager without an office, or a client with one.
+    """
+    from casemodel.services.errors import InvalidState
+
+    office_ids = list(dict.fromkeys(office_ids))
+    if role in ("staff", "manager") and not office_ids:
+        raise InvalidState("staff and managers work for an office: name at least one")
+    if role == "client" and office_ids:
+        raise InvalidState("a client belongs to organisations, not to an office")
     user = User(
         email=normalise_email(email),
         name=name.strip(),
         role=role,
-        office_id=office_id,
         locale=locale,
         password_hash=hash_password(password) if password else None,
         created_at=utcnow(),
@@ -219,7 +233,40 @@ def create_user(
     record_event(
         session, action="user.created", actor=actor, detail={"user_id": user.id, "role": role}
     )
+    for office_id in office_ids:
+        session.add(OfficeMembership(user_id=user.id, office_id=office_id, created_at=utcnow()))
+    session.flush()
     return user
+
+
+def add_office_membership(
+    session: Session, *, user: User, office: Office, actor: User | None
+) -> bool:
+    """Let a staff member or manager work for (another) office too. Idempotent; returns whether
+    the membership is new.
+
+    Raises:
+        InvalidState: the user is a client (clients belong to organisations).
+    """
+    from casemodel.services.errors import InvalidState
+
+    if not user.is_staff:
+        raise InvalidState("a client belongs to organisations, not to an office")
+    exists = session.scalar(
+        select(OfficeMembership.id).where(
+            OfficeMembership.user_id == user.id, OfficeMembership.office_id == office.id
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(OfficeMembership(user_id=user.id, office_id=office.id, created_at=utcnow()))
+    record_event(
+        session, action="office_membership.granted", actor=actor,
+        detail={"user_id": user.id, "office_id": office.id},
+    )  # fmt: skip
+    session.flush()
+    session.expire(user, ["offices"])
+    return True
 
 
 def add_membership(
@@ -275,7 +322,7 @@ def create_client_account(
     if not actor.is_staff:
         raise NotAllowed("only office staff create client accounts")
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or (actor.office_id and organisation.office_id != actor.office_id):
+    if organisation is None or not actor.works_for(organisation.office_id):
         raise NotFound(f"organisation {organisation_id}")
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     created = user is None

@@ -17,6 +17,19 @@ from casemodel.services.notifications import client_users, notify
 OFFICE_FOLDERS = ("correspondence", "documents")
 
 
+def may_publish(user: User, dossier: Dossier) -> bool:
+    """Whether the user places documents and new versions in the dossier: staff of its office
+    (a client supplies files instead, with a message or for an upload request)."""
+    return user.works_for(dossier.office_id)
+
+
+def check_may_publish(user: User, dossier: Dossier) -> None:
+    """Raises NotAllowed unless may_publish: for the services below, and for a view that checks
+    before it stores the bytes."""
+    if not may_publish(user, dossier):
+        raise NotAllowed("only the office publishes documents")
+
+
 def publish_document(
     session: Session,
     *,
@@ -36,10 +49,11 @@ def publish_document(
         actor: the staff member, or None when a flow step publishes.
         step_key: the template step that made or published it.
     Raises:
-        NotAllowed: the actor is not staff. InvalidState: unknown folder or empty title.
+        NotAllowed: the actor is not staff of the dossier's office (may_publish).
+        InvalidState: unknown folder or empty title.
     """
-    if actor is not None and not actor.is_staff:
-        raise NotAllowed("only the office publishes documents")
+    if actor is not None:
+        check_may_publish(actor, dossier)
     if folder not in OFFICE_FOLDERS:
         raise InvalidState(f"unknown folder {folder!r}")
     title = " ".join(title.split())[:200]
@@ -119,9 +133,12 @@ def add_version(
     session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
 ) -> DocumentVersion:
     """A new version of a published document: the old ones stay, and the document shows as
-    unread again to everyone who had read it."""
-    if not actor.is_staff:
-        raise NotAllowed("only the office publishes documents")
+    unread again to everyone who had read it.
+
+    Raises:
+        NotAllowed: the actor is not staff of the dossier's office (may_publish).
+    """
+    check_may_publish(actor, document.dossier)
     document.latest_version += 1
     document.updated_at = utcnow()
     version = _add_version(session, document, document.latest_version, stored, filename, actor)

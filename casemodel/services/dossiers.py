@@ -38,7 +38,7 @@ def open_dossier(
     if not actor.is_staff:
         raise NotAllowed("only office staff open dossiers")
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or (actor.office_id and organisation.office_id != actor.office_id):
+    if organisation is None or not actor.works_for(organisation.office_id):
         raise NotFound(f"organisation {organisation_id}")
     if organisation.office.kind != template.office_kind:
         raise NotAllowed(

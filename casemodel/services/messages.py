@@ -133,20 +133,28 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     return True
 
 
+def may_answer(user: User, message: Message) -> bool:
+    """Whether the message's page offers the user to answer it: staff answer a client's message
+    (not the office's own), a client any message of their dossier. The caller has authorised
+    the user for the dossier (queries.messages.get_message_for)."""
+    return not (user.is_staff and message.from_office)
+
+
+def may_assign(user: User, message: Message) -> bool:
+    """Whether the user may give this message to a colleague: staff of the dossier's office,
+    and only a client's message (the office's own need no answer from the office)."""
+    return not message.from_office and user.works_for(message.dossier.office_id)
+
+
 def assign_message(session: Session, *, message: Message, assignee: User, actor: User) -> None:
     """The office gives a client's message to a colleague to answer, who is told by mail.
 
     Raises:
         NotFound: the message or the colleague is not of the actor's office.
     """
-    office_id = message.dossier.office_id
-    if (
-        not actor.is_staff
-        or message.from_office
-        or (actor.office_id is not None and actor.office_id != office_id)
-    ):
+    if not may_assign(actor, message):
         raise NotFound(f"message {message.id}")
-    if not assignee.is_staff or (assignee.office_id not in (None, office_id)):
+    if not assignee.is_active or not assignee.works_for(message.dossier.office_id):
         raise NotFound(f"user {assignee.id}")
     message.assignee_id = assignee.id
     record_event(

@@ -159,8 +159,7 @@ def open_staff_task(session: Session, *, task_id: int, kind: str, actor: User) -
     if (
         task is None
         or task.kind != kind
-        or not actor.is_staff
-        or (actor.office_id and task.dossier.office_id != actor.office_id)
+        or not actor.works_for(task.dossier.office_id)
     ):
         raise NotFound(f"task {task_id}")
     if task.state != "open":

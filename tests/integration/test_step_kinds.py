@@ -19,8 +19,8 @@ from casemodel.queries.dossiers import open_client_task_count
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState
 from casemodel.services.publishing import complete_publish_task
-from casemodel.services.requests import complete_upload_request, supply_requested_file
 from casemodel.services.steps import complete_staff_task
+from casemodel.services.upload_requests import complete_upload_request, supply_requested_file
 from flows.relay import deliver_due
 from tests.files import PDF
 from tests.fixtures.domain import make_firm

@@ -362,11 +362,6 @@ def test_every_post_without_a_csrf_token_is_refused(web_database_url, compiled_t
         assert response.status_code == 400, (rule.rule, response.status_code)
 
 
-def test_no_get_changes_state(client):
-    assert client.get("/logout").status_code == 405
-    assert client.get("/language?locale=en").status_code == 405
-
-
 def test_security_headers(client):
     headers = client.get("/login").headers
     assert "object-src 'none'" in headers["Content-Security-Policy"]

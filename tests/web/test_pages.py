@@ -464,6 +464,39 @@ def test_the_office_list_shows_each_dossiers_current_step(client, login, web_ses
     assert "(1/9)" in page and "(0/10)" in page
 
 
+def test_staff_see_only_the_offices_they_work_for(web_app, client, login, web_session):
+    """The demo's staff member works for both offices; with one membership left she sees that
+    office's dossiers, clients, messages and archive, and with none, nothing at all."""
+    from sqlalchemy import delete
+
+    from casemodel.models import Office, OfficeMembership
+
+    staff = web_session.scalar(select(User).where(User.email == STAFF))
+    accountancy = web_session.scalar(select(Office).where(Office.kind == "accountancy"))
+    annual = web_session.scalar(select(Dossier).where(Dossier.office_id == accountancy.id))
+    keep = dossier_by_description(web_session, TRANSFER_KEEP)
+    login(client, STAFF)
+    assert client.get(f"/office/dossiers/{annual.id}").status_code == 200
+
+    web_session.execute(delete(OfficeMembership).where(
+        OfficeMembership.user_id == staff.id, OfficeMembership.office_id == accountancy.id))
+    web_session.commit()  # fmt: skip
+    listed = client.get("/office/?status=all").text
+    assert len(re.findall(r'href="/office/dossiers/\d+"', listed)) == 2  # the notary's two
+    assert client.get(f"/office/dossiers/{annual.id}").status_code == 404
+    assert "Bakkerij Van Dam" not in text(client.get("/office/messages"))
+    assert "Bakkerij Van Dam" not in text(client.get("/office/dossiers/new"))
+
+    web_session.execute(delete(OfficeMembership).where(OfficeMembership.user_id == staff.id))
+    web_session.commit()
+    assert "Geen dossiers gevonden." in text(client.get("/office/?status=all"))
+    assert client.get(f"/office/dossiers/{keep.id}").status_code == 404
+    assert client.get(f"/dossiers/{keep.id}/messages/new").status_code == 404
+    assert "Er staan geen stappen voor u open." in text(client.get("/office/tasks?all=1"))
+    assert "Geen berichten." in text(client.get("/office/messages"))
+    assert "Geen bestanden gevonden." in text(client.get("/office/archive"))
+
+
 def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     organisation_id = dossier_by_description(web_session, TRANSFER_KEEP).organisation_id
     login(client, STAFF)

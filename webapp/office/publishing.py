@@ -8,8 +8,8 @@ from flask_login import current_user
 from casemodel.services.errors import InvalidState
 from casemodel.services.publishing import complete_publish_task
 from webapp.extensions import db
-from webapp.files import store_all_or_none
 from webapp.outbox import deliver_after_commit
+from webapp.uploads import store_all_or_none
 
 
 def publish_for_task(task_id: int, target: str):

@@ -2,7 +2,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from casemodel.models import Dossier
-from casemodel.queries.documents import documents_in, folder_counts, get_version_for
+from casemodel.queries.documents import documents_in, folder_counts
 from casemodel.queries.dossiers import (
     current_steps,
     dossier_counts,
@@ -13,12 +13,11 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
+from webapp.audience import memberships_of_current_user
 from webapp.extensions import db
-from webapp.files import download
+from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
 from webapp.portal import bp
-from webapp.portal.messages import messages_page
-from webapp.portal.organisations import memberships_of_current_user
 
 
 def _organisation_id() -> int | None:
@@ -93,17 +92,6 @@ def _documents_page(dossier: Dossier, folder: str, total: int) -> Page:
         db.session, dossier.id, folder, current_user, limit=size, offset=(number - 1) * size
     )
     return Page(rows, number, size, total)
-
-
-@bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>/download")
-def download_document(dossier_id: int, document_id: int):
-    """Authorised, audited, marks the document read (GET changes only the read mark, which is
-    what opening a document means, and the audit trail)."""
-    _dossier, document, version = get_version_for(
-        db.session, dossier_id=dossier_id, document_id=document_id,
-        version=request.args.get("version", type=int), user=current_user,
-    )  # fmt: skip
-    return download(document, version)
 
 
 @bp.route("/dossiers/<int:dossier_id>/progress")
