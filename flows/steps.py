@@ -19,8 +19,9 @@ from prefect.flow_runs import suspend_flow_run
 from casemodel.models import Dossier
 from casemodel.queries.dossiers import step_plan
 from casemodel.services import dossiers as dossier_services
-from casemodel.services import publishing, requests
+from casemodel.services import publishing, requests, step_conditions
 from casemodel.services import steps as step_services
+from casemodel.services.questionnaires import step_kind as questionnaire_kind
 from casemodel.services.steps import FINISHED_STATES
 from flows.database import transaction
 
@@ -68,6 +69,43 @@ def open_request(dossier_id: int, step_key: str) -> int:
         return requests.open_upload_request(session, dossier_id=dossier_id, step_key=step_key).id
 
 
+@step_task(task_run_name="questionnaire:{step_key}")
+def open_questionnaire(dossier_id: int, step_key: str) -> int:
+    with transaction() as session:
+        return questionnaire_kind.open_for_step(
+            session, dossier_id=dossier_id, step_key=step_key
+        ).id
+
+
+# Not cached: a questionnaire sent back for rework is completed again, and the run that comes
+# back to wait for it must receive the new answers.
+@task(task_run_name="answers:{step_key}", retries=2, retry_delay_seconds=5)
+def receive_answers(dossier_id: int, step_key: str) -> dict[str, Any]:
+    """The completed answers checked once more with their definition (a bad answer never
+    reaches the flow: the task fails, for a person to see); described without their content."""
+    with transaction() as session:
+        return questionnaire_kind.received_answers(
+            session, dossier_id=dossier_id, step_key=step_key
+        )
+
+
+@task(
+    task_run_name="when:{step_key}",
+    cache_key_fn=lambda context, parameters: (
+        f"dossier-{parameters['dossier_id']}-{parameters['step_key']}-when-"
+        f"{context.task_run.flow_run_id}"
+    ),
+    persist_result=True,
+    retries=2,
+    retry_delay_seconds=5,
+)
+def decide_when(dossier_id: int, step_key: str) -> bool:
+    """Whether a step with a template `when:` runs; decided once per run, and a step that does
+    not is recorded as skipped."""
+    with transaction() as session:
+        return step_conditions.step_applies(session, dossier_id=dossier_id, step_key=step_key)
+
+
 # Not cached: after a resume it must look at the date again (it may have moved).
 @task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5)
 def plan_wait(dossier_id: int, step_key: str) -> bool:
@@ -89,6 +127,15 @@ def finish_dossier(dossier_id: int) -> str:
     with transaction() as session:
         dossier_services.mark_completed(session, dossier=session.get(Dossier, dossier_id))
     return "completed"
+
+
+def step_applies(dossier_id: int, step_key: str) -> bool:
+    """Whether the flow runs the step: always, unless it has a `when:` that the answers of an
+    earlier questionnaire step do not satisfy. Only a step with a `when:` costs a task."""
+    with transaction() as session:
+        step = step_services.get_step(session, dossier_id=dossier_id, step_key=step_key)
+        conditional = step.condition is not None
+    return not conditional or decide_when(dossier_id, step_key)
 
 
 def step_finished(dossier_id: int, step_key: str) -> bool:
@@ -135,6 +182,12 @@ def upload_request(dossier_id: int, step_key: str) -> None:
     wait_for_person(dossier_id, step_key)
 
 
+def questionnaire(dossier_id: int, step_key: str) -> None:
+    open_questionnaire(dossier_id, step_key)
+    wait_for_person(dossier_id, step_key)
+    receive_answers(dossier_id, step_key)
+
+
 #: How the flow runs each step kind; casemodel.casetemplates.STEP_KINDS validates the settings.
 RUNNERS: dict[str, Callable[[int, str], None]] = {
     "staff_task": staff_task,
@@ -142,6 +195,7 @@ RUNNERS: dict[str, Callable[[int, str], None]] = {
     "wait_until": wait_until,
     "publish": publish,
     "upload_request": upload_request,
+    "questionnaire": questionnaire,
 }
 
 
