@@ -4,7 +4,11 @@ Dutch: for the service, web and browser tests and the save-page benchmark."""
 from __future__ import annotations
 
 import copy
+import io
 from typing import Any
+
+#: The smallest PDF the file store accepts.
+PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 BUYER_PAGES: dict[str, dict[str, Any]] = {
     "buyer": {
@@ -56,3 +60,38 @@ def buyer_pages(*, mortgage: bool = True) -> dict[str, dict[str, Any]]:
             "mortgage": "no", "family_money": "no", "refund_iban": "NL91 ABNA 0417 1643 00",
         }  # fmt: skip
     return pages
+
+
+def fill_intake(session, questionnaire, actor, *, mortgage=True, store=None, until=None):
+    """Every page saved through the service, as "Volgende" does (up to and without `until`); with
+    a file store, the signed mortgage offer goes along as a PDF."""
+    from casemodel.services.questionnaires import PostedFiles, page_state, save_page
+    from casemodel.services.questionnaires.answers import language
+
+    nl = language("nl")
+    for key, form in buyer_pages(mortgage=mortgage).items():
+        if key == until:
+            return
+        uploads = None
+        if store is not None and key == "financing" and mortgage:
+            offer = (io.BytesIO(PDF), "Hypotheekaanbod.pdf")
+            uploads = PostedFiles(store, {"mortgage_offer": offer})
+        version = page_state(session, questionnaire=questionnaire, page_key=key, lang=nl).version
+        outcome = save_page(
+            session, questionnaire=questionnaire, page_key=key, form=form, lang=nl,
+            version=version, actor=actor, uploads=uploads,
+        )  # fmt: skip
+        assert outcome.go_to is not None, (key, outcome.result.errors)
+
+
+def complete_intake(session, questionnaire, actor, store, *, mortgage=True):
+    """Fill every page and complete, in Dutch, as the client does."""
+    from casemodel.services.questionnaires import complete_questionnaire
+    from casemodel.services.questionnaires.answers import language
+
+    fill_intake(session, questionnaire, actor, mortgage=mortgage, store=store)
+    session.refresh(questionnaire)
+    return complete_questionnaire(
+        session, questionnaire=questionnaire, actor=actor, lang=language("nl"), store=store,
+        revision=questionnaire.revision,
+    )  # fmt: skip

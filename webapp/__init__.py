@@ -78,10 +78,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
+    from webapp.questionnaires import bp as questionnaires_bp
+    from webapp.questionnaires.cli import forms_group
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    app.register_blueprint(questionnaires_bp)
+    app.cli.add_command(forms_group)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp
 

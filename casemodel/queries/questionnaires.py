@@ -8,7 +8,16 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from casemodel.models import Dossier, HumanTask, Membership, Questionnaire, User
+from casemodel.models import (
+    Document,
+    DocumentVersion,
+    Dossier,
+    HumanTask,
+    Membership,
+    Questionnaire,
+    QuestionnaireFile,
+    User,
+)
 from casemodel.queries.dossiers import visible_dossiers
 from casemodel.services.errors import NotFound
 from casemodel.services.questionnaires import definition_of
@@ -31,6 +40,35 @@ def get_questionnaire_for(session: Session, questionnaire_id: int, user: User) -
     if questionnaire is None:
         raise NotFound(f"questionnaire {questionnaire_id}")
     return questionnaire
+
+
+def pdf_of(
+    session: Session, questionnaire: Questionnaire, version: int | None = None
+) -> tuple[Document, DocumentVersion]:
+    """The questionnaire's PDF in one of its versions (the newest by default); NotFound before
+    it was completed."""
+    return _version(questionnaire.document, version, f"the PDF of questionnaire {questionnaire.id}")
+
+
+def answered_file(
+    session: Session, questionnaire: Questionnaire, file_id: int
+) -> tuple[Document, DocumentVersion]:
+    """A file answered in the completed questionnaire, as the document it became; NotFound for
+    any other file (or one only uploaded, never answered)."""
+    file = session.get(QuestionnaireFile, file_id)
+    if file is None or file.questionnaire_id != questionnaire.id or file.document_id is None:
+        raise NotFound(f"file {file_id} of questionnaire {questionnaire.id}")
+    return _version(session.get(Document, file.document_id), None, f"file {file_id}")
+
+
+def _version(document: Document | None, version: int | None, what: str):
+    if document is None:
+        raise NotFound(what)
+    number = version or document.latest_version
+    found = next((v for v in document.versions if v.version == number), None)
+    if found is None:
+        raise NotFound(f"version {number} of {what}")
+    return document, found
 
 
 def questionnaires_in(

@@ -16,6 +16,7 @@ from casemodel.models import (
     HumanTask,
     Office,
     Organisation,
+    QuestionnaireFile,
     Step,
     User,
     UserSession,
@@ -23,9 +24,11 @@ from casemodel.models import (
 from casemodel.services.accounts import create_user
 from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.messages import send_message
+from casemodel.services.questionnaires.step_kind import open_for_step
 from casemodel.services.uploads import archive_upload, stage_file
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
+from tests.questionnaire_forms import complete_intake
 
 OWNER = "klant@example.nl"
 STAFF = "medewerker@example.nl"
@@ -59,6 +62,11 @@ def owned_ids(web_app, web_session) -> dict[str, int]:
     if task is None:
         task = HumanTask(dossier_id=dossier.id, step_id=step.id, kind=step.kind, audience="staff")
         session.add(task)
+    questionnaire = open_for_step(session, dossier_id=dossier.id, step_key="buyer-questionnaire")
+    complete_intake(session, questionnaire, owner, store)  # with its PDF and an answered file
+    answered = session.scalar(
+        select(QuestionnaireFile).where(QuestionnaireFile.questionnaire_id == questionnaire.id)
+    )
     owner_session = session.scalar(select(UserSession).where(UserSession.user_id == owner.id))
     accountancy = session.scalar(select(Office).where(Office.kind == "accountancy"))
     intruder = create_user(session, email=OTHER_OFFICE_STAFF, name="Collega", role="staff",
@@ -75,6 +83,9 @@ def owned_ids(web_app, web_session) -> dict[str, int]:
         "archived_id": archived.id,
         "task_id": task.id,
         "session_id": owner_session.id if owner_session else 10**6,
+        "questionnaire_id": questionnaire.id,
+        "file_id": answered.id,
+        "page_key": "buyer",
     }
     return ids
 

@@ -5,7 +5,7 @@ into a PDF under "Door mij aangeleverd", and sent back for rework by the office.
 One definition (forms/) drives the page, the checks, the PDF and the answers the flow gets.
 
     sending      send_questionnaire (ad hoc), withdraw_questionnaire, create_questionnaire
-    filling      resume_at, page_state, save_page (NEXT / PREVIOUS), check_page, PageOutcome
+    filling      resume_at, page_state, save_page (NEXT / PREVIOUS), check_page, summary_state
     completing   complete_questionnaire, send_back, AnswersChanged, InvalidRemark
     step_kind    the `questionnaire` step kind: check_settings, open_for_step,
                  answers_for_step, received_answers
@@ -32,11 +32,13 @@ from casemodel.services.questionnaires.filling import (
     PageConflict,
     PageOutcome,
     PageState,
+    SummaryState,
     check_fillable,
     check_page,
     page_state,
     resume_at,
     save_page,
+    summary_state,
 )
 from casemodel.services.questionnaires.sending import send_questionnaire, withdraw_questionnaire
 from casemodel.services.questionnaires.uploads import PostedFiles
@@ -52,6 +54,7 @@ __all__ = [
     "PageOutcome",
     "PageState",
     "PostedFiles",
+    "SummaryState",
     "answers_of",
     "check_fillable",
     "check_page",
@@ -63,5 +66,6 @@ __all__ = [
     "save_page",
     "send_back",
     "send_questionnaire",
+    "summary_state",
     "withdraw_questionnaire",
 ]

@@ -34,11 +34,13 @@ from casemodel.services.questionnaires.answers import (
 )
 from casemodel.services.questionnaires.uploads import remember_files
 from forms import (
+    AnswersInvalid,
     Definition,
     Language,
     PageResult,
     PageUnavailable,
     PageView,
+    Problem,
     UploadStore,
     merge_page,
     next_page,
@@ -46,6 +48,7 @@ from forms import (
     page_view,
     previous_page,
     summarise,
+    validate_answers,
     validate_page,
     visible_pages,
 )
@@ -90,6 +93,20 @@ class PageState:
     version: int
     #: The page shows a draft: what was typed when the client went back from it.
     draft: bool
+
+
+@dataclass(frozen=True)
+class SummaryState:
+    """The summary page before "Voltooien"."""
+
+    #: Every visible page with its answers (forms.summarise).
+    pages: list[PageSummary]
+    #: What still stops "Voltooien": missing or wrong answers, page by page.
+    problems: list[Problem]
+    #: Pages left with a mistake on them ("Vorige"): what was typed there is not saved yet.
+    drafts: list[str]
+    #: The questionnaire's revision now: "Voltooien" completes exactly what this summary shows.
+    revision: int
 
 
 def check_fillable(questionnaire: Questionnaire, actor: User) -> None:
@@ -143,6 +160,24 @@ def page_state(
         )  # fmt: skip
     view = page_view(definition, page_key, answers, lang, result=result, add_rows=add_rows)
     return PageState(view, row.version, row.draft is not None)
+
+
+def summary_state(
+    session: Session, *, questionnaire: Questionnaire, lang: Language
+) -> SummaryState:
+    """Every answer as the client reads it back before completing, and what is still wrong."""
+    definition = definition_of(questionnaire)
+    rows = page_rows(session, questionnaire)
+    answers = saved_answers(definition, rows)
+    try:
+        validate_answers(definition, answers, lang)
+        problems: list[Problem] = []
+    except AnswersInvalid as invalid:
+        problems = invalid.problems
+    visible = [page.key for page in visible_pages(definition, answers)]
+    drafts = [key for key in visible if rows[key].draft is not None]
+    return SummaryState(summarise(definition, answers, lang), problems, drafts,
+                        questionnaire.revision)  # fmt: skip
 
 
 def check_page(
