@@ -77,18 +77,6 @@ def open_questionnaire(dossier_id: int, step_key: str) -> int:
         ).id
 
 
-# Not cached: a questionnaire sent back for rework is completed again, and the run that comes
-# back to wait for it must receive the new answers.
-@task(task_run_name="answers:{step_key}", retries=2, retry_delay_seconds=5)
-def receive_answers(dossier_id: int, step_key: str) -> dict[str, Any]:
-    """The completed answers checked once more with their definition (a bad answer never
-    reaches the flow: the task fails, for a person to see); described without their content."""
-    with transaction() as session:
-        return questionnaire_kind.received_answers(
-            session, dossier_id=dossier_id, step_key=step_key
-        )
-
-
 @task(
     task_run_name="when:{step_key}",
     cache_key_fn=lambda context, parameters: (
@@ -100,8 +88,10 @@ def receive_answers(dossier_id: int, step_key: str) -> dict[str, Any]:
     retry_delay_seconds=5,
 )
 def decide_when(dossier_id: int, step_key: str) -> bool:
-    """Whether a step with a template `when:` runs; decided once per run, and a step that does
-    not is recorded as skipped."""
+    """Whether a step with a template `when:` runs, on the completed answers of the
+    questionnaire step it names, checked with their definition (answers it refuses fail the
+    task, for a person to see, and never steer the run). Decided once per run; a step that does
+    not run is recorded as skipped."""
     with transaction() as session:
         return step_conditions.step_applies(session, dossier_id=dossier_id, step_key=step_key)
 
@@ -183,9 +173,12 @@ def upload_request(dossier_id: int, step_key: str) -> None:
 
 
 def questionnaire(dossier_id: int, step_key: str) -> None:
+    """The client's questionnaire; the portal finishes the step once the answers pass their
+    definition. The answers reach the run where it needs them, in a later step's `when:`
+    (decide_when, which checks them again), and stay out of Prefect's results: they hold BSNs
+    and IBANs."""
     open_questionnaire(dossier_id, step_key)
     wait_for_person(dossier_id, step_key)
-    receive_answers(dossier_id, step_key)
 
 
 #: How the flow runs each step kind; casemodel.casetemplates.STEP_KINDS validates the settings.

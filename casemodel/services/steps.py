@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casemodel.actions import ACTIONS
 from casemodel.db import claim_row, utcnow
-from casemodel.models import Dossier, HumanTask, Step, User
+from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
 from casemodel.services.outbox import enqueue
@@ -248,11 +248,25 @@ def enqueue_resume(
     session: Session, *, dossier_id: int, step_key: str, due_at: dt.datetime | None = None
 ) -> None:
     """Queue the resumption of the dossier's flow run past the given step."""
-    suffix = f":{due_at.isoformat()}" if due_at else ""
+    key = f"resume:{dossier_id}:{step_key}"
+    if due_at:
+        key += f":{due_at.isoformat()}"
+    else:
+        # A step finished again after it was reopened (a questionnaire sent back for rework)
+        # needs a resume of its own: the first one is delivered, and a run that came back to
+        # the step waits for a new one.
+        earlier = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(or_(OutboxMessage.dedupe_key == key,
+                       OutboxMessage.dedupe_key.startswith(f"{key}:again-")))
+        )  # fmt: skip
+        if earlier:
+            key += f":again-{earlier}"
     enqueue(
         session,
         kind="resume_flow_run",
-        dedupe_key=f"resume:{dossier_id}:{step_key}{suffix}",
+        dedupe_key=key,
         payload={"dossier_id": dossier_id, "step_key": step_key},
         due_at=due_at,
     )

@@ -31,11 +31,7 @@ from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.files import sweep_unreferenced_files
 from casemodel.services.notifications import send_digest
 from casemodel.services.questionnaires.answers import language
-from casemodel.services.questionnaires.step_kind import (
-    answers_for_step,
-    open_for_step,
-    received_answers,
-)
+from casemodel.services.questionnaires.step_kind import answers_for_step, open_for_step
 from casemodel.services.step_conditions import step_applies
 from forms import AnswersInvalid
 from tests.concurrency import two_at_once
@@ -248,7 +244,10 @@ def test_the_rework_loop_reopens_task_and_step_and_adds_a_pdf_version(
     resumes = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "resume_flow_run")
     ).all()
-    assert [m.payload["step_key"] for m in resumes] == [STEP]  # deduplicated: one resume
+    # One resume for each completion: a run that came back to the step waits for the second.
+    assert sorted(m.dedupe_key for m in resumes) == [
+        f"resume:{dossier.id}:{STEP}", f"resume:{dossier.id}:{STEP}:again-1"
+    ]  # fmt: skip
     # The mortgage offer answered became one document under "Door mij aangeleverd", once.
     supplied = session.scalars(
         select(Document.title).where(
@@ -282,9 +281,6 @@ def test_a_when_on_the_answers_skips_a_step_and_leaves_the_count(
     assert (progress[with_mortgage.id].done, progress[with_mortgage.id].total) == (1, 10)
     # Decided once: a second look gives the same answer and records nothing new.
     assert step_applies(session, dossier_id=without.id, step_key="mortgage-deed") is False
-    summary = received_answers(session, dossier_id=without.id, step_key=STEP)
-    assert summary["state"] == "completed" and summary["answered"] > 20
-    assert "111222333" not in str(summary)  # the flow's record holds no answers
 
 
 def test_answers_the_definition_refuses_never_reach_the_flow(session, firm, transfer_template,

@@ -1,6 +1,6 @@
 """The `questionnaire` step kind, kept in one module: the check of its template settings, what
-its flow task opens, and the answers the flow receives once the client has completed it
-(flows/steps.py:questionnaire runs it).
+its flow task opens, and the answers a later step's `when:` decides on once the client has
+completed it (flows/steps.py:questionnaire runs it).
 
     - key: intake
       title: {nl: Vragenlijst intake, en: Intake questionnaire}
@@ -23,7 +23,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from casemodel.models import Questionnaire, Step
-from casemodel.services.errors import NotFound
 from casemodel.services.questionnaires.answers import (
     definition_of,
     language,
@@ -108,28 +107,3 @@ def answers_for_step(session: Session, *, dossier_id: int, step_key: str) -> dic
         definition, answers, language(questionnaire.language),
         today=office_today(questionnaire.completed_at),
     )  # fmt: skip
-
-
-def received_answers(session: Session, *, dossier_id: int, step_key: str) -> dict[str, Any]:
-    """What the flow run records when it resumes past the step: the answers checked with the
-    definition, described without their content (the answers hold BSNs and IBANs, which stay
-    in the portal database and out of Prefect's results and UI). A questionnaire sent back
-    for rework in the meantime is described as open: the run waits for it when it passes the
-    step again.
-
-    Raises:
-        AnswersInvalid (forms): see answers_for_step.
-    """
-    step = get_step(session, dossier_id=dossier_id, step_key=step_key)
-    questionnaire = of_step(session, step)
-    if questionnaire is None:
-        raise NotFound(f"the questionnaire of step {step_key!r}")
-    answers = answers_for_step(session, dossier_id=dossier_id, step_key=step_key)
-    return {
-        "questionnaire_id": questionnaire.id,
-        "definition": questionnaire.definition_key,
-        "version": questionnaire.definition_version,
-        "state": questionnaire.state,
-        "answered": len(answers),
-        "document_id": questionnaire.document_id,
-    }
