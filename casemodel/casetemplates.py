@@ -33,12 +33,12 @@ from typing import Any
 import yaml
 
 from casemodel import config
+from casemodel.definitions import questionnaire_definitions
 from forms import (
     ConditionError,
     check_condition,
     condition_to_json,
     parse_condition,
-    shipped_definitions,
 )
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,79}$")
@@ -271,7 +271,8 @@ def _check_when(when: Any, earlier: list[StepDefinition]) -> dict[str, Any]:
         )
     try:
         condition = parse_condition(when["condition"])
-        check_condition(shipped_definitions().latest(source.settings["definition"]), condition)
+        definition = questionnaire_definitions().latest(source.settings["definition"])
+        check_condition(definition, condition)
     except (ConditionError, ValueError) as exc:
         raise TemplateError(f"when.condition: {exc}") from None
     return {"step": source.key, "condition": condition_to_json(condition)}

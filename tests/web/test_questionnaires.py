@@ -665,3 +665,23 @@ def test_flask_forms_check_lists_every_definition(web_app):
     assert result.exit_code == 0, result.output
     assert "intake-koper v1:" in result.output and "intake-koper v2:" in result.output
     assert "testament v1:" in result.output and "aangifte-ib v1:" in result.output
+
+
+def test_flask_forms_check_names_the_file_and_question_of_a_mistake(web_app, tmp_path,
+                                                                    monkeypatch):  # fmt: skip
+    import shutil
+
+    from casemodel.config import PROJECT_ROOT
+
+    for path in (PROJECT_ROOT / "forms" / "definitions").glob("*.yaml"):
+        shutil.copy(path, tmp_path)
+    broken = (tmp_path / "testament.v1.yaml").read_text(encoding="utf-8")
+    (tmp_path / "testament.v1.yaml").write_text(
+        broken.replace("type: bsn", "type: burgerservicenummer", 1), encoding="utf-8"
+    )
+    monkeypatch.setenv("DOSSIERFLOW_FORMS", str(tmp_path))
+
+    result = web_app.test_cli_runner().invoke(args=["forms", "check"])
+
+    assert result.exit_code == 1
+    assert "testament.v1.yaml: question 'bsn' (page 'testator'): unknown type" in result.output

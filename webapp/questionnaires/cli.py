@@ -1,10 +1,12 @@
-"""`flask --app webapp forms check`: every questionnaire definition loaded and checked."""
+"""`flask --app webapp forms check`: every questionnaire definition loaded and checked (the
+folder of DOSSIERFLOW_FORMS, the shipped forms/definitions/ by default)."""
 
 from __future__ import annotations
 
 import click
 from flask.cli import AppGroup
 
+from casemodel.config import forms_path
 from forms import DefinitionError, check_all
 
 
@@ -16,7 +18,7 @@ def forms_group() -> None:
 @forms_group.command("check", help="Load and check every questionnaire definition.")
 def forms_check() -> None:
     try:
-        registry = check_all()
+        registry = check_all(forms_path())
     except DefinitionError as exc:
         for problem in exc.problems:
             click.echo(problem, err=True)

@@ -7,10 +7,11 @@ from flask import g
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
+from casemodel.definitions import questionnaire_definitions
 from casemodel.queries.dossiers import open_client_task_count
 from casemodel.queries.questionnaires import questionnaires_in
 from casemodel.services.questionnaires import definition_of
-from forms import Language, shipped_definitions
+from forms import Language
 from webapp.extensions import db
 from webapp.portal.organisations import active_organisation
 from webapp.questionnaires import bp
@@ -41,7 +42,7 @@ def send_form(dossier) -> SendQuestionnaireForm:
     locale = str(get_locale())
     form.definition_key.choices = [
         (definition.key, f"{definition.title.get(locale)} (v{definition.version})")
-        for definition in shipped_definitions().all_latest()
+        for definition in questionnaire_definitions().all_latest()
         if definition.office_kind == dossier.office.kind
     ]
     return form

@@ -8,9 +8,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casemodel.definitions import questionnaire_definitions
 from casemodel.i18n import translations
 from casemodel.models import Questionnaire, QuestionnaireFile, QuestionnairePage
-from forms import Definition, FileAnswer, Language, drop_hidden, shipped_definitions
+from forms import Definition, FileAnswer, Language, drop_hidden
 
 #: `Questionnaire.current_page` once the client has gone past the last page: "Invullen" then
 #: opens the summary. Never a page key (keys have no ":").
@@ -19,7 +20,9 @@ SUMMARY = ":summary"
 
 def definition_of(questionnaire: Questionnaire) -> Definition:
     """The definition in the version the questionnaire was sent with."""
-    return shipped_definitions().get(questionnaire.definition_key, questionnaire.definition_version)
+    return questionnaire_definitions().get(
+        questionnaire.definition_key, questionnaire.definition_version
+    )
 
 
 def page_rows(

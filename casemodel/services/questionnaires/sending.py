@@ -8,11 +8,12 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from casemodel.db import claim_row, utcnow
+from casemodel.definitions import questionnaire_definitions
 from casemodel.models import Dossier, HumanTask, Questionnaire, QuestionnairePage, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.notifications import client_users, notify
-from forms import Definition, office_today, shipped_definitions
+from forms import Definition, office_today
 
 
 def send_questionnaire(
@@ -36,7 +37,7 @@ def send_questionnaire(
     if dossier.status != "open":
         raise InvalidState("the dossier is closed")
     try:
-        definition = shipped_definitions().latest(definition_key)
+        definition = questionnaire_definitions().latest(definition_key)
     except KeyError:
         raise NotFound(f"questionnaire definition {definition_key!r}") from None
     if definition.office_kind != dossier.office.kind:

@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casemodel.definitions import questionnaire_definitions
 from casemodel.models import Questionnaire, Step
 from casemodel.services.questionnaires.answers import (
     definition_of,
@@ -31,7 +32,7 @@ from casemodel.services.questionnaires.answers import (
 )
 from casemodel.services.questionnaires.sending import create_questionnaire
 from casemodel.services.steps import get_step, open_human_task
-from forms import Definition, office_today, shipped_definitions, validate_answers
+from forms import Definition, office_today, validate_answers
 
 KIND = "questionnaire"
 #: Who may fill it: the dossier's client organisation.
@@ -47,7 +48,7 @@ def check_settings(settings: dict[str, Any], office_kind: str) -> Definition:
     key = settings.get("definition")
     if not isinstance(key, str):
         raise ValueError("settings.definition is required (the key of a questionnaire)")
-    registry = shipped_definitions()
+    registry = questionnaire_definitions()
     try:
         definition = registry.latest(key)
     except KeyError:
@@ -75,7 +76,7 @@ def open_for_step(session: Session, *, dossier_id: int, step_key: str) -> Questi
     if existing is not None:
         return existing
     step = task.step
-    definition = shipped_definitions().latest(step.settings["definition"])
+    definition = questionnaire_definitions().latest(step.settings["definition"])
     days = step.settings.get("due_in_days")
     due_date = office_today() + dt.timedelta(days=days) if days else None
     return create_questionnaire(
