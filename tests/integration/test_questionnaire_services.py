@@ -132,9 +132,11 @@ def test_the_same_page_saved_twice_at_once_keeps_the_first_and_tells_the_second(
         assert (row.answers["buyer_city"], row.version) == ("Amsterdam", 1)
 
 
-def test_completing_while_a_page_is_saved_completes_exactly_what_was_checked(
-    own_session_factory, transfer_template, store
-):
+@pytest.fixture
+def filled_in(own_session_factory, transfer_template, store):
+    """A questionnaire with every page saved and committed, whose client has the summary open;
+    and the two requests that may meet: "Voltooien" from that summary, and a colleague saving
+    the last page (opened before) at the same moment."""
     with own_session_factory() as session:
         firm = make_firm(session, uuid.uuid4().hex[:8])
         dossier = open_transfer(session, firm, transfer_template)
@@ -165,48 +167,27 @@ def test_completing_while_a_page_is_saved_completes_exactly_what_was_checked(
         except InvalidState:
             return "refused"
 
-    assert two_at_once(own_session_factory, complete, save) == ("completed", "refused")
-    with own_session_factory() as session:
-        questionnaire = session.get(Questionnaire, ids[0])
-        assert questionnaire.state == "completed"
-        assert "remarks" not in service.answers_of(session, questionnaire)
+    def state_and_remarks():
+        with own_session_factory() as session:
+            questionnaire = session.get(Questionnaire, ids[0])
+            remarks = service.answers_of(session, questionnaire).get("remarks")
+            return questionnaire.state, remarks
+
+    return complete, save, state_and_remarks
 
 
-def test_a_save_before_completing_makes_completion_look_again(
-    own_session_factory, transfer_template, store
+def test_completing_while_a_page_is_saved_completes_exactly_what_was_checked(
+    own_session_factory, filled_in
 ):
-    with own_session_factory() as session:
-        firm = make_firm(session, uuid.uuid4().hex[:8])
-        dossier = open_transfer(session, firm, transfer_template)
-        questionnaire = open_for_step(session, dossier_id=dossier.id, step_key=STEP)
-        fill_intake(session, questionnaire, firm.client)
-        session.commit()
-        ids, revision = (questionnaire.id, firm.client.id), questionnaire.revision
-        other_version = version_of(session, questionnaire, "other")
+    complete, save, state_and_remarks = filled_in
+    assert two_at_once(own_session_factory, complete, save) == ("completed", "refused")
+    assert state_and_remarks() == ("completed", None)
 
-    def save(session):
-        form = {**buyer_pages()["other"], "remarks": "Liever na vijven bellen."}
-        service.save_page(
-            session, questionnaire=session.get(Questionnaire, ids[0]), page_key="other",
-            form=form, lang=NL, version=other_version, actor=session.get(User, ids[1]),
-        )  # fmt: skip
-        return "saved"
 
-    def complete(session):
-        try:
-            service.complete_questionnaire(
-                session, questionnaire=session.get(Questionnaire, ids[0]),
-                actor=session.get(User, ids[1]), lang=NL, store=store, revision=revision,
-            )  # fmt: skip
-            return "completed"
-        except service.AnswersChanged:
-            return "changed"
-
+def test_a_save_before_completing_makes_completion_look_again(own_session_factory, filled_in):
+    complete, save, state_and_remarks = filled_in
     assert two_at_once(own_session_factory, save, complete) == ("saved", "changed")
-    with own_session_factory() as session:
-        questionnaire = session.get(Questionnaire, ids[0])
-        assert questionnaire.state == "open"
-        assert service.answers_of(session, questionnaire)["remarks"] == "Liever na vijven bellen."
+    assert state_and_remarks() == ("open", "Liever na vijven bellen.")
 
 
 def test_the_rework_loop_reopens_task_and_step_and_adds_a_pdf_version(

@@ -305,6 +305,47 @@ def test_money_iban_and_files_are_refused_with_a_message_and_nothing_kept(
     assert "Hypotheekaanbod ING.pdf" in by_testid(shown, "kept-mortgage_offer")
 
 
+@BOTH
+def test_required_patterns_dates_numbers_and_choices_are_refused_with_a_message(
+    client_browser, intake, web_session, locale
+):
+    fill(client_browser, intake, until="identity")
+    speak(client_browser, locale)
+    identity = {"id_number": "NW 92!", "id_expiry": "2020-01-01", "id_type": "boat"}
+
+    response = post_page(client_browser, intake, "identity", identity)
+
+    assert tr(locale, "mogelijkheden", "options") in by_testid(response, "error-id_type")
+    assert tr(locale, "zonder spaties", "without spaces") in by_testid(response, "error-id_number")
+    assert tr(locale, "in het verleden", "in the past") in by_testid(response, "error-id_expiry")
+    assert field_value(response, "id_number") == "NW 92!"
+    response = post_page(client_browser, intake, "identity", {})
+    assert tr(locale, "Maak een keuze.", "Please make a choice.") == by_testid(
+        response, "error-id_type"
+    )
+    assert by_testid(response, "error-id_number") and by_testid(response, "error-id_expiry")
+    assert saved(web_session, intake, "identity").answers == {}
+
+    assert (
+        post_page(client_browser, intake, "identity", buyer_pages()["identity"]).status_code == 302
+    )
+    fill(client_browser, intake, until="marital")
+    assert post_page(client_browser, intake, "marital", buyer_pages()["marital"]).status_code == 302
+    co_buyer = {
+        "buying_together": "maybe",
+        "co_buyer_relation": "spouse",
+        "ownership_split": "other",
+        "ownership_share": "150",
+    }
+    response = post_page(client_browser, intake, "co_buyer", co_buyer)
+    assert by_testid(response, "error-buying_together")
+    co_buyer["buying_together"] = "yes"
+    response = post_page(client_browser, intake, "co_buyer", co_buyer)
+    assert "99" in by_testid(response, "error-ownership_share")
+    assert field_value(response, "ownership_share") == "150"
+    assert by_testid(response, "error-co_buyer_surname")  # required once it shows
+
+
 def test_an_answer_to_a_hidden_question_is_not_kept(client_browser, intake, web_session):
     fill(client_browser, intake, until="financing")
     form = {**buyer_pages(mortgage=False)["financing"], "lender": "ING", "mortgage_amount": "1"}
