@@ -24,6 +24,7 @@ from casemodel.services import steps as step_services
 from casemodel.services.questionnaires import step_kind as questionnaire_kind
 from casemodel.services.steps import FINISHED_STATES
 from flows.database import transaction
+from forms import AnswersInvalid
 
 #: A suspended run waits for a person for up to this long before Prefect fails it: longer than
 #: any dossier stays open (a signing date can lie months ahead).
@@ -92,8 +93,15 @@ def decide_when(dossier_id: int, step_key: str) -> bool:
     questionnaire step it names, checked with their definition (answers it refuses fail the
     task, for a person to see, and never steer the run). Decided once per run; a step that does
     not run is recorded as skipped."""
-    with transaction() as session:
-        return step_conditions.step_applies(session, dossier_id=dossier_id, step_key=step_key)
+    try:
+        with transaction() as session:
+            return step_conditions.step_applies(session, dossier_id=dossier_id, step_key=step_key)
+    except AnswersInvalid as refused:  # the office's step table shows it failed, and why
+        with transaction() as session:
+            step_services.fail_step(
+                session, dossier_id=dossier_id, step_key=step_key, error=str(refused)
+            )
+        raise
 
 
 # Not cached: after a resume it must look at the date again (it may have moved).

@@ -130,7 +130,9 @@ def resume_at(session: Session, questionnaire: Questionnaire) -> str:
         return SUMMARY
     answers = saved_answers(definition, page_rows(session, questionnaire))
     visible = [page.key for page in visible_pages(definition, answers)]
-    return questionnaire.current_page if questionnaire.current_page in visible else visible[0]
+    if questionnaire.current_page in visible:
+        return questionnaire.current_page
+    return visible[0] if visible else SUMMARY
 
 
 def page_state(
