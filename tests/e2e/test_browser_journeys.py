@@ -123,7 +123,7 @@ def test_client_follows_a_dossier_and_switches_to_english(
 
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
     steps = _visible_steps(browser)
-    assert len(steps) == 9
+    assert len(steps) == 10
     assert steps[0] == ("Intake en opdrachtbevestiging", "Nog niet begonnen")
     assert all(state == "Nog niet begonnen" for _title, state in steps)
 
