@@ -372,3 +372,34 @@ def test_the_office_is_told_in_its_digest_and_clients_may_not_touch_office_verbs
     mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "send_mail")).all()
     assert any("1 vragenlijst ingevuld in dossier " + dossier.number in m.payload["text"]
                for m in mail)  # fmt: skip
+
+
+def test_the_services_refuse_another_organisation_and_another_office_as_not_found(
+    session, firm, other_firm, transfer_template, store
+):
+    dossier = open_transfer(session, firm, transfer_template)
+    questionnaire = open_for_step(session, dossier_id=dossier.id, step_key=STEP)
+    stranger, other_staff = other_firm.client, other_firm.staff
+    before = questionnaire.revision
+
+    with pytest.raises(NotFound):
+        service.save_page(session, questionnaire=questionnaire, page_key="buyer", lang=NL,
+                          form=buyer_pages()["buyer"], version=0, actor=stranger)  # fmt: skip
+    with pytest.raises(NotFound):
+        service.complete_questionnaire(session, questionnaire=questionnaire, actor=stranger,
+                                       lang=NL, store=store, revision=before)  # fmt: skip
+    with pytest.raises(NotFound):
+        service.send_questionnaire(session, dossier=dossier, definition_key="testament",
+                                   actor=other_staff)  # fmt: skip
+    complete_intake(session, questionnaire, firm.client, store)
+    with pytest.raises(NotFound):
+        service.send_back(session, questionnaire=questionnaire, actor=other_staff, remark="x")
+    assert questionnaire.state == "completed"
+    ad_hoc = service.send_questionnaire(session, dossier=dossier, definition_key="testament",
+                                        actor=firm.staff)  # fmt: skip
+    with pytest.raises(NotFound):
+        service.withdraw_questionnaire(session, questionnaire=ad_hoc, actor=other_staff)
+    with pytest.raises(NotAllowed):  # a step's questionnaire belongs to the flow
+        service.withdraw_questionnaire(session, questionnaire=questionnaire, actor=firm.staff)
+    assert service.withdraw_questionnaire(session, questionnaire=ad_hoc,
+                                          actor=firm.staff).state == "cancelled"  # fmt: skip

@@ -20,7 +20,7 @@ from casemodel.filestore import FileStore, StoredFile
 from casemodel.models import Questionnaire, QuestionnaireFile, User
 from casemodel.services.audit import record_event
 from casemodel.services.documents import supply_document, supply_version
-from casemodel.services.errors import InvalidState, NotAllowed
+from casemodel.services.errors import InvalidState
 from casemodel.services.notifications import client_users, notify
 from casemodel.services.questionnaires.answers import (
     SUMMARY,
@@ -29,6 +29,7 @@ from casemodel.services.questionnaires.answers import (
     saved_answers,
 )
 from casemodel.services.questionnaires.filling import check_fillable
+from casemodel.services.questionnaires.sending import check_office
 from casemodel.services.steps import close_task, reopen_task
 from forms import Language, PdfHeader, render_pdf, summarise, validate_answers
 from forms.summary import AnswerLine, GroupSummary
@@ -181,11 +182,11 @@ def send_back(
     caller has authorised the actor for the questionnaire.
 
     Raises:
-        NotAllowed: not staff. InvalidRemark: no remark, or too long.
+        NotAllowed: not staff. NotFound: another office's. InvalidRemark: no remark, or too
+        long.
         InvalidState: not completed, or the dossier is closed.
     """
-    if not actor.is_staff:
-        raise NotAllowed("the office sends a questionnaire back")
+    check_office(questionnaire.dossier, actor)
     remark = remark.strip()
     if not remark or len(remark) > MAX_REMARK:
         raise InvalidRemark("a remark of 1 to 2000 characters")

@@ -113,11 +113,14 @@ def check_fillable(questionnaire: Questionnaire, actor: User) -> None:
     """The client organisation's people fill an open questionnaire; staff only read it.
 
     Raises:
-        NotAllowed: the actor is staff. InvalidState: completed, withdrawn, or the dossier
-        was cancelled.
+        NotAllowed: the actor is staff. NotFound: not a member of the organisation it was sent
+        to (as if it did not exist). InvalidState: completed, withdrawn, or the dossier was
+        cancelled.
     """
     if actor.is_staff:
         raise NotAllowed("the client fills in a questionnaire")
+    if questionnaire.organisation_id not in {m.organisation_id for m in actor.memberships}:
+        raise NotFound(f"questionnaire {questionnaire.id}")
     if questionnaire.state != "open" or questionnaire.dossier.status == "cancelled":
         raise InvalidState(f"the questionnaire is {questionnaire.state}")
 

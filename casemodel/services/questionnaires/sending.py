@@ -29,11 +29,11 @@ def send_questionnaire(
     (casemodel.queries.dossiers.get_dossier_for).
 
     Raises:
-        NotAllowed: the actor is not staff. NotFound: no such definition for this office.
-        InvalidState: the dossier is closed, or the due date has passed.
+        NotAllowed: the actor is not staff. NotFound: another office's dossier, or no such
+        definition for this office. InvalidState: the dossier is closed, or the due date has
+        passed.
     """
-    if not actor.is_staff:
-        raise NotAllowed("only the office sends questionnaires")
+    check_office(dossier, actor)
     if dossier.status != "open":
         raise InvalidState("the dossier is closed")
     try:
@@ -47,6 +47,18 @@ def send_questionnaire(
     return create_questionnaire(
         session, dossier=dossier, definition=definition, actor=actor, due_date=due_date
     )
+
+
+def check_office(dossier: Dossier, actor: User) -> None:
+    """Staff of the dossier's office (or of every office) act on its questionnaires.
+
+    Raises:
+        NotAllowed: a client. NotFound: staff of another office (as if it did not exist).
+    """
+    if not actor.is_staff:
+        raise NotAllowed("the office's work")
+    if actor.office_id and dossier.office_id != actor.office_id:
+        raise NotFound(f"dossier {dossier.id}")
 
 
 def create_questionnaire(
@@ -89,8 +101,9 @@ def withdraw_questionnaire(
     Raises:
         NotAllowed: not staff, or the questionnaire belongs to a step. InvalidState: not open.
     """
-    if not actor.is_staff or questionnaire.step_id is not None:
-        raise NotAllowed("only a questionnaire sent ad hoc is withdrawn, by the office")
+    check_office(questionnaire.dossier, actor)
+    if questionnaire.step_id is not None:
+        raise NotAllowed("only a questionnaire sent ad hoc is withdrawn")
     if not claim_row(session, questionnaire, Questionnaire.state == "open", state="cancelled",
                      revision=Questionnaire.revision + 1):  # fmt: skip
         raise InvalidState("the questionnaire is not open")
