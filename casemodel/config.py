@@ -27,6 +27,14 @@ def templates_path() -> Path:
     ).resolve()
 
 
+def forms_path() -> Path:
+    """The folder with the questionnaire definitions (YAML): DOSSIERFLOW_FORMS, or the shipped
+    forms/definitions/. The portal and the flow workers must agree on it."""
+    return Path(
+        os.environ.get("DOSSIERFLOW_FORMS", PROJECT_ROOT / "forms" / "definitions")
+    ).resolve()
+
+
 def base_url() -> str:
     """Where the portal is reached from outside, for links in mails sent outside a request."""
     return os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000").rstrip("/")

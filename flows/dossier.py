@@ -5,20 +5,21 @@ hands each unfinished one to the runner of its kind (flows/steps.py). After a re
 runs again from the top: steps the portal database records as finished are passed over without
 asking Prefect anything (each would cost a cached task run, a few API calls, on the client's
 wait for the next step), and a started but unfinished step's side effects come back from the
-task cache instead of running twice.
+task cache instead of running twice. A step with a template `when:` runs only if the answers
+of an earlier questionnaire step satisfy it (flows/steps.py:step_applies).
 """
 
 from __future__ import annotations
 
 from prefect import flow
 
-from flows.steps import RUNNERS, finish_dossier, plan_of
+from flows.steps import RUNNERS, finish_dossier, plan_of, step_applies
 
 
 @flow(name="dossier", persist_result=True, log_prints=True)
 def dossier_flow(dossier_id: int) -> str:
     for step_key, kind, finished in plan_of(dossier_id):
-        if not finished:
+        if not finished and step_applies(dossier_id, step_key):
             RUNNERS[kind](dossier_id, step_key)
     finish_dossier(dossier_id)
     return "completed"

@@ -141,17 +141,20 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _moved_past(session: Session, dossier_id: int, step_key: str) -> bool:
+    """Whether the run is at a later step now: one has started and is not finished. (A later
+    step that is finished does not tell: a step done again after a rework is waited for by a
+    run that came back to it after finishing the steps behind it.)"""
     position = select(Step.position).where(Step.dossier_id == dossier_id, Step.key == step_key)
-    later_started = session.scalar(
+    later_open = session.scalar(
         select(Step.id)
         .where(
             Step.dossier_id == dossier_id,
             Step.position > position.scalar_subquery(),
-            Step.state != "pending",
+            Step.state.in_(("running", "waiting", "failed")),
         )
         .limit(1)
     )
-    return later_started is not None
+    return later_open is not None
 
 
 def send_mail(session: Session, payload: dict[str, Any]) -> None:

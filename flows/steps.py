@@ -19,10 +19,12 @@ from prefect.flow_runs import suspend_flow_run
 from casemodel.models import Dossier
 from casemodel.queries.dossiers import step_plan
 from casemodel.services import dossiers as dossier_services
-from casemodel.services import publishing, upload_requests
+from casemodel.services import publishing, step_conditions, upload_requests
 from casemodel.services import steps as step_services
+from casemodel.services.questionnaires import step_kind as questionnaire_kind
 from casemodel.services.steps import FINISHED_STATES
 from flows.database import transaction
+from forms import AnswersInvalid
 
 #: A suspended run waits for a person for up to this long before Prefect fails it: longer than
 #: any dossier stays open (a signing date can lie months ahead).
@@ -71,6 +73,40 @@ def open_request(dossier_id: int, step_key: str) -> int:
         return task.id
 
 
+@step_task(task_run_name="questionnaire:{step_key}")
+def open_questionnaire(dossier_id: int, step_key: str) -> int:
+    with transaction() as session:
+        return questionnaire_kind.open_for_step(
+            session, dossier_id=dossier_id, step_key=step_key
+        ).id
+
+
+@task(
+    task_run_name="when:{step_key}",
+    cache_key_fn=lambda context, parameters: (
+        f"dossier-{parameters['dossier_id']}-{parameters['step_key']}-when-"
+        f"{context.task_run.flow_run_id}"
+    ),
+    persist_result=True,
+    retries=2,
+    retry_delay_seconds=5,
+)
+def decide_when(dossier_id: int, step_key: str) -> bool:
+    """Whether a step with a template `when:` runs, on the completed answers of the
+    questionnaire step it names, checked with their definition (answers it refuses fail the
+    task, for a person to see, and never steer the run). Decided once per run; a step that does
+    not run is recorded as skipped."""
+    try:
+        with transaction() as session:
+            return step_conditions.step_applies(session, dossier_id=dossier_id, step_key=step_key)
+    except AnswersInvalid as refused:  # the office's step table shows it failed, and why
+        with transaction() as session:
+            step_services.fail_step(
+                session, dossier_id=dossier_id, step_key=step_key, error=str(refused)
+            )
+        raise
+
+
 # Not cached: after a resume it must look at the date again (it may have moved).
 @task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5)
 def plan_wait(dossier_id: int, step_key: str) -> bool:
@@ -92,6 +128,15 @@ def finish_dossier(dossier_id: int) -> str:
     with transaction() as session:
         dossier_services.mark_completed(session, dossier=session.get(Dossier, dossier_id))
     return "completed"
+
+
+def step_applies(dossier_id: int, step_key: str) -> bool:
+    """Whether the flow runs the step: always, unless it has a `when:` that the answers of an
+    earlier questionnaire step do not satisfy. Only a step with a `when:` costs a task."""
+    with transaction() as session:
+        step = step_services.get_step(session, dossier_id=dossier_id, step_key=step_key)
+        conditional = step.condition is not None
+    return not conditional or decide_when(dossier_id, step_key)
 
 
 def step_finished(dossier_id: int, step_key: str) -> bool:
@@ -138,6 +183,15 @@ def upload_request(dossier_id: int, step_key: str) -> None:
     wait_for_person(dossier_id, step_key)
 
 
+def questionnaire(dossier_id: int, step_key: str) -> None:
+    """The client's questionnaire; the portal finishes the step once the answers pass their
+    definition. The answers reach the run where it needs them, in a later step's `when:`
+    (decide_when, which checks them again), and stay out of Prefect's results: they hold BSNs
+    and IBANs."""
+    open_questionnaire(dossier_id, step_key)
+    wait_for_person(dossier_id, step_key)
+
+
 #: How the flow runs each step kind; casemodel.casetemplates.STEP_KINDS validates the settings.
 RUNNERS: dict[str, Callable[[int, str], None]] = {
     "staff_task": staff_task,
@@ -145,6 +199,7 @@ RUNNERS: dict[str, Callable[[int, str], None]] = {
     "wait_until": wait_until,
     "publish": publish,
     "upload_request": upload_request,
+    "questionnaire": questionnaire,
 }
 
 

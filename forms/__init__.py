@@ -16,9 +16,10 @@ The public API, by module:
                  comparisons(c), ConditionError
     validation   validate_page(...) -> PageResult, merge_page(definition, answers, result),
                  validate_answers(definition, answers, lang) (AnswersInvalid), drop_hidden(...),
-                 visible_pages / next_page / previous_page, PageUnavailable
+                 visible_pages / next_page / previous_page, PageUnavailable, office_today()
     view         page_view(definition, page_key, answers, lang, result=, add_rows=) -> PageView,
                  first_page(definition, answers), upload_limit(definition, page_key)
+    drafts       page_draft(definition, page_key, form, result): a page as typed, to keep
     summary      summarise(definition, answers, lang) -> [PageSummary]
     pdf          render_pdf(definition, answers, lang, header: PdfHeader) -> bytes
     files        FileAnswer, UploadStore (the service's side), UploadRefused, FILE_TYPES
@@ -27,6 +28,7 @@ The public API, by module:
 
 from forms.conditions import ConditionError, condition_to_json, evaluate, parse_condition
 from forms.definition import Definition, Page, check_condition
+from forms.drafts import page_draft
 from forms.files import FILE_TYPES, FileAnswer, UploadRefused, UploadStore
 from forms.language import Language
 from forms.pdf import PdfHeader, render_pdf
@@ -47,6 +49,7 @@ from forms.validation import (
     drop_hidden,
     merge_page,
     next_page,
+    office_today,
     previous_page,
     validate_answers,
     validate_page,
@@ -80,6 +83,8 @@ __all__ = [
     "load_definition_file",
     "merge_page",
     "next_page",
+    "office_today",
+    "page_draft",
     "page_view",
     "parse_condition",
     "parse_definition",

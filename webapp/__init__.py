@@ -92,6 +92,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
+    from webapp.questionnaires import bp as questionnaires_bp
+    from webapp.questionnaires.cli import forms_group
 
     app.register_blueprint(auth_bp)
     # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
@@ -101,6 +103,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for feature in (documents, messages, attachments, upload_requests, archive):
         app.register_blueprint(feature.bp)
     app.add_template_global(dossier_page_url)
+    app.register_blueprint(questionnaires_bp)
+    app.cli.add_command(forms_group)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp
 

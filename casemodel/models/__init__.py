@@ -8,6 +8,7 @@ from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
 from casemodel.models.organisations import Membership, Office, OfficeMembership, Organisation
 from casemodel.models.outbox import OutboxMessage
+from casemodel.models.questionnaires import Questionnaire, QuestionnaireFile, QuestionnairePage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
 from casemodel.models.tasks import HumanTask
 from casemodel.models.uploads import ArchivedFile, StagedFile
@@ -34,6 +35,9 @@ __all__ = [
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
+    "Questionnaire",
+    "QuestionnaireFile",
+    "QuestionnairePage",
     "RecoveryCode",
     "Step",
     "User",

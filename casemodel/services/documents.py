@@ -153,6 +153,36 @@ def add_version(
     return version
 
 
+def supply_version(
+    session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
+) -> DocumentVersion:
+    """A new version of a document the client supplied (a questionnaire's PDF after a rework):
+    the old versions stay, the office sees the new one as unread, the one who supplied it has
+    read it. The caller has authorised the actor for the document's dossier."""
+    if document.folder != "supplied":
+        raise NotAllowed("a client adds versions only to what the client supplied")
+    document.latest_version += 1
+    document.updated_at = now = utcnow()
+    version = _add_version(session, document, document.latest_version, stored, filename, actor)
+    read = session.scalar(
+        select(DocumentRead).where(
+            DocumentRead.user_id == actor.id, DocumentRead.document_id == document.id
+        )
+    )
+    if read is None:
+        session.add(DocumentRead(user_id=actor.id, document_id=document.id,
+                                 version=version.version, read_at=now))  # fmt: skip
+    else:
+        read.version, read.read_at = version.version, now
+    record_event(
+        session, action="document.new_version", actor=actor, dossier_id=document.dossier_id,
+        detail={"document_id": document.id, "version": version.version,
+                "sha256": stored.sha256},
+    )  # fmt: skip
+    session.flush()
+    return version
+
+
 def _add_version(session, document, number, stored, filename, actor) -> DocumentVersion:
     version = DocumentVersion(
         document_id=document.id, version=number, sha256=stored.sha256, size=stored.size,

@@ -66,6 +66,7 @@ def open_dossier(
                 kind=step.kind,
                 counts_toward_progress=step.counts_toward_progress,
                 settings=dict(step.settings),
+                condition=step.when,
             )
             for position, step in enumerate(template.steps, start=1)
         ],

@@ -5,19 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casemodel.actions import ACTIONS
 from casemodel.db import claim_row, utcnow
-from casemodel.models import Dossier, HumanTask, Step, User
+from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
 from casemodel.services.outbox import enqueue
 
 FINISHED_STATES = ("done", "skipped")
 #: The human steps done by the office (their tasks are on "Mijn stappen"); the others (an
-#: upload_request) wait for the client.
+#: upload_request, a questionnaire) wait for the client.
 STAFF_KINDS = ("staff_task", "publish")
 
 
@@ -63,6 +63,48 @@ def finish_step(
     )
     session.flush()
     return step
+
+
+def skip_step(
+    session: Session, *, dossier_id: int, step_key: str, detail: dict[str, Any] | None = None
+) -> Step:
+    """A step whose template `when:` does not hold for this dossier: it is skipped, never runs,
+    and leaves the client's progress count. Idempotent."""
+    step = get_step(session, dossier_id=dossier_id, step_key=step_key)
+    if step.state in FINISHED_STATES:
+        return step
+    step.state = "skipped"
+    step.finished_at = utcnow()
+    record_event(
+        session, action="step.skipped", actor=None, dossier_id=dossier_id,
+        detail={"step": step_key, **(detail or {})},
+    )  # fmt: skip
+    session.flush()
+    return step
+
+
+def reopen_task(
+    session: Session, *, task: HumanTask, actor: User, detail: dict[str, Any] | None = None
+) -> HumanTask:
+    """A done human step is open again (a questionnaire sent back for rework): its task waits
+    for the person once more and the step is no longer finished, so the client's counter goes
+    back and a flow run that comes back to the step waits for it. Nothing is queued: the run
+    is resumed when the task is done again.
+
+    Raises:
+        InvalidState: the task is not done.
+    """
+    if not claim_row(session, task, HumanTask.state == "done", state="open",
+                     completed_at=None, completed_by_id=None):  # fmt: skip
+        raise InvalidState("the task is not done")
+    step = task.step
+    step.state, step.finished_at = "waiting", None
+    record_event(
+        session, action="step.reopened", actor=actor, dossier_id=task.dossier_id,
+        detail={"step": step.key, **(detail or {})},
+    )  # fmt: skip
+    session.flush()
+    return task
 
 
 def fail_step(session: Session, *, dossier_id: int, step_key: str, error: str) -> Step:
@@ -205,11 +247,25 @@ def enqueue_resume(
     session: Session, *, dossier_id: int, step_key: str, due_at: dt.datetime | None = None
 ) -> None:
     """Queue the resumption of the dossier's flow run past the given step."""
-    suffix = f":{due_at.isoformat()}" if due_at else ""
+    key = f"resume:{dossier_id}:{step_key}"
+    if due_at:
+        key += f":{due_at.isoformat()}"
+    else:
+        # A step finished again after it was reopened (a questionnaire sent back for rework)
+        # needs a resume of its own: the first one is delivered, and a run that came back to
+        # the step waits for a new one.
+        earlier = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(or_(OutboxMessage.dedupe_key == key,
+                       OutboxMessage.dedupe_key.startswith(f"{key}:again-")))
+        )  # fmt: skip
+        if earlier:
+            key += f":again-{earlier}"
     enqueue(
         session,
         kind="resume_flow_run",
-        dedupe_key=f"resume:{dossier_id}:{step_key}{suffix}",
+        dedupe_key=key,
         payload={"dossier_id": dossier_id, "step_key": step_key},
         due_at=due_at,
     )

@@ -86,8 +86,9 @@ def test_opening_refuses_bad_input_clearly(cli, args, message):
 def test_templates_check_lists_the_templates(cli):
     result = cli("templates", "check")
     assert result.exit_code == 0
-    assert "levering-woning v1: 14 steps" in result.output
-    assert "jaarrekening-ib v1: 13 steps" in result.output
+    assert "levering-woning v2: 15 steps" in result.output
+    assert "jaarrekening-ib v2: 15 steps" in result.output
+    assert "testament v1: 9 steps" in result.output
 
 
 def test_the_office_decides_whether_clients_need_a_second_factor(cli):

@@ -188,7 +188,7 @@ def test_the_dossier_list_shows_the_clients_dossiers_only(client, login, web_ses
         assert description in page
         assert dossier_by_description(web_session, description).number in page
     assert "Jaarrekening" not in page  # the director's
-    assert page.count("(0/9)") == 2
+    assert page.count("(0/10)") == 2
     assert (
         tr(
             locale,
@@ -295,8 +295,8 @@ def test_the_dossier_page_shows_progress_collapsed(client, login, web_session, l
     page = text(response)
     assert response.status_code == 200
     assert TRANSFER_KEEP in page and dossier.number in page
-    assert tr(locale, "Voortgang (0/9)", "Progress (0/9)") in re.sub(r"<[^>]+>", "", page)
-    assert by_testid(response, "progress-counter") == "(0/9)"
+    assert tr(locale, "Voortgang (0/10)", "Progress (0/10)") in re.sub(r"<[^>]+>", "", page)
+    assert by_testid(response, "progress-counter") == "(0/10)"
     assert " open" not in progress_details(response)
     assert tr(locale, "Intake en opdrachtbevestiging", "Intake and engagement letter") in page
     assert tr(locale, "Nog niet begonnen", "Not started yet") in page
@@ -350,15 +350,15 @@ def test_the_progress_counter_moves_when_a_step_is_finished(client, login, web_s
 
     finish_step(web_session, dossier_id=dossier.id, step_key="intake")
     web_session.commit()
-    assert by_testid(client.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/9)"
+    assert by_testid(client.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/10)"
 
     finish_step(web_session, dossier_id=dossier.id, step_key="dates-check")  # does not count
     finish_step(web_session, dossier_id=dossier.id, step_key="registers")
     web_session.commit()
     response = client.get(f"/dossiers/{dossier.id}/progress")
-    assert by_testid(response, "progress-counter") == "(2/9)"
+    assert by_testid(response, "progress-counter") == "(2/10)"
     assert "Afgerond" in text(response)
-    assert "(2/9)" in text(client.get("/dossiers"))
+    assert "(2/10)" in text(client.get("/dossiers"))
 
 
 @pytest.mark.parametrize("suffix", ["", "/progress"])
@@ -455,13 +455,11 @@ def test_the_office_list_shows_each_dossiers_current_step(client, login, web_ses
     assert response.status_code == 200
     assert len(re.findall(r'href="/office/dossiers/\d+"', page)) == 5  # both offices' dossiers
     assert tr(locale, "Huidige stap", "Current step") in page
-    assert (
-        tr(locale, "Onderzoek Kadaster en registers", "Land registry and register checks") in page
-    )
+    assert tr(locale, "Vragenlijst koper", "Buyer's questionnaire") in page
     assert tr(locale, "Intake en opdrachtbevestiging", "Intake and engagement letter") in page
     assert tr(locale, "Opdrachtbevestiging", "Engagement letter") in page
     assert "Bakkerij Van Dam B.V." in page and "J. de Vries" in page
-    assert "(1/9)" in page and "(0/10)" in page
+    assert "(1/10)" in page and "(0/12)" in page
 
 
 def test_staff_see_only_the_offices_they_work_for(web_app, client, login, web_session):
@@ -501,7 +499,7 @@ def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     organisation_id = dossier_by_description(web_session, TRANSFER_KEEP).organisation_id
     login(client, STAFF)
     form = text(client.get("/office/dossiers/new"))
-    assert "J. de Vries (N-10231)" in form and "Levering woning (v1)" in form
+    assert "J. de Vries (N-10231)" in form and "Levering woning (v2)" in form
 
     response = client.post(
         "/office/dossiers/new",
@@ -517,9 +515,10 @@ def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     assert response.headers["Location"] == f"/office/dossiers/{opened.id}"
     page = text(client.get(response.headers["Location"]))
     assert f"Dossier {opened.number} is geopend." in page
-    assert "(0/9)" in page
+    assert "(0/10)" in page
     # Each step's kind in words, not the template's key.
     assert "Taak kantoor" in page and "Bestanden opvragen" in page and "Publiceren" in page
+    assert "<td>Vragenlijst</td>" in page
     assert "staff_task" not in page and "upload_request" not in page
     listed = text(client.get("/office/", query_string={"q": "Herengracht"}))
     assert opened.number in listed and "Intake en opdrachtbevestiging" in listed
@@ -590,7 +589,7 @@ def test_my_steps_lists_an_open_task_and_completing_it_moves_the_clients_counter
     assert tr(locale, "Er staan geen stappen voor u open.", "You have no open steps.") in after
     klant = client.application.test_client()
     login(klant, CLIENT)
-    assert by_testid(klant.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/9)"
+    assert by_testid(klant.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/10)"
 
 
 @BOTH
@@ -610,7 +609,7 @@ def test_a_step_that_asks_for_a_date_is_not_completed_without_one(
 
     page = text(refused)
     assert tr(locale, "Deze stap vraagt om een datum.", "This step needs a date.") in page
-    assert "(0/9)" in page
+    assert "(0/10)" in page
     web_session.expire_all()
     assert web_session.get(HumanTask, task.id).state == "open"
 
@@ -622,7 +621,7 @@ def test_a_step_that_asks_for_a_date_is_not_completed_without_one(
     )
 
     page = text(done)
-    assert "2026-12-15" in page and "(1/9)" in page
+    assert "2026-12-15" in page and "(1/10)" in page
     web_session.expire_all()
     assert web_session.get(HumanTask, task.id).state == "done"
     assert web_session.get(Dossier, dossier.id).key_dates == {"signing": "2026-12-15"}
