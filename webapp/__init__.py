@@ -13,6 +13,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casemodel import config as settings
 from casemodel.i18n import translations_folder
 from casemodel.services.errors import NotFound
+from webapp.demo_settings import check_demo_settings
 from webapp.extensions import babel, csrf, db, limiter, login_manager, wait_for_the_answer_time
 from webapp.urls import LOCALES, same_origin
 
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config.update(config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
+    check_demo_settings(app.config)  # refuses to start with demo settings on a public address
 
     from webapp.auth.identity import load_user, set_device_cookie
     from webapp.logmasking import mask_request_log

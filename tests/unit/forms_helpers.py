@@ -12,11 +12,12 @@ from casemodel.filestore import FileRejected, FileStore, safe_filename
 from casemodel.i18n import translations
 from forms import FileAnswer, Language, PdfHeader, UploadRefused, parse_definition
 
+# The tests take real files from here: the store judges content by parsing it.
+from tests.files import PDF, PNG  # noqa: F401
+
 NL = Language("nl", translations("nl"))
 EN = Language("en", translations("en"))
 TODAY = dt.date(2026, 11, 22)
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 #: A completed questionnaire's header with names beyond Latin-1 (also bench.questionnaire_pdf).
 HEADER = PdfHeader(
     office_name="Notariskantoor Lont & Lalmahomed",
