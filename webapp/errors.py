@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Flask, render_template
 
 from casemodel.services.errors import NotAllowed, NotFound
+from casemodel.services.quotas import QuotaExceeded
 from webapp.extensions import db
+from webapp.quota_messages import limit_refused
 
 
 def register(app: Flask) -> None:
@@ -22,6 +24,11 @@ def register(app: Flask) -> None:
     @app.errorhandler(429)
     def too_many_requests(_error):
         return render_template("errors/429.html"), 429
+
+    # A limit on what one account may create; the refusal's audit event is committed with
+    # the answer (a 4xx), and nothing of what was refused was written (the services charge
+    # before they write).
+    app.register_error_handler(QuotaExceeded, limit_refused)
 
     @app.errorhandler(500)
     def server_error(_error):

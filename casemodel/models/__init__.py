@@ -8,6 +8,7 @@ from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
 from casemodel.models.organisations import Membership, Office, Organisation
 from casemodel.models.outbox import OutboxMessage
+from casemodel.models.quotas import QuotaUsage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
 from casemodel.models.tasks import HumanTask
 from casemodel.models.uploads import ArchivedFile, StagedFile
@@ -33,6 +34,7 @@ __all__ = [
     "OneTimeCode",
     "Organisation",
     "OutboxMessage",
+    "QuotaUsage",
     "RecoveryCode",
     "Step",
     "User",

@@ -20,11 +20,13 @@ from casemodel.queries.dossiers import get_dossier_for
 from casemodel.queries.messages import get_message_for, messages_of, read_ids
 from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.messages import clean_body, mark_read, send_message
+from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.uploads import remove_staged_file, stage_file, staged_files_of
 from webapp.extensions import db
 from webapp.files import store_request_body, upload_refused
 from webapp.paging import Page, paginate
 from webapp.portal import bp
+from webapp.quota_messages import limit_message
 
 #: A dossier may hold a thousand messages; the tab shows them a page at a time.
 MESSAGES_PER_PAGE = 50
@@ -40,6 +42,8 @@ class Draft:
     staged: list[StagedFile] = field(default_factory=list)
     error: str | None = None
     max_chars: int = MAX_BODY_CHARS
+    #: Refused by a limit on messages an hour (429), rather than for its content (422).
+    limited: bool = False
 
     @property
     def length(self) -> int:
@@ -95,6 +99,9 @@ def send_from_form(
         )  # fmt: skip
     except InvalidMessage as exc:
         draft.error = refusal_message(exc.reason, draft)
+        return None, draft
+    except QuotaExceeded as exc:
+        draft.error, draft.limited = limit_message(exc), True
         return None, draft
     return message, draft
 
@@ -185,7 +192,7 @@ def _send(dossier: Dossier, original: Message | None = None):
     if message is None:
         return render_template(
             "portal/message_form.html", dossier=dossier, draft=draft, original=original
-        ), 422
+        ), 429 if draft.limited else 422
     flash(_("Uw bericht is verstuurd."), "success")
     return redirect(url_for("portal.show_dossier", dossier_id=dossier.id, tab="messages"))
 
