@@ -61,6 +61,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     check_demo_settings(app.config)  # refuses to start with demo settings on a public address
 
     from webapp.auth.identity import load_user, set_device_cookie
+    from webapp.background import unauthorized
     from webapp.logmasking import mask_request_log
 
     mask_request_log()  # `flask run`'s request log; gunicorn's: gunicorn.conf.py
@@ -83,6 +84,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # changes and a mail about logins from new browsers stand in its place (DESIGN-notes).
     login_manager.session_protection = None
     login_manager.user_loader(load_user)
+    # A script's call after the session ended gets 401 JSON, a person the login page.
+    login_manager.unauthorized_handler(unauthorized)
     limiter.init_app(app)
 
     from webapp import errors

@@ -13,6 +13,7 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
+from webapp.background import background_call
 from webapp.extensions import db
 from webapp.files import download
 from webapp.paging import Page, paginate
@@ -107,6 +108,7 @@ def download_document(dossier_id: int, document_id: int):
 
 
 @bp.route("/dossiers/<int:dossier_id>/progress")
+@background_call
 def show_progress(dossier_id: int):
     """The progress block alone, fetched every few seconds by the dossier page."""
     dossier = get_dossier_for(db.session, dossier_id, current_user)
