@@ -170,7 +170,7 @@ def change_password(
     session: Session, *, user: User, current: str, new: str, keep_session: str | None
 ) -> None:
     """Change the password after checking the current one and the rules; every other session
-    of the user ends.
+    of the user ends, and the owner is told by mail.
 
     Raises:
         NotAllowed: the current password is wrong. WeakPassword: the rules say no.
@@ -186,11 +186,13 @@ def change_password(
     verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
         raise WeakPassword(verdict)
+    from casemodel.services.security_notices import notice_security_change
     from casemodel.services.sessions import end_other_sessions
 
     user.password_hash = hash_password(new)
     end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
     record_event(session, action="account.password_changed", actor=user)
+    notice_security_change(session, user=user, change="password")
 
 
 def create_user(
