@@ -30,6 +30,7 @@ import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from casemodel import config
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import OneTimeCode, RecoveryCode, User
@@ -249,7 +250,9 @@ def _six_digits(code: str) -> str | None:
 
 
 def _code_hash(salt: str, code: str) -> str:
-    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+    # Keyed with the server's code key (config.code_key): with the database alone, the million
+    # six-digit codes cannot be tried against a row.
+    return hmac.new(config.code_key(), f"sms:{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 # --- the authenticator app (TOTP) --------------------------------------------------------------
@@ -395,5 +398,8 @@ def _recovery_code() -> str:
 
 
 def _recovery_hash(code: str) -> str:
-    # 50 random bits, single use: a fast hash is enough to keep them out of a dump's plain view.
-    return hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    """HMAC (the server's code key) of the code's SHA-256: 50 random bits are within reach of a
+    GPU with the database alone, not without the key. The SHA-256 inside is what codes stored
+    before the key was there held; the migration that brought the key wrapped those in place."""
+    unkeyed = hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    return hmac.new(config.code_key(), f"recovery:{unkeyed}".encode(), hashlib.sha256).hexdigest()
