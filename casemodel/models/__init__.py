@@ -6,7 +6,12 @@ from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
-from casemodel.models.organisations import Membership, Office, Organisation
+from casemodel.models.organisations import (
+    Membership,
+    MembershipInvitation,
+    Office,
+    Organisation,
+)
 from casemodel.models.outbox import OutboxMessage
 from casemodel.models.quotas import QuotaUsage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
@@ -30,6 +35,7 @@ __all__ = [
     "Dossier",
     "HumanTask",
     "Membership",
+    "MembershipInvitation",
     "Office",
     "OneTimeCode",
     "Organisation",

@@ -5,15 +5,18 @@ cannot fill in fails this test until it is added here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
 from sqlalchemy import select
 
+from casemodel.db import utcnow
 from casemodel.filestore import FileStore
 from casemodel.models import (
     Dossier,
     HumanTask,
+    MembershipInvitation,
     Office,
     Organisation,
     Step,
@@ -64,6 +67,12 @@ def owned_ids(web_app, web_session) -> dict[str, int]:
     intruder = create_user(session, email=OTHER_OFFICE_STAFF, name="Collega", role="staff",
                            office_id=accountancy.id, password=DEMO_PASSWORD)  # fmt: skip
     intruder.mobile_number, intruder.second_factor = "+31612349999", "sms"
+    # An invitation of the owner to another organisation (of the accountancy firm).
+    elsewhere = session.scalar(select(Organisation).where(Organisation.office_id == accountancy.id))
+    invitation = MembershipInvitation(user_id=owner.id, organisation_id=elsewhere.id,
+                                      created_at=utcnow(),
+                                      expires_at=utcnow() + dt.timedelta(days=1))  # fmt: skip
+    session.add(invitation)
     session.commit()
     ids = {
         "dossier_id": dossier.id,
@@ -75,6 +84,7 @@ def owned_ids(web_app, web_session) -> dict[str, int]:
         "archived_id": archived.id,
         "task_id": task.id,
         "session_id": owner_session.id if owner_session else 10**6,
+        "invitation_id": invitation.id,
     }
     return ids
 

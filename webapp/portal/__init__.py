@@ -17,4 +17,4 @@ def require_client():
     return None
 
 
-from webapp.portal import archive, messages, requests, routes  # noqa: E402, F401
+from webapp.portal import archive, invitations, messages, requests, routes  # noqa: E402, F401
