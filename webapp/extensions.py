@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask, g
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -82,3 +83,6 @@ login_manager = LoginManager()
 #: Per client address; storage from RATELIMIT_STORAGE_URI (memory:// for one process, redis://
 #: for several).
 limiter = Limiter(key_func=get_remote_address)
+#: Brotli/zstd/gzip for the static stylesheets and scripts; not for pages or JSON, which carry
+#: form tokens next to what a person typed (BREACH): see create_app's COMPRESS_MIMETYPES.
+compress = Compress()
