@@ -18,4 +18,5 @@ pytest_plugins = [
     "tests.fixtures.browser",
     "tests.fixtures.clamav",
     "tests.fixtures.web",
+    "tests.fixtures.limits",
 ]

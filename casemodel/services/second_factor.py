@@ -175,12 +175,7 @@ def check_login_code(
         record_event(session, action="second_factor.code_refused_no_tries", actor=user,
                      detail={"method": method})  # fmt: skip
         return LoginCodeResult(CodeCheck.NO_TRIES_LEFT, login_ended=True)
-    if method == "sms":
-        result = check_sms_code(session, user=user, purpose="login", code=code)
-    elif method == "totp":
-        result = check_totp(session, user=user, code=code)
-    else:
-        result = use_recovery_code(session, user=user, code=code)
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="login")
     if result is CodeCheck.OK:
         return LoginCodeResult(result, login_ended=False)
     if tries >= MAX_FAILED_LOGINS:
@@ -208,12 +203,7 @@ def confirm_second_factor(session: Session, *, user: User, method: str, code: st
     tries = claim_code_try(session, user, trusted_device=True)
     if tries is None:
         raise TooManyWrongPasswords(f"user {user.id}: no code tries left")
-    if method == "sms":
-        result = check_sms_code(session, user=user, purpose="reauth", code=code)
-    elif method == "totp":
-        result = check_totp(session, user=user, code=code)
-    else:
-        result = use_recovery_code(session, user=user, code=code)
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="reauth")
     if result is CodeCheck.OK:
         user.failed_logins = 0
         record_event(session, action="second_factor.reconfirmed", actor=user,
@@ -222,6 +212,16 @@ def confirm_second_factor(session: Session, *, user: User, method: str, code: st
         lock_account(session, user)
         raise TooManyWrongPasswords(f"user {user.id}: too many wrong codes")
     return result
+
+
+def _compare(session: Session, *, user: User, method: str, code: str, sms_purpose: str):
+    """The typed code against the method's: an SMS code of the purpose, the authenticator's,
+    or one of the recovery codes (used up when right)."""
+    if method == "sms":
+        return check_sms_code(session, user=user, purpose=sms_purpose, code=code)
+    if method == "totp":
+        return check_totp(session, user=user, code=code)
+    return use_recovery_code(session, user=user, code=code)
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:

@@ -17,10 +17,11 @@ from selenium.webdriver.support.ui import WebDriverWait
 from sqlalchemy import select, update
 
 from casemodel.db import make_engine
-from casemodel.models import Dossier, Message, User, UserSession
+from casemodel.models import Message, User, UserSession
 from devtools.seed import DEMO_PASSWORD
 from tests.e2e.test_archive_browser import DIRECTOR, _drop_and_upload
 from tests.e2e.test_browser_journeys import CLIENT, sign_in
+from tests.e2e.test_messages_browser import _dossier_id as dossier_id
 from tests.fixtures.browser import DROP_FILES, PDF_TEXT, LivePortal, csp_errors
 
 pytestmark = pytest.mark.browser
@@ -39,14 +40,6 @@ def end_sessions(portal: LivePortal, email: str) -> None:
             .values(ended_at=dt.datetime.now(dt.UTC), ended_reason="idle")
         )
     engine.dispose()
-
-
-def dossier_id(portal: LivePortal, description: str) -> int:
-    engine = make_engine(portal.database_url)
-    with engine.connect() as connection:
-        found = connection.scalar(select(Dossier.id).where(Dossier.description == description))
-    engine.dispose()
-    return found
 
 
 def notice(browser: WebDriver, timeout: float = 15):

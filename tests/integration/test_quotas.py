@@ -40,17 +40,6 @@ def pdf(size: int = 1234) -> StoredFile:
 
 
 @pytest.fixture
-def limits(monkeypatch: pytest.MonkeyPatch):
-    """Set limits for the test: limits(messages_per_user=3, ...)."""
-
-    def set_limits(**values: int) -> None:
-        for key, value in values.items():
-            monkeypatch.setenv(f"DOSSIERFLOW_LIMIT_{key.upper()}", str(value))
-
-    return set_limits
-
-
-@pytest.fixture
 def clock():
     with time_machine.travel(MORNING, tick=False) as traveller:
         yield traveller

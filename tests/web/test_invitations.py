@@ -115,8 +115,8 @@ def test_the_page_answers_unknown_client_and_staff_addresses_alike(office, web_s
     assert "hoort bij een medewerkersaccount" in staff_mail["text"]
 
 
-def test_invitations_count_against_a_limit_and_the_form_stays(office, web_session, monkeypatch):
-    monkeypatch.setenv("DOSSIERFLOW_LIMIT_INVITATIONS_PER_USER", "2")
+def test_invitations_count_against_a_limit_and_the_form_stays(office, web_session, limits):
+    limits(invitations_per_user=2)
     notary_client = organisation(web_session, NOTARY_CLIENT)
     for number in range(2):
         assert give_access(office, notary_client.id, f"p{number}@example.nl").status_code == 302

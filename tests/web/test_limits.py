@@ -34,15 +34,6 @@ def clock():
         yield traveller
 
 
-@pytest.fixture
-def limits(monkeypatch: pytest.MonkeyPatch):
-    def set_limits(**values: int) -> None:
-        for key, value in values.items():
-            monkeypatch.setenv(f"DOSSIERFLOW_LIMIT_{key.upper()}", str(value))
-
-    return set_limits
-
-
 def test_the_message_form_says_from_when_and_keeps_the_text(
     web_app, login, transfer, web_session, clock, limits
 ):
