@@ -1,6 +1,7 @@
 """Where the portal keeps its data, read from the environment with sensible local defaults."""
 
 import os
+import secrets
 from pathlib import Path
 
 #: The project's root: the folder holding casemodel/, flows/ and webapp/.
@@ -55,3 +56,20 @@ def clamd_address() -> str | None:
     """ClamAV's daemon, for scanning uploads: DOSSIERFLOW_CLAMD, the path of its local socket or
     host:port. None (unset): uploads are not scanned."""
     return os.environ.get("DOSSIERFLOW_CLAMD") or None
+
+
+def code_key() -> bytes:
+    """The server secret that keys the hashes of short codes kept in the database (SMS codes,
+    recovery codes: services.second_factor), so that a copy of the database alone does not let
+    anyone try all six-digit codes in a second: DOSSIERFLOW_CODE_KEY (a long random string, kept
+    out of the database and its backups), or, for running locally without configuration, a key
+    made once under instance/. Changing it makes the stored recovery codes unusable."""
+    configured = os.environ.get("DOSSIERFLOW_CODE_KEY")
+    if configured:
+        return configured.encode()
+    path = instance_path() / "code_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip().encode()

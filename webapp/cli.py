@@ -119,27 +119,26 @@ def user_group() -> None:
 @click.option("--admin", is_flag=True, help="May manage the organisation's users.")
 @click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
 def user_invite(client_number, email, name, locale, can_approve, admin, staff_email) -> None:
-    from casemodel.services.account_links import invite
-    from casemodel.services.accounts import create_client_account
+    from flask import current_app
+
+    from casemodel.services.invitations import give_access
     from flows.relay import deliver_due
     from webapp.auth.accounts import external_url
 
     with session_scope(db.session_factory) as session:
         organisation, actor = _client_and_staff(session, client_number, staff_email)
+        with current_app.test_request_context():
+            start = external_url("auth.start_account")
         try:
-            user, created = create_client_account(
+            give_access(
                 session, organisation_id=organisation.id, email=email, name=name,
                 locale=locale, can_approve=can_approve, is_admin=admin, actor=actor,
+                start_link=start,
             )  # fmt: skip
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
-        if user.password_hash is None:
-            from flask import current_app
-
-            with current_app.test_request_context():
-                start = external_url("auth.start_account")
-            invite(session, user=user, start_link=start, actor=actor)
-        click.echo(f"{'created' if created else 'updated'} {user.email}")
+        click.echo(f"{normalise_email(email)} gets a mail: a new account to set up, or an "
+                   "invitation to accept after logging in")  # fmt: skip
     deliver_due(db.session_factory)
 
 

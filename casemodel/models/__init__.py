@@ -6,9 +6,16 @@ from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
-from casemodel.models.organisations import Membership, Office, OfficeMembership, Organisation
+from casemodel.models.organisations import (
+    Membership,
+    MembershipInvitation,
+    Office,
+    OfficeMembership,
+    Organisation,
+)
 from casemodel.models.outbox import OutboxMessage
 from casemodel.models.questionnaires import Questionnaire, QuestionnaireFile, QuestionnairePage
+from casemodel.models.quotas import QuotaUsage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
 from casemodel.models.tasks import HumanTask
 from casemodel.models.uploads import ArchivedFile, StagedFile
@@ -30,6 +37,7 @@ __all__ = [
     "Dossier",
     "HumanTask",
     "Membership",
+    "MembershipInvitation",
     "Office",
     "OfficeMembership",
     "OneTimeCode",
@@ -38,6 +46,7 @@ __all__ = [
     "Questionnaire",
     "QuestionnaireFile",
     "QuestionnairePage",
+    "QuotaUsage",
     "RecoveryCode",
     "Step",
     "User",

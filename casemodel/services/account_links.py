@@ -176,17 +176,22 @@ def set_password_through_link(
     return user
 
 
-def queue_mail(session: Session, *, template: str, user: User, dedupe: str, **context) -> None:
-    """Compose a mail to the user in their language and queue it in the outbox."""
+def queue_mail(
+    session: Session, *, template: str, user: User, dedupe: str, office_name: str | None = None,
+    **context,
+) -> None:  # fmt: skip
+    """Compose a mail to the user in their language and queue it in the outbox. It is from the
+    user's office (office_name_for), or from `office_name` (an office the user is not yet with)."""
+    office_name = office_name or office_name_for(user)
     mail = compose(
         template,
         to=user.email,
         locale=user.locale,
         name=user.name,
-        office_name=office_name_for(user),
+        office_name=office_name,
         **context,
     )
-    payload = mail.as_payload() | {"sender_name": office_name_for(user)}
+    payload = mail.as_payload() | {"sender_name": office_name}
     enqueue(session, kind="send_mail", dedupe_key=f"mail:{dedupe}", payload=payload)
 
 

@@ -171,7 +171,7 @@ def change_password(
     session: Session, *, user: User, current: str, new: str, keep_session: str | None
 ) -> None:
     """Change the password after checking the current one and the rules; every other session
-    of the user ends.
+    of the user ends, and the owner is told by mail.
 
     Raises:
         NotAllowed: the current password is wrong. WeakPassword: the rules say no.
@@ -187,11 +187,13 @@ def change_password(
     verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
         raise WeakPassword(verdict)
+    from casemodel.services.security_notices import notice_security_change
     from casemodel.services.sessions import end_other_sessions
 
     user.password_hash = hash_password(new)
     end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
     record_event(session, action="account.password_changed", actor=user)
+    notice_security_change(session, user=user, change="password")
 
 
 def create_user(
@@ -294,49 +296,3 @@ def add_membership(
         session.add(membership)
         session.flush()
     return membership
-
-
-def create_client_account(
-    session: Session,
-    *,
-    organisation_id: int,
-    email: str,
-    name: str,
-    actor: User,
-    locale: str = "nl",
-    can_approve: bool = False,
-    is_admin: bool = False,
-) -> tuple[User, bool]:
-    """The office gives a person access to a client organisation. A new address gets a new
-    account without a password (they set it through the activation mails); a known client gets
-    the extra membership, since one person may act for several organisations.
-
-    Returns:
-        The user, and whether the account is new.
-    Raises:
-        NotAllowed: the actor is not staff. NotFound: the organisation is not of their office.
-        InvalidState: the address belongs to a staff account.
-    """
-    from casemodel.services.errors import InvalidState, NotAllowed, NotFound
-
-    if not actor.is_staff:
-        raise NotAllowed("only office staff create client accounts")
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not actor.works_for(organisation.office_id):
-        raise NotFound(f"organisation {organisation_id}")
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    created = user is None
-    if user is None:
-        user = create_user(session, email=email, name=name, locale=locale, actor=actor)
-    elif user.is_staff:
-        raise InvalidState("the address belongs to a staff account")
-    add_membership(
-        session, user=user, organisation=organisation, can_approve=can_approve, is_admin=is_admin
-    )
-    record_event(
-        session,
-        action="membership.granted",
-        actor=actor,
-        detail={"user_id": user.id, "organisation_id": organisation.id},
-    )
-    return user, created

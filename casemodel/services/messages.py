@@ -15,6 +15,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.notifications import client_users, notify
+from casemodel.services.quotas import charge
 from casemodel.services.uploads import staged_files_of
 
 
@@ -59,6 +60,7 @@ def send_message(
     Raises:
         InvalidMessage: empty or too long; an attachment that is not the author's staged file.
         NotFound: reply_to_id is not a message of this dossier.
+        QuotaExceeded: the author (or their organisation) sent as many as an hour allows.
     """
     subject, body = check_message(subject, body)
     reply_to = None
@@ -70,6 +72,8 @@ def send_message(
     staged = staged_files_of(session, user=author, dossier_id=dossier.id, ids=staged_ids)
     if len(staged) != len(staged_ids):
         raise InvalidMessage("unknown_attachment")
+    # Counted once it would be sent; its attachments were counted as uploads when staged.
+    charge(session, "messages", actor=author, organisation_id=dossier.organisation_id)
     from_office = author.is_staff
     message = Message(
         dossier_id=dossier.id, from_office=from_office, subject=subject, body=body,

@@ -30,6 +30,7 @@ import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from casemodel import config
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import OneTimeCode, RecoveryCode, User
@@ -38,6 +39,7 @@ from casemodel.services.accounts import MAX_FAILED_LOGINS, claim_code_try, lock_
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.outbox import enqueue
+from casemodel.services.security_notices import notice_security_change
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
@@ -173,18 +175,53 @@ def check_login_code(
         record_event(session, action="second_factor.code_refused_no_tries", actor=user,
                      detail={"method": method})  # fmt: skip
         return LoginCodeResult(CodeCheck.NO_TRIES_LEFT, login_ended=True)
-    if method == "sms":
-        result = check_sms_code(session, user=user, purpose="login", code=code)
-    elif method == "totp":
-        result = check_totp(session, user=user, code=code)
-    else:
-        result = use_recovery_code(session, user=user, code=code)
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="login")
     if result is CodeCheck.OK:
         return LoginCodeResult(result, login_ended=False)
     if tries >= MAX_FAILED_LOGINS:
         lock_account(session, user)
         return LoginCodeResult(result, login_ended=True)
     return LoginCodeResult(result, login_ended=False)
+
+
+def confirm_second_factor(session: Session, *, user: User, method: str, code: str) -> CodeCheck:
+    """The signed-in user proving their current second factor again (an SMS code of purpose
+    "reauth", an authenticator code, or a recovery code) before changing it: a stolen session
+    with the password alone must not be able to put another phone or app in its place.
+
+    Counted as the codes at login are (accounts.claim_code_try, as a known browser: a lock a
+    stranger caused does not stop the owner), and as wrong passwords inside a session are: the
+    fifth wrong one in a row locks the account.
+
+    Raises:
+        TooManyWrongPasswords: that fifth one (or no try was left); the caller ends the session.
+    """
+    from casemodel.services.errors import TooManyWrongPasswords
+
+    if method not in LOGIN_METHODS:
+        raise ValueError(f"unknown second factor {method!r}")
+    tries = claim_code_try(session, user, trusted_device=True)
+    if tries is None:
+        raise TooManyWrongPasswords(f"user {user.id}: no code tries left")
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="reauth")
+    if result is CodeCheck.OK:
+        user.failed_logins = 0
+        record_event(session, action="second_factor.reconfirmed", actor=user,
+                     detail={"method": method})  # fmt: skip
+    elif tries >= MAX_FAILED_LOGINS:
+        lock_account(session, user)
+        raise TooManyWrongPasswords(f"user {user.id}: too many wrong codes")
+    return result
+
+
+def _compare(session: Session, *, user: User, method: str, code: str, sms_purpose: str):
+    """The typed code against the method's: an SMS code of the purpose, the authenticator's,
+    or one of the recovery codes (used up when right)."""
+    if method == "sms":
+        return check_sms_code(session, user=user, purpose=sms_purpose, code=code)
+    if method == "totp":
+        return check_totp(session, user=user, code=code)
+    return use_recovery_code(session, user=user, code=code)
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -213,7 +250,9 @@ def _six_digits(code: str) -> str | None:
 
 
 def _code_hash(salt: str, code: str) -> str:
-    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+    # Keyed with the server's code key (config.code_key): with the database alone, the million
+    # six-digit codes cannot be tried against a row.
+    return hmac.new(config.code_key(), f"sms:{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 # --- the authenticator app (TOTP) --------------------------------------------------------------
@@ -263,10 +302,13 @@ def enrol_sms(session: Session, *, user: User, code: str) -> CodeCheck:
     number = open_code_number(session, user=user, purpose="enrol")
     result = check_sms_code(session, user=user, purpose="enrol", code=code)
     if result is CodeCheck.OK:
+        changed = user.second_factor is not None and user.mobile_number != number
         user.mobile_number = number
         if user.second_factor is None:
             user.second_factor = "sms"
         record_event(session, action="second_factor.sms_enrolled", actor=user)
+        if changed:  # not the first factor, set up while activating the account
+            notice_security_change(session, user=user, change="mobile_number")
     return result
 
 
@@ -274,9 +316,12 @@ def enrol_totp(session: Session, *, user: User, secret: str, code: str) -> CodeC
     """Confirm an authenticator by one code from it; it becomes the second factor."""
     result = check_totp(session, user=user, code=code, secret=secret)
     if result is CodeCheck.OK:
+        added_to_a_factor = user.second_factor is not None
         user.totp_secret = secret
         user.second_factor = "totp"
         record_event(session, action="second_factor.totp_enrolled", actor=user)
+        if added_to_a_factor:
+            notice_security_change(session, user=user, change="authenticator_added")
     return result
 
 
@@ -288,13 +333,18 @@ def use_sms_instead(session: Session, *, user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     record_event(session, action="second_factor.switched_to_sms", actor=user)
+    notice_security_change(session, user=user, change="authenticator_removed")
 
 
 # --- recovery codes ----------------------------------------------------------------------------
 
 
 def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
-    """New recovery codes, replacing all earlier ones. Shown once; stored hashed."""
+    """New recovery codes, replacing all earlier ones. Shown once; stored hashed. Replacing
+    earlier ones is a security change the owner is told of by mail."""
+    replacing = session.scalar(
+        select(RecoveryCode.id).where(RecoveryCode.user_id == user.id).limit(1)
+    )
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     now = utcnow()
@@ -303,6 +353,8 @@ def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
         for code in codes
     )
     record_event(session, action="second_factor.recovery_codes_created", actor=user)
+    if replacing is not None:
+        notice_security_change(session, user=user, change="recovery_codes")
     session.flush()
     return codes
 
@@ -346,5 +398,8 @@ def _recovery_code() -> str:
 
 
 def _recovery_hash(code: str) -> str:
-    # 50 random bits, single use: a fast hash is enough to keep them out of a dump's plain view.
-    return hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    """HMAC (the server's code key) of the code's SHA-256: 50 random bits are within reach of a
+    GPU with the database alone, not without the key. The SHA-256 inside is what codes stored
+    before the key was there held; the migration that brought the key wrapped those in place."""
+    unkeyed = hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    return hmac.new(config.code_key(), f"recovery:{unkeyed}".encode(), hashlib.sha256).hexdigest()

@@ -19,6 +19,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import supply_document
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.notifications import client_users, notify
+from casemodel.services.quotas import charge
 from casemodel.services.steps import close_task, open_human_task
 
 
@@ -100,18 +101,39 @@ def supply_requested_file(
     actor: User,
     locale: str = "nl",
 ) -> Document:
-    """Add a stored file to one item of an open request. The caller has authorised the actor
-    for the task's dossier (casemodel.queries.upload_requests.get_upload_request_for).
+    """One file for one item of an open request (supply_requested_files)."""
+    return supply_requested_files(
+        session, task=task, files=[(item_key, stored, filename)], actor=actor, locale=locale
+    )[0]
+
+
+def supply_requested_files(
+    session: Session,
+    *,
+    task: HumanTask,
+    files: list[tuple[str, StoredFile, str]],
+    actor: User,
+    locale: str = "nl",
+) -> list[Document]:
+    """Add stored files (item key, file, the name given) to the items of an open request, all
+    or none. The caller has authorised the actor for the task's dossier
+    (casemodel.queries.upload_requests.get_upload_request_for).
 
     Raises:
         NotFound: no such item. InvalidState: the request was sent already.
+        QuotaExceeded: more than the client (or their organisation) may upload in the hour.
     """
-    item = _open_item(task, item_key, actor)
-    return supply_document(
-        session, dossier=task.dossier, title=f"{item.title(locale)} – {filename}"[:200],
-        stored=stored, filename=filename, actor=actor, step_key=task.step.key,
-        request_item=item.key,
-    )  # fmt: skip
+    items = [_open_item(task, item_key, actor) for item_key, _stored, _name in files]
+    charge(session, "uploads", actor=actor, organisation_id=task.dossier.organisation_id,
+           count=len(files), size=sum(stored.size for _key, stored, _name in files))  # fmt: skip
+    return [
+        supply_document(
+            session, dossier=task.dossier, title=f"{item.title(locale)} – {filename}"[:200],
+            stored=stored, filename=filename, actor=actor, step_key=task.step.key,
+            request_item=item.key,
+        )  # fmt: skip
+        for item, (_key, stored, filename) in zip(items, files, strict=True)
+    ]
 
 
 def remove_requested_file(

@@ -17,6 +17,8 @@ from forms import Language, PdfHeader, parse_definition
 # The tests take real files from here: the store judges content by parsing it.
 from tests.files import PDF, PNG  # noqa: F401
 
+# The tests take real files from here: the store judges content by parsing it.
+
 NL = Language("nl", translations("nl"))
 EN = Language("en", translations("en"))
 TODAY = dt.date(2026, 11, 22)

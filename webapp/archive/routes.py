@@ -15,7 +15,7 @@ from casemodel.queries.archive import (
     online_dossier,
     uploads_of,
 )
-from casemodel.services.uploads import archive_upload
+from casemodel.services.uploads import archive_upload, archive_uploads
 from webapp.archive import bp
 from webapp.downloads import download_archived
 from webapp.extensions import db
@@ -96,9 +96,8 @@ def upload_to_archive_by_form():
     stored = store_all_or_none(uploads)
     if stored is None:
         return back
-    for upload, file in zip(uploads, stored, strict=True):
-        archive_upload(db.session, organisation=organisation, user=current_user, stored=file,
-                       filename=upload.filename)  # fmt: skip
+    files = [(file, upload.filename) for upload, file in zip(uploads, stored, strict=True)]
+    archive_uploads(db.session, organisation=organisation, user=current_user, files=files)
     flash(ngettext("Het bestand is geplaatst.", "De %(num)d bestanden zijn geplaatst.",
                    len(stored)), "success")  # fmt: skip
     return back

@@ -192,6 +192,7 @@ def offer_authenticator():
     if form.validate_on_submit():
         result = enrolment.confirm_totp(current_user, secret, form.code.data)
         if result is CodeCheck.OK:
+            deliver_after_commit()  # the mail about the authenticator added
             session.pop("totp_secret", None)
             session.pop(OFFER_KEY, None)
             flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),

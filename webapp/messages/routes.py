@@ -107,7 +107,7 @@ def _send(dossier: Dossier, original: Message | None = None):
     if message is None:
         return render_template(
             "messages/compose.html", dossier=dossier, draft=draft, original=original
-        ), 422
+        ), 429 if draft.limited else 422
     if not current_user.is_staff:
         flash(_("Uw bericht is verstuurd."), "success")
         return redirect(dossier_page_url(dossier, tab="messages"))

@@ -15,4 +15,4 @@ def require_staff():
         abort(404)  # clients do not learn that office pages exist
 
 
-from webapp.office import routes  # noqa: E402, F401
+from webapp.office import limits, routes  # noqa: E402, F401

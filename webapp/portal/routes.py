@@ -14,6 +14,7 @@ from casemodel.queries.dossiers import (
 )
 from casemodel.queries.messages import message_count
 from webapp.audience import memberships_of_current_user
+from webapp.background import background_call
 from webapp.extensions import db
 from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
@@ -95,6 +96,7 @@ def _documents_page(dossier: Dossier, folder: str, total: int) -> Page:
 
 
 @bp.route("/dossiers/<int:dossier_id>/progress")
+@background_call
 def show_progress(dossier_id: int):
     """The progress block alone, fetched every few seconds by the dossier page."""
     dossier = get_dossier_for(db.session, dossier_id, current_user)

@@ -12,8 +12,8 @@ from casemodel.queries.dossiers import open_client_task_count
 from casemodel.queries.questionnaires import questionnaires_in
 from casemodel.services.questionnaires import definition_of
 from forms import Language
-from webapp.extensions import db
 from webapp.audience import active_organisation
+from webapp.extensions import db
 from webapp.questionnaires import bp
 from webapp.questionnaires.forms import ReworkForm, SendQuestionnaireForm
 
