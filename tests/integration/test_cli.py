@@ -86,8 +86,8 @@ def test_opening_refuses_bad_input_clearly(cli, args, message):
 def test_templates_check_lists_the_templates(cli):
     result = cli("templates", "check")
     assert result.exit_code == 0
-    assert "levering-woning v2: 15 steps" in result.output
-    assert "jaarrekening-ib v2: 15 steps" in result.output
+    assert "levering-woning v3: 16 steps" in result.output
+    assert "jaarrekening-ib v3: 15 steps" in result.output
     assert "testament v1: 9 steps" in result.output
 
 
