@@ -12,9 +12,11 @@ import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from casemodel import config
 from casemodel.casetemplates import TemplateRegistry
 from casemodel.filestore import FileStore
 from casemodel.models import (
+    ApprovalChallenge,
     ApprovalRequest,
     Dossier,
     HumanTask,
@@ -22,7 +24,13 @@ from casemodel.models import (
     OutboxMessage,
     User,
 )
-from casemodel.services.approvals import ClientInfo, record_view
+from casemodel.services.approvals import (
+    ApproveResult,
+    ClientInfo,
+    approve,
+    record_view,
+    start_challenge,
+)
 from casemodel.services.approvals.step_kind import open_for_step, place_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.steps import get_step
@@ -95,3 +103,24 @@ def latest_sms(session: Session) -> tuple[str, str]:
         .order_by(OutboxMessage.id.desc()).limit(1)
     )  # fmt: skip
     return payload["text"], re.search(r"\b(\d{6})\b", payload["text"]).group(1)
+
+
+def own_file_store(tmp_path, monkeypatch) -> FileStore:
+    """A file store of the test's own, which the relay (config.files_path) reads as well."""
+    monkeypatch.setenv("DOSSIERFLOW_FILES", str(tmp_path / "files"))
+    return FileStore(config.files_path())
+
+
+def agreed(session: Session, request: ApprovalRequest, user: User) -> ApprovalChallenge:
+    """The user opened the request's version and agreed to the confirmation."""
+    opened(session, request, user)
+    return start_challenge(session, request=request, user=user, client=BROWSER, locale="nl")
+
+
+def approved_with_authenticator(
+    session: Session, request: ApprovalRequest, user: User, store: FileStore
+) -> ApproveResult:
+    """Opened, agreed and confirmed with the user's authenticator code."""
+    challenge = agreed(session, request, user)
+    return approve(session, challenge=challenge, user=user, method="totp", code=totp_now(user),
+                   client=BROWSER, store=store, locale="nl")  # fmt: skip

@@ -18,22 +18,24 @@ from casemodel.filestore import FileStore
 from casemodel.models import ApprovalDelivery, ApprovalRequest, AuditEvent, OutboxMessage, User
 from casemodel.services.approvals import (
     Outcome,
-    approve,
     change_recipient,
     retry,
-    start_challenge,
 )
 from casemodel.services.steps import get_step
 from devtools.mailsink import MailSink
 from flows.relay import deliver_due
-from tests.approvals import APPROVAL_STEP, BROWSER, accountancy_case, opened, totp_now
+from tests.approvals import (
+    APPROVAL_STEP,
+    accountancy_case,
+    approved_with_authenticator,
+    own_file_store,
+)
 from tests.fixtures.prefect import wait_for
 
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> FileStore:
-    monkeypatch.setenv("DOSSIERFLOW_FILES", str(tmp_path / "files"))
-    return FileStore(tmp_path / "files")
+    return own_file_store(tmp_path, monkeypatch)
 
 
 def approved(factory, store, name: str, recipient: str) -> int:
@@ -43,14 +45,7 @@ def approved(factory, store, name: str, recipient: str) -> int:
         if recipient != "kvk":
             change_recipient(session, request=case.request, recipient=recipient,
                              actor=case.firm.staff)  # fmt: skip
-        client = case.firm.client
-        opened(session, case.request, client)
-        challenge = start_challenge(session, request=case.request, user=client, client=BROWSER,
-                                    locale="nl")  # fmt: skip
-        result = approve(
-            session, challenge=challenge, user=client, method="totp", code=totp_now(client),
-            client=BROWSER, store=store, locale="nl",
-        )  # fmt: skip
+        result = approved_with_authenticator(session, case.request, case.firm.client, store)
         assert result.outcome is Outcome.APPROVED
         session.commit()
         return case.request.id

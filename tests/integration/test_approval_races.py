@@ -17,9 +17,9 @@ from casemodel.models import (
     OutboxMessage,
     User,
 )
-from casemodel.services.approvals import Outcome, approve, change_recipient, start_challenge
+from casemodel.services.approvals import Outcome, approve, change_recipient
 from casemodel.services.audit import verify_chain
-from tests.approvals import BROWSER, accountancy_case, opened, totp_now
+from tests.approvals import BROWSER, accountancy_case, agreed, own_file_store, totp_now
 from tests.concurrency import all_at_once
 
 POSTS = 20
@@ -27,11 +27,10 @@ POSTS = 20
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> FileStore:
-    monkeypatch.setenv("DOSSIERFLOW_FILES", str(tmp_path / "files"))
-    return FileStore(tmp_path / "files")
+    return own_file_store(tmp_path, monkeypatch)
 
 
-def agreed(factory, store, name: str, recipient: str) -> tuple[int, int, int, str]:
+def agreed_case(factory, store, name: str, recipient: str) -> tuple[int, int, int, str]:
     """A request agreed to and committed: (request id, challenge id, user id, a right code)."""
     with factory() as session:
         case = accountancy_case(session, store, name)
@@ -39,9 +38,7 @@ def agreed(factory, store, name: str, recipient: str) -> tuple[int, int, int, st
             change_recipient(session, request=case.request, recipient=recipient,
                              actor=case.firm.staff)  # fmt: skip
         client = case.firm.client
-        opened(session, case.request, client)
-        challenge = start_challenge(session, request=case.request, user=client, client=BROWSER,
-                                    locale="nl")  # fmt: skip
+        challenge = agreed(session, case.request, client)
         session.commit()
         return case.request.id, challenge.id, client.id, totp_now(client)
 
@@ -69,7 +66,7 @@ def test_twenty_posts_of_one_code_approve_once_and_send_once(
     own_session_factory, store, recipient
 ):
     factory = own_session_factory
-    request_id, challenge_id, user_id, code = agreed(factory, store, f"race-{recipient}",
+    request_id, challenge_id, user_id, code = agreed_case(factory, store, f"race-{recipient}",
                                                      recipient)  # fmt: skip
     outcomes = all_at_once([post(factory, store, challenge_id, user_id, code)] * POSTS)
     assert outcomes.count(Outcome.APPROVED) == 1

@@ -20,8 +20,8 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from casemodel.filestore import FileStore
-from casemodel.services.approvals import Outcome, approve, start_challenge
-from tests.approvals import BROWSER, accountancy_case, opened, totp_now
+from casemodel.services.approvals import Outcome
+from tests.approvals import accountancy_case, approved_with_authenticator, own_file_store
 
 
 def self_signed(tmp_path) -> tuple[str, str]:
@@ -53,8 +53,7 @@ def self_signed(tmp_path) -> tuple[str, str]:
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> FileStore:
-    monkeypatch.setenv("DOSSIERFLOW_FILES", str(tmp_path / "files"))
-    return FileStore(tmp_path / "files")
+    return own_file_store(tmp_path, monkeypatch)
 
 
 def test_a_configured_signing_certificate_seals_the_certificate(
@@ -64,12 +63,7 @@ def test_a_configured_signing_certificate_seals_the_certificate(
     monkeypatch.setenv("DOSSIERFLOW_SEAL_PKCS12", bundle)
     monkeypatch.setenv("DOSSIERFLOW_SEAL_PASSWORD", "geheim")
     case = accountancy_case(session, store, "seal")
-    client = case.firm.client
-    opened(session, case.request, client)
-    challenge = start_challenge(session, request=case.request, user=client, client=BROWSER,
-                                locale="nl")  # fmt: skip
-    result = approve(session, challenge=challenge, user=client, method="totp",
-                     code=totp_now(client), client=BROWSER, store=store, locale="nl")  # fmt: skip
+    result = approved_with_authenticator(session, case.request, case.firm.client, store)
     assert result.outcome is Outcome.APPROVED
     with store.open(result.request.certificate_sha256) as file:
         sealed = file.read()
@@ -87,11 +81,6 @@ def test_without_a_signing_certificate_the_certificate_is_not_sealed(session, st
     monkeypatch.delenv("DOSSIERFLOW_SEAL_PKCS12", raising=False)
     monkeypatch.delenv("DOSSIERFLOW_SEAL_KEY", raising=False)
     case = accountancy_case(session, store, "plain")
-    client = case.firm.client
-    opened(session, case.request, client)
-    challenge = start_challenge(session, request=case.request, user=client, client=BROWSER,
-                                locale="nl")  # fmt: skip
-    result = approve(session, challenge=challenge, user=client, method="totp",
-                     code=totp_now(client), client=BROWSER, store=store, locale="nl")  # fmt: skip
+    result = approved_with_authenticator(session, case.request, case.firm.client, store)
     with store.open(result.request.certificate_sha256) as file:
         assert PdfFileReader(io.BytesIO(file.read())).embedded_signatures == []

@@ -13,7 +13,6 @@ import time_machine
 from pypdf import PdfReader
 from sqlalchemy import func, select
 
-from casemodel import config
 from casemodel.filestore import FileStore
 from casemodel.models import (
     ApprovalChallenge,
@@ -45,8 +44,10 @@ from tests.approvals import (
     APPROVAL_STEP,
     BROWSER,
     accountancy_case,
+    agreed,
     latest_sms,
     opened,
+    own_file_store,
     place,
     totp_now,
 )
@@ -55,8 +56,7 @@ from tests.files import pdf_bytes
 
 @pytest.fixture
 def store(tmp_path, monkeypatch) -> FileStore:
-    monkeypatch.setenv("DOSSIERFLOW_FILES", str(tmp_path / "files"))
-    return FileStore(config.files_path())
+    return own_file_store(tmp_path, monkeypatch)
 
 
 @pytest.fixture
@@ -65,9 +65,7 @@ def case(session, store):
 
 
 def agree(session, case, user=None):
-    user = user or case.firm.client
-    opened(session, case.request, user)
-    return start_challenge(session, request=case.request, user=user, client=BROWSER, locale="nl")
+    return agreed(session, case.request, user or case.firm.client)
 
 
 def approve_with(session, store, challenge, user, method, code):

@@ -28,7 +28,7 @@ from webapp.approvals.forms import PutUpForm, RecipientForm
 from webapp.downloads import send_stored
 from webapp.extensions import db
 from webapp.outbox import deliver_after_commit
-from webapp.uploads import store_all_or_none
+from webapp.uploads import store_form_file
 
 
 def _dossier_page(dossier_id: int):
@@ -138,16 +138,12 @@ def put_up_form(dossier) -> PutUpForm:
 def place_for_task(task_id: int, target: str):
     """"Mijn stappen": staff place the document an approval step waits for (the first, or a
     new version after "Niet akkoord"); it is put up for the client's approval."""
-    upload = request.files.get("file")
-    if not upload or not upload.filename:
-        flash(_("Kies een bestand."), "error")
-        return redirect(target)
-    stored = store_all_or_none([upload])
-    if stored is None:
+    upload = store_form_file()
+    if upload is None:
         return redirect(target)
     try:
         approval = place_document(db.session, task_id=task_id, actor=current_user,
-                                  stored=stored[0], filename=upload.filename)  # fmt: skip
+                                  stored=upload[0], filename=upload[1])  # fmt: skip
     except InvalidState:
         flash(_("Deze stap was al afgerond."), "info")
         return redirect(target)
