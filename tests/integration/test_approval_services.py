@@ -388,3 +388,14 @@ def test_a_question_goes_to_the_handler_and_the_approval_stays_open(session, cas
     handler = case.dossier.handler_id
     told = session.scalar(select(Notification).where(Notification.kind == "client_message"))
     assert told.user_id == handler
+
+
+def test_the_approvers_digest_says_a_document_waits_for_their_approval(session, case):
+    from casemodel.services.notifications import send_digest
+
+    assert send_digest(session, case.firm.client.id)
+    mail = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "send_mail")
+                          .order_by(OutboxMessage.id.desc()).limit(1))  # fmt: skip
+    text = mail.payload["text"]
+    assert f"1 document wacht op uw akkoord in dossier {case.dossier.number}" in text
+    assert "Jaarrekening" not in text  # where, never what
