@@ -399,3 +399,47 @@ def test_the_approvers_digest_says_a_document_waits_for_their_approval(session, 
     text = mail.payload["text"]
     assert f"1 document wacht op uw akkoord in dossier {case.dossier.number}" in text
     assert "Jaarrekening" not in text  # where, never what
+
+
+def test_the_draft_deed_a_publish_step_placed_is_put_up_and_placed_again_after_a_rejection(
+    session, store
+):
+    """The notary's template: the approval puts up what the publish step before it placed;
+    "Niet akkoord" goes back to drawing up the deed, and the publish step, run again, adds a
+    version to the same document, which is put up in its turn."""
+    from casemodel.casetemplates import TemplateRegistry
+    from casemodel.services.approvals.step_kind import open_for_step
+    from casemodel.services.dossiers import open_dossier
+    from casemodel.services.publishing import complete_publish_task, run_publish_step
+    from tests.approvals import approver
+    from tests.fixtures.domain import make_firm
+
+    firm = make_firm(session, "deed")
+    client = approver(session, firm)
+    transfer = TemplateRegistry.from_folder().latest("levering-woning")
+    dossier = open_dossier(session, template=transfer, organisation_id=firm.organisation.id,
+                           description="Herengracht 1", actor=firm.staff)  # fmt: skip
+
+    def staff_publish(text: str):
+        assert (
+            run_publish_step(session, dossier_id=dossier.id, step_key="draft-deed-published")
+            is False
+        )
+        step = get_step(session, dossier_id=dossier.id, step_key="draft-deed-published")
+        task = session.scalar(select(HumanTask).where(HumanTask.step_id == step.id))
+        assert (task.state, task.attempt) == ("open", step.attempt)
+        stored = store.put(io.BytesIO(pdf_bytes(text)), max_bytes=10**6)
+        return complete_publish_task(session, task_id=task.id, actor=firm.staff, stored=stored,
+                                     filename="akte.pdf")  # fmt: skip
+
+    deed = staff_publish("Concept akte")
+    first = open_for_step(session, dossier_id=dossier.id, step_key="draft-deed-approval")
+    assert (first.document_id, first.version, first.recipient) == (deed.id, 1, "office")
+    opened(session, first, client)
+    reject(session, request=first, actor=client, reason="Mijn naam is verkeerd gespeld",
+           client=BROWSER)  # fmt: skip
+    assert get_step(session, dossier_id=dossier.id, step_key="draft-deed").attempt == 2
+    again = staff_publish("Concept akte, naam hersteld")
+    assert (again.id, again.latest_version) == (deed.id, 2)
+    second = open_for_step(session, dossier_id=dossier.id, step_key="draft-deed-approval")
+    assert (second.document_id, second.version, second.step_attempt) == (deed.id, 2, 2)

@@ -9,7 +9,9 @@ from flask_login import current_user
 
 from casemodel.models import OutboxMessage
 from casemodel.queries.approvals import requests_in, status_of, waiting_count
+from casemodel.queries.documents import documents_in
 from casemodel.recipients import recipients
+from webapp.approvals.forms import PutUpForm
 from webapp.extensions import db
 
 
@@ -35,9 +37,19 @@ def recipient_choices() -> list[tuple[str, str]]:
     return [(key, recipient_name(key)) for key in recipients()]
 
 
-def template_context():
-    from webapp.approvals.office import put_up_form
+def put_up_form(dossier) -> PutUpForm:
+    """The office's form to put one of the dossier's documents up for approval."""
+    form = PutUpForm()
+    form.document_id.choices = [
+        (document.id, f"{document.title} (v{document.latest_version})")
+        for folder in ("documents", "correspondence")
+        for document, _read in documents_in(db.session, dossier.id, folder, current_user)
+    ]
+    form.recipient.choices = recipient_choices()
+    return form
 
+
+def template_context():
     return {
         "approvals_waiting": approvals_waiting,
         "approvals_of": lambda dossier: requests_in(db.session, dossier.id),

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.queries.approvals import get_request_for
-from casemodel.queries.documents import documents_in
 from casemodel.queries.dossiers import get_dossier_for
 from casemodel.services.approvals import (
     change_recipient,
@@ -23,8 +22,8 @@ from casemodel.services.approvals.step_kind import place_document
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotFound
 from webapp.approvals import bp, for_staff
-from webapp.approvals.context import recipient_choices
-from webapp.approvals.forms import PutUpForm, RecipientForm
+from webapp.approvals.context import put_up_form, recipient_choices
+from webapp.approvals.forms import RecipientForm
 from webapp.downloads import send_stored
 from webapp.extensions import db
 from webapp.outbox import deliver_after_commit
@@ -121,18 +120,6 @@ def put_up_document(dossier_id: int):
     flash(_("'%(title)s' wacht nu op het akkoord van de cliënt.", title=approval.document.title),
           "success")  # fmt: skip
     return _dossier_page(dossier.id)
-
-
-def put_up_form(dossier) -> PutUpForm:
-    """The office's form to put one of the dossier's documents up for approval."""
-    form = PutUpForm()
-    form.document_id.choices = [
-        (document.id, f"{document.title} (v{document.latest_version})")
-        for folder in ("documents", "correspondence")
-        for document, _read in documents_in(db.session, dossier.id, folder, current_user)
-    ]
-    form.recipient.choices = recipient_choices()
-    return form
 
 
 def place_for_task(task_id: int, target: str):

@@ -42,6 +42,7 @@ from casemodel.services.steps import (
     claim_task,
     enqueue_resume,
     finish_step,
+    get_step,
     open_human_task,
     open_staff_task,
     reopen_steps,
@@ -158,12 +159,19 @@ def document_of(session: Session, step: Step) -> Document | None:
     source = step.settings.get("source")
     if source is None:
         return None
+    # A publish step's documents are the ones staff placed for it, or the drafts of its own
+    # source that it published (those keep their maker's key).
+    makers = [source]
+    source_step = get_step(session, dossier_id=step.dossier_id, step_key=source)
+    if source_step.kind == "publish":
+        makers.append(source_step.settings["source"])
     return session.scalar(
         select(Document)
-        .where(Document.dossier_id == step.dossier_id, Document.step_key == source)
+        .where(Document.dossier_id == step.dossier_id, Document.step_key.in_(makers),
+               Document.folder.in_(FOLDERS))
         .order_by(Document.id.desc())
         .limit(1)
-    )
+    )  # fmt: skip
 
 
 def _refused_before(session: Session, step: Step, document: Document) -> bool:
