@@ -253,7 +253,11 @@ def open_staff_task(session: Session, *, task_id: int, kind: str, actor: User) -
         NotFound: no such task for the actor's office. InvalidState: it is done already.
     """
     task = session.get(HumanTask, task_id)
-    if task is None or task.kind != kind or not actor.works_for(task.dossier.office_id):
+    if (
+        task is None
+        or task.kind != kind
+        or not actor.works_for(task.dossier.office_id)
+    ):
         raise NotFound(f"task {task_id}")
     if task.state != "open":
         raise InvalidState("the task is already done")
