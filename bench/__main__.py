@@ -15,7 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
 BENCHMARKS = [
-    "questionnaire_pdf", "questionnaire_save", "pages", "demo_ready", "resume_latency", "login",
+    "questionnaire_pdf", "questionnaire_save", "approvals", "pages", "demo_ready", "resume_latency",
+    "login",
     "transfers",
 ]  # fmt: skip
 

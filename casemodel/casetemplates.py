@@ -151,6 +151,15 @@ def _check_questionnaire(settings: dict[str, Any], office_kind: str) -> None:
         raise TemplateError(str(exc)) from None
 
 
+def _check_approval(settings: dict[str, Any], office_kind: str) -> None:
+    from casemodel.services.approvals.step_kind import check_settings
+
+    try:
+        check_settings(settings, office_kind)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from None
+
+
 #: Each kind with the check of its settings (and the office kind of the template);
 #: flows/steps.py:RUNNERS has a runner for each.
 STEP_KINDS: dict[str, Callable[[dict[str, Any], str], None]] = {
@@ -160,11 +169,12 @@ STEP_KINDS: dict[str, Callable[[dict[str, Any], str], None]] = {
     "publish": lambda settings, _office_kind: _check_publish(settings),
     "upload_request": lambda settings, _office_kind: _check_upload_request(settings),
     "questionnaire": _check_questionnaire,
+    "approval": _check_approval,
 }
 
 #: The kinds that suspend the flow run until a person acts (publish: only while it has nothing
 #: to publish and waits for staff to upload the document).
-HUMAN_KINDS = frozenset({"staff_task", "publish", "upload_request", "questionnaire"})
+HUMAN_KINDS = frozenset({"staff_task", "publish", "upload_request", "questionnaire", "approval"})
 
 
 def _only(settings: dict[str, Any], allowed: set[str]) -> None:
@@ -223,9 +233,21 @@ def _parse(data: Any, source: str) -> CaseTemplate:
                 f"step {index} ({step.key!r}): settings.source must be the key of an earlier "
                 f"step (got {step.settings['source']!r})"
             )
+        if step.kind == "approval":
+            _check_approval_order(step, index, steps)
         seen.add(step.key)
         steps.append(step)
     return CaseTemplate(key, version, office_kind, title_nl, title_en, tuple(steps), source)
+
+
+def _check_approval_order(step: StepDefinition, index: int, earlier: list[StepDefinition]) -> None:
+    """An approval's `source` and `on_reject` name earlier steps of the right kinds."""
+    from casemodel.services.approvals.step_kind import check_order
+
+    try:
+        check_order(step.settings, [(s.key, s.kind) for s in earlier])
+    except ValueError as exc:
+        raise TemplateError(f"step {index} ({step.key!r}): {exc}") from None
 
 
 def _parse_step(

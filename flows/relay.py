@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from casemodel import mail
 from casemodel.db import session_scope
 from casemodel.models import Dossier, OutboxMessage, Step
+from casemodel.services.approvals.delivery import SEND_KIND, deliver
 from casemodel.services.dossiers import record_flow_run
 from casemodel.services.notifications import send_digest
 from casemodel.services.outbox import due_messages, mark_done, mark_failed
@@ -168,6 +169,8 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
     "send_mail": send_mail,
     "send_sms": lambda session, payload: send_queued_sms(payload),
     "send_digest": lambda session, payload: send_digest(session, payload["user_id"]),
+    # An approved document to its recipient (casemodel.services.approvals.delivery).
+    SEND_KIND: deliver,
 }
 #: A sent mail or SMS may hold a single-use link or code: only who and what is kept.
 SCRUB_WHEN_DONE = frozenset({"send_mail", "send_sms"})

@@ -21,7 +21,8 @@ The public API, by module:
                  first_page(definition, answers), upload_limit(definition, page_key)
     drafts       page_draft(definition, page_key, form, result): a page as typed, to keep
     summary      summarise(definition, answers, lang) -> [PageSummary]
-    pdf          render_pdf(definition, answers, lang, header: PdfHeader) -> bytes
+    pdf          render_pdf(definition, answers, lang, header: PdfHeader) -> bytes;
+                 register_fonts() for other PDFs in the same fonts
     files        FileAnswer, UploadStore (the service's side), UploadRefused, FILE_TYPES
     language     Language(code, translations), Language.of(translations)
 """
@@ -31,7 +32,7 @@ from forms.definition import Definition, Page, check_condition
 from forms.drafts import page_draft
 from forms.files import FILE_TYPES, FileAnswer, UploadRefused, UploadStore
 from forms.language import Language
-from forms.pdf import PdfHeader, render_pdf
+from forms.pdf import PdfHeader, register_fonts, render_pdf
 from forms.registry import (
     DefinitionError,
     DefinitionRegistry,
@@ -89,6 +90,7 @@ __all__ = [
     "parse_condition",
     "parse_definition",
     "previous_page",
+    "register_fonts",
     "render_pdf",
     "shipped_definitions",
     "summarise",

@@ -20,4 +20,5 @@ pytest_plugins = [
     "tests.fixtures.web",
     "tests.fixtures.routes",
     "tests.fixtures.limits",
+    "tests.fixtures.receiver",
 ]

@@ -112,6 +112,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.url_defaults(static_url_version)
 
     from webapp import archive, attachments, documents, errors, messages, upload_requests
+    from webapp.approvals import bp as approvals_bp
     from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
@@ -129,6 +130,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(feature.bp)
     app.add_template_global(dossier_page_url)
     app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(approvals_bp)
     app.cli.add_command(forms_group)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp

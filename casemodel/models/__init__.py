@@ -1,6 +1,12 @@
 """All models, imported here so that the metadata is complete wherever one is used."""
 
 from casemodel.models.accounts import AccountToken
+from casemodel.models.approvals import (
+    ApprovalChallenge,
+    ApprovalDelivery,
+    ApprovalRequest,
+    ApprovalView,
+)
 from casemodel.models.audit import AuditChainHead, AuditEvent
 from casemodel.models.documents import Document, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
@@ -22,6 +28,10 @@ from casemodel.models.uploads import ArchivedFile, StagedFile
 from casemodel.models.users import User
 
 __all__ = [
+    "ApprovalChallenge",
+    "ApprovalDelivery",
+    "ApprovalRequest",
+    "ApprovalView",
     "ArchivedFile",
     "Message",
     "MessageAttachment",

@@ -77,6 +77,9 @@ class Step(Base):
     #: step satisfy it ({step, condition}); otherwise it is skipped. None: it always runs.
     condition: Mapped[dict[str, Any] | None]
     state: Mapped[str] = mapped_column(String(20), default="pending")
+    #: 1, and one more each time a rejected approval sends the dossier back over this step
+    #: (`on_reject`): the flow's cache and suspension keys of a new attempt are new.
+    attempt: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
 

@@ -13,7 +13,8 @@ from casemodel.db import Base, intpk, utc_timestamp
 from casemodel.models.users import User
 
 SESSION_STAGES = ("password", "full")
-CODE_PURPOSES = ("login", "enrol", "reauth")
+#: "approval": a code bound to one approval challenge (services.approvals), never a login.
+CODE_PURPOSES = ("login", "enrol", "reauth", "approval")
 
 
 class UserSession(Base):

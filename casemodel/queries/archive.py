@@ -1,6 +1,6 @@
-"""The organisation's folders (accountancy manual, "Dossier"): the documents the client approved,
-everything the office published across its dossiers ("Online Dossier <client number>"), and the
-files the client uploaded; and the office's archive of those uploads."""
+"""The organisation's folders (accountancy manual, "Dossier"): everything the office published
+across its dossiers ("Online Dossier <client number>") and the files the client uploaded; and
+the office's archive of those uploads. The folder "Accordering" is queries.approvals.approved_in."""
 
 from __future__ import annotations
 
@@ -62,23 +62,6 @@ def _documents_of(user: User, organisation_id: int) -> Select:
         .where(Dossier.organisation_id == organisation_id, Document.published_at.is_not(None))
         .order_by(Document.updated_at.desc(), Document.id.desc())
     )
-
-
-def approved_documents(
-    session: Session, user: User, organisation_id: int
-) -> list[tuple[Document, bool]]:
-    """The "Accordering" folder: the documents of the organisation's dossiers that the client
-    approved, most recently approved first. Empty for a user who is not a member."""
-    if not _is_member(session, user, organisation_id):
-        return []
-    rows = session.execute(
-        _documents_of(user, organisation_id)
-        .where(Document.approved_version.is_not(None))
-        .order_by(None)
-        .order_by(Document.approved_at.desc(), Document.id.desc())
-    )
-    return [(document, read is not None and read >= document.latest_version)
-            for document, read in rows]  # fmt: skip
 
 
 def online_dossier(session: Session, user: User, organisation_id: int) -> list[DossierDocuments]:

@@ -173,9 +173,9 @@ def statuses_in(session: Session, user: User, organisation_id: int | None) -> li
 
 
 def step_plan(dossier_id: int) -> Select:
-    """The dossier's steps in order as (key, kind, state): what the flow walks."""
+    """The dossier's steps in order as (key, kind, state, attempt): what the flow walks."""
     return (
-        select(Step.key, Step.kind, Step.state)
+        select(Step.key, Step.kind, Step.state, Step.attempt)
         .where(Step.dossier_id == dossier_id)
         .order_by(Step.position)
     )

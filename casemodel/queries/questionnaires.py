@@ -89,9 +89,9 @@ def questionnaires_in(
 class Action:
     """One thing the client organisation is asked to do."""
 
-    #: "questionnaire" or "upload_request"
+    #: "questionnaire", "upload_request" or "approval"
     kind: str
-    #: The questionnaire's id, or the upload request's task id.
+    #: The questionnaire's id, the upload request's task id, or the approval request's id.
     id: int
     dossier: Dossier
     title_nl: str
@@ -142,5 +142,9 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
             Action("upload_request", task.id, task.dossier, task.step.title_nl,
                    task.step.title_en, None, task.created_at)
         )  # fmt: skip
-    return sorted(actions, key=lambda a: (a.due_date is None, a.due_date or dt.date.min,
-                                          a.sent_at, a.id))  # fmt: skip
+    return sorted(actions, key=action_order)
+
+
+def action_order(action: Action) -> tuple:
+    """The first due first; those without a due date after them, oldest first."""
+    return (action.due_date is None, action.due_date or dt.date.min, action.sent_at, action.id)

@@ -132,8 +132,9 @@ def supply_document(
 def add_version(
     session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
 ) -> DocumentVersion:
-    """A new version of a published document: the old ones stay, and the document shows as
-    unread again to everyone who had read it.
+    """A new version of a published document: the old ones stay, the document shows as unread
+    again to everyone who had read it, and an open approval request of it is withdrawn and put
+    up again for this version.
 
     Raises:
         NotAllowed: the actor is not staff of the dossier's office (may_publish).
@@ -150,6 +151,11 @@ def add_version(
     if document.published_at is not None:
         notify(session, users=client_users(session, document.dossier), kind="document",
                dossier_id=document.dossier_id)  # fmt: skip
+    # Nobody approves a version they no longer see: an open approval request moves on to this
+    # one (imported here: approvals builds on this module).
+    from casemodel.services.approvals.decisions import replace_on_new_version
+
+    replace_on_new_version(session, document=document, actor=actor)
     return version
 
 

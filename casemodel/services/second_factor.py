@@ -1,10 +1,10 @@
 """Two-step verification: SMS codes, an authenticator app (TOTP), and recovery codes.
 
-Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes, bound to
-one purpose ("login", "enrol", "reauth"), and ends after five wrong tries; a TOTP code is accepted
-one time step either side and only once (the last accepted step is kept); recovery codes are
-single use and stored hashed. Staff always need a second factor; clients when their office says
-so (the default).
+Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes (an
+approval's five), bound to one purpose ("login", "enrol", "reauth", "approval"), and ends
+after five wrong tries; a TOTP code is accepted one time step either side and only once (the
+last accepted step is kept); recovery codes are single use and stored hashed. Staff always
+need a second factor; clients when their office says so (the default).
 
 A code is used up by a conditional UPDATE (... WHERE still unused), never by reading and then
 writing: two requests with the same code at the same moment would otherwise both get in. At
@@ -24,7 +24,9 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from sqlalchemy import delete, or_, select, update
@@ -73,10 +75,22 @@ def second_factor_required(user: User) -> bool:
 
 
 def send_sms_code(
-    session: Session, *, user: User, purpose: str, to: str | None = None
+    session: Session,
+    *,
+    user: User,
+    purpose: str,
+    to: str | None = None,
+    text_for: Callable[[str], str] | None = None,
+    lifetime: dt.timedelta = CODE_LIFETIME,
+    context: dict[str, Any] | None = None,
 ) -> OneTimeCode:
     """Send a fresh code by SMS for the purpose, ending any earlier open code of that purpose.
 
+    Args:
+        text_for: the SMS's text for a code, when the purpose's own (sms_text) will not do (an
+            approval's names the document and the recipient).
+        lifetime: how long the code is valid (an approval code: five minutes).
+        context: what the code is bound to (an approval code: its challenge).
     Raises:
         InvalidState: no mobile number, or the previous code was sent less than 30 s ago.
     """
@@ -102,7 +116,8 @@ def send_sms_code(
         salt=salt,
         sent_to=number,
         created_at=now,
-        expires_at=now + CODE_LIFETIME,
+        expires_at=now + lifetime,
+        context=context or {},
     )
     session.add(row)
     session.flush()
@@ -112,7 +127,7 @@ def send_sms_code(
         dedupe_key=f"sms:code:{row.id}",
         payload={
             "to": number,
-            "text": sms_text(user, purpose, code),
+            "text": text_for(code) if text_for else sms_text(user, purpose, code),
             "reference": f"code-{row.id}",
         },
     )
@@ -135,8 +150,25 @@ def sms_text(user: User, purpose: str, code: str) -> str:
 
 def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> CodeCheck:
     """Check a typed SMS code against the open code of this purpose; a right one is used up."""
-    row = _open_code(session, user, purpose)
-    if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_CODE_ATTEMPTS:
+    return check_code_row(
+        session, user=user, row=_open_code(session, user, purpose), purpose=purpose, code=code
+    )
+
+
+def check_code_row(
+    session: Session, *, user: User, row: OneTimeCode | None, purpose: str, code: str
+) -> CodeCheck:
+    """Check a typed SMS code against one code sent (an approval's: the one its challenge was
+    sent); only an unused, unexpired code of this user and purpose can be right, and a right
+    one is used up."""
+    if (
+        row is None
+        or row.user_id != user.id
+        or row.purpose != purpose
+        or row.used_at is not None
+        or row.expires_at <= utcnow()
+        or row.attempts >= MAX_CODE_ATTEMPTS
+    ):
         return CodeCheck.EXPIRED
     typed = _six_digits(code)
     now = utcnow()

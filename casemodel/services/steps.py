@@ -17,8 +17,9 @@ from casemodel.services.outbox import enqueue
 
 FINISHED_STATES = ("done", "skipped")
 #: The human steps done by the office (their tasks are on "Mijn stappen"); the others (an
-#: upload_request, a questionnaire) wait for the client.
-STAFF_KINDS = ("staff_task", "publish")
+#: upload_request, a questionnaire) wait for the client. An approval step's task is the office's
+#: (placing the document to approve); the client's part is its approval request.
+STAFF_KINDS = ("staff_task", "publish", "approval")
 
 
 def get_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
@@ -107,6 +108,49 @@ def reopen_task(
     return task
 
 
+def reopen_steps(
+    session: Session,
+    *,
+    dossier_id: int,
+    from_key: str,
+    through_key: str,
+    actor: User | None,
+    detail: dict[str, Any] | None = None,
+) -> list[Step]:
+    """Send the dossier back: every step from `from_key` through `through_key` starts a new
+    attempt (a rejected approval going back to the step that adjusts the document). Each is
+    pending again with its attempt raised, so the flow run, whose body starts from the top on
+    its next resume, runs them again under new cache and suspension keys (flows/steps.py), and
+    their tasks open again as the run reaches them (open_human_task). Steps skipped by their
+    `when:` stay skipped. The caller queues the resume.
+
+    Raises:
+        InvalidState: `from_key` does not come before `through_key`.
+    """
+    first = get_step(session, dossier_id=dossier_id, step_key=from_key)
+    last = get_step(session, dossier_id=dossier_id, step_key=through_key)
+    if first.position >= last.position:
+        raise InvalidState(f"{from_key} does not come before {through_key}")
+    again = list(
+        session.scalars(
+            select(Step)
+            .where(Step.dossier_id == dossier_id, Step.position.between(first.position,
+                   last.position), Step.state != "skipped")
+            .order_by(Step.position)
+        )
+    )  # fmt: skip
+    for step in again:
+        step.attempt += 1
+        step.state, step.started_at, step.finished_at = "pending", None, None
+    record_event(
+        session, action="step.reopened", actor=actor, dossier_id=dossier_id,
+        detail={"steps": [s.key for s in again], "attempts": [s.attempt for s in again],
+                **(detail or {})},
+    )  # fmt: skip
+    session.flush()
+    return again
+
+
 def fail_step(session: Session, *, dossier_id: int, step_key: str, error: str) -> Step:
     """Record that a step's task failed; managers see it, the flow run's retries may recover."""
     step = get_step(session, dossier_id=dossier_id, step_key=step_key)
@@ -138,10 +182,20 @@ def run_automatic_step(session: Session, *, dossier_id: int, step_key: str) -> S
 
 
 def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> HumanTask:
-    """Create the task for a human step, once: a second call returns the first task."""
+    """Create the task for a human step, once per attempt of the step: a second call returns
+    the first task; in a new attempt (reopen_steps) the step's done task is open again."""
     step = begin_step(session, dossier_id=dossier_id, step_key=step_key)
     task = session.scalar(select(HumanTask).where(HumanTask.step_id == step.id))
     if task is not None:
+        if task.attempt < step.attempt and step.state not in FINISHED_STATES:
+            task.state, task.attempt, task.created_at = "open", step.attempt, utcnow()
+            task.completed_at = task.completed_by_id = None
+            step.state = "waiting"
+            record_event(
+                session, action="task.opened", actor=None, dossier_id=dossier_id,
+                detail={"step": step_key, "task_id": task.id, "attempt": step.attempt},
+            )  # fmt: skip
+            session.flush()
         return task
     audience = "staff" if step.kind in STAFF_KINDS else "client"
     task = HumanTask(
@@ -149,6 +203,7 @@ def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> Huma
         step_id=step.id,
         kind=step.kind,
         audience=audience,
+        attempt=step.attempt,
         assignee_id=step.dossier.handler_id if audience == "staff" else None,
         created_at=utcnow(),
     )

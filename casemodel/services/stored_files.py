@@ -11,7 +11,14 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from casemodel.filestore import FileRejected, FileStore, StoredFile
-from casemodel.models import ArchivedFile, DocumentVersion, QuestionnaireFile, StagedFile, User
+from casemodel.models import (
+    ApprovalRequest,
+    ArchivedFile,
+    DocumentVersion,
+    QuestionnaireFile,
+    StagedFile,
+    User,
+)
 from casemodel.services.audit import record_event
 from casemodel.services.quotas import check_room
 
@@ -19,6 +26,7 @@ from casemodel.services.quotas import check_room
 #: its files (tests/integration/test_file_sweep.py checks the models for sha256 columns).
 FILE_REFERENCES = (
     DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha256, QuestionnaireFile.sha256,
+    ApprovalRequest.document_sha256, ApprovalRequest.certificate_sha256,
 )  # fmt: skip
 
 #: How long a file nothing refers to is kept. Longer than any upload or flow task takes from

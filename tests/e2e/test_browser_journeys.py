@@ -117,13 +117,13 @@ def test_client_follows_a_dossier_and_switches_to_english(
     _wait_for_heading(browser, "Levering Keizersgracht 12, Amsterdam")
 
     # Collapsed: the counter shows, the steps do not.
-    assert _progress_summary(browser) == "Voortgang (0/10)"
+    assert _progress_summary(browser) == "Voortgang (0/11)"
     assert not _progress_open(browser)
     assert not browser.find_element(By.CSS_SELECTOR, "#progress ol.steps").is_displayed()
 
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
     steps = _visible_steps(browser)
-    assert len(steps) == 10
+    assert len(steps) == 11
     assert steps[0] == ("Intake en opdrachtbevestiging", "Nog niet begonnen")
     assert all(state == "Nog niet begonnen" for _title, state in steps)
 
@@ -132,7 +132,7 @@ def test_client_follows_a_dossier_and_switches_to_english(
         browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     )
     assert "/dossiers/" in browser.current_url  # the switch stays on the page
-    assert _progress_summary(browser) == "Progress (0/10)"
+    assert _progress_summary(browser) == "Progress (0/11)"
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
     assert _visible_steps(browser)[0] == ("Intake and engagement letter", "Not started yet")
 

@@ -49,7 +49,7 @@ def test_opening_copies_the_steps_numbers_and_queues_the_flow_run(session, firm,
     ).all()
     assert sorted(m.payload["dossier_id"] for m in starts) == sorted([first.id, second.id])
     progress = progress_of(session, [first.id])[first.id]
-    assert (progress.done, progress.total) == (0, 10)
+    assert (progress.done, progress.total) == (0, 11)
 
 
 def test_clients_and_other_offices_cannot_open_dossiers(

@@ -58,9 +58,14 @@ def test_shipped_templates_load_with_their_progress_steps():
     assert [s.key for s in transfer.steps][:4] == [
         "intake", "buyer-questionnaire", "registers", "client-documents",
     ]  # fmt: skip
-    assert sum(s.counts_toward_progress for s in transfer.steps) == 10
+    # Version 3: the client approves the draft deed (transfer), the accounts and the return.
+    assert sum(s.counts_toward_progress for s in transfer.steps) == 11
     assert sum(s.counts_toward_progress for s in annual.steps) == 12
-    # Versions 1 stay for the dossiers opened with them.
+    assert [s.key for s in annual.steps if s.kind == "approval"] == [
+        "accounts-approval", "tax-return-approval",
+    ]  # fmt: skip
+    # Earlier versions stay for the dossiers opened with them.
+    assert sum(s.counts_toward_progress for s in registry.get("levering-woning", 2).steps) == 10
     assert sum(s.counts_toward_progress for s in registry.get("levering-woning", 1).steps) == 9
     assert transfer.title("en") == "Transfer of a home"
 

@@ -16,7 +16,10 @@ from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture
 
 #: Never followed: they change state on GET-less forms anyway, leave the site's pages, or send
 #: files rather than pages.
-SKIPPED = re.compile(r"^/(logout|static/|dev/)|/download|/dossiers/\d+/progress$|^/session$")
+SKIPPED = re.compile(
+    r"^/(logout|static/|dev/)|/download|/dossiers/\d+/progress$|^/session$"
+    r"|^/approvals/\d+/(document|certificate)$"
+)
 MAX_PAGES = 120
 
 

@@ -20,6 +20,10 @@ OPENING = {
     "questionnaires.download_file": {
         "document_reads", "audit_events", "audit_chain_heads",
     },
+    # Opening the version put up for approval (what lets "Akkoord" through), and the audited
+    # download of a certificate.
+    "approvals.view_document": {"approval_views", "audit_events", "audit_chain_heads"},
+    "approvals.download_certificate": {"audit_events", "audit_chain_heads"},
 }
 #: Columns every signed-in request may move: the idle time-out counts from the last request.
 EVERY_REQUEST = {("user_sessions", "last_seen_at")}

@@ -15,6 +15,7 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from casemodel.models import (
+    ApprovalRequest,
     AuditEvent,
     Document,
     Dossier,
@@ -28,6 +29,7 @@ from casemodel.models import (
     User,
 )
 from casemodel.services.accounts import add_membership, create_user
+from casemodel.services.approvals import withdraw
 from casemodel.services.questionnaires.step_kind import open_for_step
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
@@ -172,7 +174,12 @@ def test_acties_lists_the_questionnaire_with_its_dossier_and_due_date_on_every_p
     )
 
 
-def test_the_count_is_zero_when_nothing_is_left(web_app, login):
+def test_the_count_is_zero_when_nothing_is_left(web_app, login, web_session):
+    # The director's one action in the demo is the approval of the 2024 accounts: withdrawn.
+    staff = web_session.scalar(select(User).where(User.email == "medewerker@example.nl"))
+    for request in web_session.scalars(select(ApprovalRequest)).all():
+        withdraw(web_session, request=request, actor=staff)
+    web_session.commit()
     other = web_app.test_client()
     login(other, OTHER_CLIENT)
     assert by_testid(other.get("/home"), "nav-actions") == "Acties 0"

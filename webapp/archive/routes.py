@@ -8,8 +8,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.filestore import FileRejected
+from casemodel.queries.approvals import approved_in
 from casemodel.queries.archive import (
-    approved_documents,
     get_archived_file_for,
     office_archive,
     online_dossier,
@@ -46,7 +46,7 @@ def show_archive():
     organisation = _organisation()
     folder = request.args.get("folder")
     folder = folder if folder in FOLDERS else "online"
-    approved = approved_documents(db.session, current_user, organisation.id)
+    approved = approved_in(db.session, current_user, organisation.id)
     online = online_dossier(db.session, current_user, organisation.id)
     uploads = uploads_of(db.session, current_user, organisation.id)
     return render_template(

@@ -16,6 +16,7 @@ from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.invitations import give_access
 from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.steps import complete_staff_task
+from webapp.approvals.office import place_for_task
 from webapp.auth.accounts import external_url
 from webapp.documents.forms import PublishDocumentForm
 from webapp.extensions import answer_no_sooner_than, db
@@ -140,6 +141,8 @@ def complete_task(task_id: int):
         return redirect(target)
     if task is not None and task.kind == "publish":  # its form carries the document
         return publish_for_task(task_id, target)
+    if task is not None and task.kind == "approval":  # the document to put up for approval
+        return place_for_task(task_id, target)
     try:
         task = complete_staff_task(
             db.session, task_id=task_id, actor=current_user, key_date=form.key_date.data

@@ -13,6 +13,7 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
+from webapp.approvals.context import approvals_waiting
 from webapp.audience import memberships_of_current_user
 from webapp.background import background_call
 from webapp.extensions import db
@@ -29,7 +30,9 @@ def _organisation_id() -> int | None:
 @bp.route("/home")
 def home():
     counts = dossier_counts(db.session, current_user, _organisation_id())
-    actions = open_client_task_count(db.session, current_user, _organisation_id())
+    actions = open_client_task_count(
+        db.session, current_user, _organisation_id()
+    ) + approvals_waiting(_organisation_id())
     return render_template("portal/home.html", counts=counts, actions=actions)
 
 

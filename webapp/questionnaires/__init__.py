@@ -10,12 +10,10 @@ in casemodel.services.questionnaires; the pages are drawn from forms' page views
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import Blueprint, abort, g
+from flask import Blueprint, g
 from flask_login import current_user, login_required
 
-from webapp.audience import active_organisation
+from webapp.audience import active_organisation, for_clients, for_staff
 
 bp = Blueprint("questionnaires", __name__, template_folder="templates")
 
@@ -27,24 +25,6 @@ def _signed_in():
         g.organisation = active_organisation()  # the page header's organisation switcher
 
 
-def for_clients(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if current_user.is_staff:
-            abort(404)
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-def for_staff(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        if not current_user.is_staff:
-            abort(404)  # clients do not learn that office pages exist
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
 from webapp.questionnaires import actions, context, filling, office  # noqa: E402, F401
+
+__all__ = ["bp", "for_clients", "for_staff"]

@@ -1,12 +1,14 @@
 """The client's "Acties" (notary manual, Acties): what the office asks of the organisation the
-client acts for, the first due first. Its count is in the menu of every page."""
+client acts for (questionnaires, requested files, and the documents waiting for this person's
+approval), the first due first. Its count is in the menu of every page."""
 
 from __future__ import annotations
 
 from flask import g, render_template
 from flask_login import current_user
 
-from casemodel.queries.questionnaires import open_actions
+from casemodel.queries.approvals import approval_actions
+from casemodel.queries.questionnaires import action_order, open_actions
 from forms import office_today
 from webapp.extensions import db
 from webapp.questionnaires import bp, for_clients
@@ -16,5 +18,10 @@ from webapp.questionnaires import bp, for_clients
 @for_clients
 def list_actions():
     organisation = g.get("organisation")
-    actions = open_actions(db.session, current_user, organisation.id if organisation else -1)
+    organisation_id = organisation.id if organisation else -1
+    actions = sorted(
+        open_actions(db.session, current_user, organisation_id)
+        + approval_actions(db.session, current_user, organisation_id),
+        key=action_order,
+    )
     return render_template("questionnaires/actions.html", actions=actions, today=office_today())

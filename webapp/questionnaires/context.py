@@ -12,6 +12,7 @@ from casemodel.queries.dossiers import open_client_task_count
 from casemodel.queries.questionnaires import questionnaires_in
 from casemodel.services.questionnaires import definition_of
 from forms import Language
+from webapp.approvals.context import approvals_waiting
 from webapp.audience import active_organisation
 from webapp.extensions import db
 from webapp.questionnaires import bp
@@ -29,9 +30,10 @@ def open_action_count() -> int:
         if "organisation" not in g:  # a page outside the portal's blueprints (auth's)
             g.organisation = active_organisation()
         organisation = g.organisation
+        organisation_id = organisation.id if organisation else -1
         g.open_action_count = open_client_task_count(
-            db.session, current_user, organisation.id if organisation else -1
-        )
+            db.session, current_user, organisation_id
+        ) + approvals_waiting(organisation_id)
     return g.open_action_count
 
 
