@@ -30,6 +30,7 @@ from casemodel.services.accounts import add_membership, add_office_membership, c
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.messages import send_message
+from casemodel.services.rights import Rights
 
 DEMO_PASSWORD = "Dossierflow-demo-2026"
 
@@ -149,8 +150,7 @@ def seed_demo(
                 session,
                 user=user,
                 organisation=organisations[client_number],
-                can_approve=True,
-                is_admin=True,
+                rights=Rights(approve=True, administer=True),
             )
         users[email] = user
     opened = 0

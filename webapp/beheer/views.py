@@ -1,0 +1,109 @@
+"""What the pages of "Beheer" and the office's pages about people and organisations share:
+proposing details from a form, and saying what became of it."""
+
+from __future__ import annotations
+
+from flask import flash
+from flask_babel import gettext as _
+from wtforms import Form
+
+from casemodel.models import ChangeProposal
+from casemodel.services.details import InvalidDetails, display
+from casemodel.services.proposals import EmailTaken, NoChanges
+from webapp.details_messages import show_problems
+
+
+def typed(form: Form, fields: tuple[str, ...]) -> dict[str, str]:
+    """The form's fields as typed, for casemodel.services.details."""
+    return {field: form[field].data or "" for field in fields}
+
+
+def propose_from(form: Form, propose) -> ChangeProposal | None:
+    """Call `propose()` (a services.proposals call with the form's values) and tell the person
+    what became of it; on bad input the problems go next to the fields and None comes back
+    (the form is shown again as typed)."""
+    try:
+        proposal = propose()
+    except InvalidDetails as problem:
+        show_problems(form, problem)
+        return None
+    except EmailTaken:
+        form["email"].errors = [
+            *form["email"].errors,
+            _("Dit e-mailadres hoort al bij een ander account; kies een ander adres."),
+        ]
+        return None
+    except NoChanges:
+        flash(_("Er is niets gewijzigd."), "info")
+        return None
+    if proposal.state == "pending":
+        flash(
+            _("De wijziging is voorgelegd aan uw contactpersoon bij het kantoor. Tot die de "
+              "wijziging heeft verwerkt, blijven de huidige gegevens gelden."),
+            "success",
+        )  # fmt: skip
+    else:
+        flash(_("De gegevens zijn gewijzigd."), "success")
+    return proposal
+
+
+def show_value(value, field: str) -> str:
+    """A stored value as the pages show it (the template filter `detail`)."""
+    return display(field, value)
+
+
+def field_label(field: str) -> str:
+    """A details field's name as the pages (and the list of proposals) show it."""
+    return {
+        "name": _("Naam"),
+        "email": _("E-mailadres"),
+        "mobile_number": _("Mobiel nummer"),
+        "phone_number": _("Telefoonnummer"),
+        "address_street": _("Straat en huisnummer"),
+        "address_postcode": _("Postcode"),
+        "address_city": _("Plaats"),
+        "address_country": _("Land"),
+        "kvk_number": _("KvK-nummer"),
+        "vat_number": _("Btw-nummer"),
+        "iban": _("IBAN"),
+    }.get(field, field)
+
+
+def kind_name(kind_id: int) -> str:
+    """A document kind's name in the page's language (the template filter `kind_name`)."""
+    from flask_babel import get_locale
+
+    from casemodel.models import DocumentKind
+    from webapp.extensions import db
+
+    kind = db.session.get(DocumentKind, kind_id)
+    return kind.name(str(get_locale())) if kind is not None else str(kind_id)
+
+
+def rights_summary(rights) -> str:
+    """A membership's rights in a few words, for a table of people."""
+    names = [
+        label
+        for right, label in (
+            ("view", _("Inzien")),
+            ("upload", _("Uploaden en berichten")),
+            ("fill", _("Vragenlijsten")),
+            ("approve", _("Accorderen")),
+            ("administer", _("Beheerder")),
+        )
+        if getattr(rights, right)
+    ]
+    if rights.approve and rights.approve_kinds:
+        kinds = ", ".join(sorted(kind_name(kind) for kind in rights.approve_kinds))
+        names[names.index(_("Accorderen"))] += f" ({kinds})"
+    return ", ".join(names) or _("Geen rechten")
+
+
+def register(app) -> None:
+    """The template helpers of these pages, for every blueprint that shows people."""
+    from casemodel.services.rights import Rights
+
+    app.add_template_filter(show_value, "detail")
+    app.add_template_filter(kind_name, "kind_name")
+    app.add_template_global(field_label, "field_label")
+    app.add_template_global(lambda holder: rights_summary(Rights.of(holder)), "rights_summary")
