@@ -16,7 +16,7 @@ from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.notifications import client_users, notify
 from casemodel.services.quotas import charge
-from casemodel.services.rights import require_right
+from casemodel.services.rights import has_right, require_right
 from casemodel.services.uploads import staged_files_of
 
 
@@ -155,11 +155,14 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     return True
 
 
-def may_answer(user: User, message: Message) -> bool:
+def may_answer(session: Session, user: User, message: Message) -> bool:
     """Whether the message's page offers the user to answer it: staff answer a client's message
-    (not the office's own), a client any message of their dossier. The caller has authorised
-    the user for the dossier (queries.messages.get_message_for)."""
-    return not (user.is_staff and message.from_office)
+    (not the office's own), a client with the right to send messages any message of their
+    dossier. The caller has authorised the user for the dossier
+    (queries.messages.get_message_for)."""
+    if user.is_staff:
+        return not message.from_office
+    return has_right(session, user, message.dossier.organisation_id, "upload")
 
 
 def may_assign(user: User, message: Message) -> bool:
