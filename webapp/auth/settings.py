@@ -29,7 +29,11 @@ from casemodel.services.accounts import change_password as change_password_of
 from casemodel.services.accounts import confirm_password
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPasswords, WeakPassword
-from casemodel.services.memberships import notification_modules, set_notifications
+from casemodel.services.memberships import (
+    administers_all_of,
+    notification_modules,
+    set_notifications,
+)
 from casemodel.services.rights import membership_of
 from casemodel.services.second_factor import (
     LOGIN_METHODS,
@@ -295,8 +299,23 @@ def set_up_second_factor():
 
 @bp.route("/account/two-step/number", methods=["GET", "POST"])
 @login_required
-@requires_recent_factor
 def change_mobile_number():
+    """A new number, proved by a code sent to it. For a client only as an administrator of
+    every organisation they belong to (the accountancy manual: "uitsluitend gebruikers met
+    beheerdersrechten"; services.memberships.administers_all_of), asked before the password."""
+    if not may_change_own_number():
+        return render_template("auth/number_admin_only.html"), 403
+    return _change_mobile_number()
+
+
+@bp.app_template_global()
+def may_change_own_number() -> bool:
+    user = current_user._get_current_object()
+    return user.is_staff or administers_all_of(db.session, user, user)
+
+
+@requires_recent_factor
+def _change_mobile_number():
     return _enrolment_page(
         "sms", _("Mobiel nummer wijzigen"), _("Uw nieuwe mobiele nummer is bevestigd.")
     )

@@ -110,14 +110,13 @@ class SummaryState:
     revision: int
 
 
-def check_fillable(session: Session, questionnaire: Questionnaire, actor: User) -> None:
-    """The client organisation's people with the right to fill in questionnaires fill an open
-    one; staff only read it.
+def check_may_fill(session: Session, questionnaire: Questionnaire, actor: User) -> None:
+    """That the actor is one of the client organisation's people with the right to fill in
+    its questionnaires (services.rights), whatever the questionnaire's state; staff only read.
 
     Raises:
         NotAllowed: the actor is staff, or a member without the right. NotFound: not a member
-        of the organisation it was sent to (as if it did not exist). InvalidState: completed,
-        withdrawn, or the dossier was cancelled.
+        of the organisation it was sent to (as if it did not exist).
     """
     if actor.is_staff:
         raise NotAllowed("the client fills in a questionnaire")
@@ -125,6 +124,17 @@ def check_fillable(session: Session, questionnaire: Questionnaire, actor: User) 
         require_right(session, actor, questionnaire.organisation_id, "fill")
     except NotFound:
         raise NotFound(f"questionnaire {questionnaire.id}") from None
+
+
+def check_fillable(session: Session, questionnaire: Questionnaire, actor: User) -> None:
+    """The client organisation's people with the right to fill in questionnaires fill an open
+    one (check_may_fill).
+
+    Raises:
+        NotAllowed, NotFound: see check_may_fill. InvalidState: completed, withdrawn, or the
+        dossier was cancelled.
+    """
+    check_may_fill(session, questionnaire, actor)
     if questionnaire.state != "open" or questionnaire.dossier.status == "cancelled":
         raise InvalidState(f"the questionnaire is {questionnaire.state}")
 
