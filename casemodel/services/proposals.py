@@ -212,12 +212,12 @@ def _propose(session, *, organisation: Organisation, person: User | None, change
     )  # fmt: skip
     session.add(proposal)
     session.flush()
-    record_event(
-        session, action="proposal.made" if review else "details.changed", actor=actor,
-        detail={"proposal_id": proposal.id, "organisation_id": organisation.id,
-                "user_id": proposal.user_id, "fields": sorted(changes)},
-    )  # fmt: skip
     if review:
+        record_event(
+            session, action="proposal.made", actor=actor,
+            detail={"proposal_id": proposal.id, "organisation_id": organisation.id,
+                    "user_id": proposal.user_id, "fields": sorted(changes)},
+        )  # fmt: skip
         if organisation.contact_person is not None:
             notify(session, users=[organisation.contact_person], kind="proposal",
                    organisation_id=organisation.id)  # fmt: skip

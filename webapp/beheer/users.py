@@ -66,12 +66,18 @@ def _kind_choices(form: RightsForm) -> None:
 
 @bp.route("/users")
 def list_users():
+    """The users, and who is invited. Someone invited shows by the address typed only, the same
+    whether the address was new (an account waiting for its activation) or already had an
+    account (an invitation waiting to be accepted): which of the two, and whose account it is,
+    is not the administrator's to learn from this page."""
     _administrator()
+    members = members_of(db.session, g.organisation.id)
+    invited = [m.user.email for m in members if m.user.password_hash is None]
+    invited += [i.user.email for i in open_invitations_of(db.session, g.organisation.id)]
     return render_template(
         "beheer/users.html",
-        members=members_of(db.session, g.organisation.id),
-        invitations=open_invitations_of(db.session, g.organisation.id),
-        kinds={k.id: k for k in document_kinds_of(db.session, g.organisation.office_id)},
+        members=[m for m in members if m.user.password_hash is not None],
+        invited=sorted(invited),
     )
 
 
