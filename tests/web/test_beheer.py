@@ -72,17 +72,13 @@ def colleague(web_session) -> User:
 
 
 @pytest.fixture
-def director(web_app, login):
-    browser = web_app.test_client()
-    login(browser, DIRECTOR)
-    return browser
+def director(signed_in):
+    return signed_in(DIRECTOR)
 
 
 @pytest.fixture
-def office(web_app, login):
-    browser = web_app.test_client()
-    login(browser, STAFF)
-    return browser
+def office(signed_in):
+    return signed_in(STAFF)
 
 
 def flashed(response) -> str:

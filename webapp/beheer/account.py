@@ -15,7 +15,7 @@ from casemodel.services.proposals import (
     withdraw_proposal,
 )
 from webapp.beheer import bp
-from webapp.beheer.views import propose_from, typed
+from webapp.beheer.views import submitted, typed
 from webapp.extensions import db
 from webapp.people_forms import PersonDetailsForm
 
@@ -29,13 +29,11 @@ def index():
 def my_account():
     person = current_user._get_current_object()
     form = PersonDetailsForm(obj=person)
-    if form.validate_on_submit():
-        proposal = propose_from(form, lambda: propose_person_changes(
-            db.session, person=person, organisation_id=g.organisation.id,
-            values=typed(form, form.FIELDS), actor=person, fields=form.FIELDS,
-        ))  # fmt: skip
-        if proposal is not None or not form.errors:
-            return redirect(url_for("beheer.my_account"))
+    if submitted(form, lambda: propose_person_changes(
+        db.session, person=person, organisation_id=g.organisation.id,
+        values=typed(form, form.FIELDS), actor=person, fields=form.FIELDS,
+    )):  # fmt: skip
+        return redirect(url_for("beheer.my_account"))
     return render_template(
         "beheer/account.html",
         form=form,

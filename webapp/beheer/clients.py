@@ -9,7 +9,7 @@ from casemodel.queries.people import get_organisation_for, memberships_of, propo
 from casemodel.services.proposals import pending_changes, propose_organisation_changes
 from casemodel.services.rights import has_right
 from webapp.beheer import bp
-from webapp.beheer.views import propose_from, typed
+from webapp.beheer.views import submitted, typed
 from webapp.extensions import db
 from webapp.people_forms import OrganisationDetailsForm
 
@@ -32,13 +32,12 @@ def show_client(organisation_id: int):
     organisation = get_organisation_for(db.session, organisation_id, current_user)
     administers = has_right(db.session, current_user, organisation.id, "administer")
     form = OrganisationDetailsForm(obj=organisation)
-    if form.validate_on_submit():  # services.proposals refuses anyone but an administrator
-        proposal = propose_from(form, lambda: propose_organisation_changes(
-            db.session, organisation=organisation, values=typed(form, form.FIELDS),
-            actor=current_user,
-        ))  # fmt: skip
-        if proposal is not None or not form.errors:
-            return redirect(url_for("beheer.show_client", organisation_id=organisation.id))
+    # services.proposals refuses anyone but an administrator (403).
+    if submitted(form, lambda: propose_organisation_changes(
+        db.session, organisation=organisation, values=typed(form, form.FIELDS),
+        actor=current_user,
+    )):  # fmt: skip
+        return redirect(url_for("beheer.show_client", organisation_id=organisation.id))
     return render_template(
         "beheer/client.html",
         organisation=organisation,

@@ -29,10 +29,10 @@ from casemodel.services.rights import Rights, require_right
 from webapp.auth.accounts import external_url
 from webapp.auth.settings import requires_recent_factor
 from webapp.beheer import bp
-from webapp.beheer.views import propose_from, typed
+from webapp.beheer.views import contact_page, submitted, typed
 from webapp.extensions import answer_no_sooner_than, db
 from webapp.outbox import deliver_after_commit
-from webapp.people_forms import ContactForm, ModulesForm, NewUserForm, PersonDetailsForm, RightsForm
+from webapp.people_forms import ModulesForm, NewUserForm, PersonDetailsForm, RightsForm
 from webapp.quota_messages import limit_message
 
 #: As the office's Accounts page: the answer comes this long after the request, whatever the
@@ -176,13 +176,11 @@ def change_notifications(user_id: int):
 def change_details(user_id: int):
     membership = _member(user_id)
     form = PersonDetailsForm()
-    if form.validate_on_submit():
-        proposal = propose_from(form, lambda: propose_person_changes(
-            db.session, person=membership.user, organisation_id=g.organisation.id,
-            values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
-        ))  # fmt: skip
-        if proposal is None and form.errors:
-            return _user_page(membership, details_form=form, status=422)
+    if not submitted(form, lambda: propose_person_changes(
+        db.session, person=membership.user, organisation_id=g.organisation.id,
+        values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
+    )) and form.errors:  # fmt: skip
+        return _user_page(membership, details_form=form, status=422)
     return redirect(url_for("beheer.show_user", user_id=user_id))
 
 
@@ -196,23 +194,8 @@ def change_contact(user_id: int):
 
 @requires_recent_factor
 def _change_contact(membership, *, user_id: int):
-    person = membership.user
-    form = ContactForm(obj=person)
-    if form.validate_on_submit():
-        proposal = propose_from(form, lambda: propose_person_changes(
-            db.session, person=person, organisation_id=g.organisation.id,
-            values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
-        ))  # fmt: skip
-        if proposal is not None:
-            deliver_after_commit()  # the mails to the old address and number
-            return redirect(url_for("beheer.show_user", user_id=user_id))
-        if not form.errors:
-            return redirect(url_for("beheer.show_user", user_id=user_id))
-    return render_template(
-        "beheer/contact.html", form=form, person=person,
-        manages_person=administers_all_of(db.session, current_user, person),
-        pending=pending_changes(db.session, person=person),
-    ), 422 if form.errors else 200  # fmt: skip
+    return contact_page(membership.user, organisation_id=g.organisation.id,
+                        back=url_for("beheer.show_user", user_id=user_id))  # fmt: skip
 
 
 @bp.route("/users/<int:user_id>/remove", methods=["POST"])

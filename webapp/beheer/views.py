@@ -18,6 +18,43 @@ def typed(form: Form, fields: tuple[str, ...]) -> dict[str, str]:
     return {field: form[field].data or "" for field in fields}
 
 
+def submitted(form: Form, propose) -> bool:
+    """Whether a posted details form was dealt with: proposed, applied, or nothing to change
+    (propose_from said so), and the page goes on. False when nothing valid was posted, or
+    with a problem next to a field: the form is shown again, as typed."""
+    if not form.validate_on_submit():
+        return False
+    return propose_from(form, propose) is not None or not form.errors
+
+
+def contact_page(person, *, organisation_id: int, back: str):
+    """The e-mail address and mobile number of a person (services.proposals decides who may:
+    an administrator of every organisation the person belongs to, or their office's staff),
+    for "Mijn gebruikers" and the office's person page alike; the caller has asked for the
+    password and second factor again (requires_recent_factor)."""
+    from flask import redirect, render_template
+    from flask_login import current_user
+
+    from casemodel.services.memberships import administers_all_of
+    from casemodel.services.proposals import pending_changes, propose_person_changes
+    from webapp.extensions import db
+    from webapp.outbox import deliver_after_commit
+    from webapp.people_forms import ContactForm
+
+    form = ContactForm(obj=person)
+    if submitted(form, lambda: propose_person_changes(
+        db.session, person=person, organisation_id=organisation_id,
+        values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
+    )):  # fmt: skip
+        deliver_after_commit()  # the mails to the old address and number
+        return redirect(back)
+    return render_template(
+        "beheer/contact.html", form=form, person=person, back=back,
+        manages_person=administers_all_of(db.session, current_user, person),
+        pending=pending_changes(db.session, person=person),
+    ), 422 if form.errors else 200  # fmt: skip
+
+
 def propose_from(form: Form, propose) -> ChangeProposal | None:
     """Call `propose()` (a services.proposals call with the form's values) and tell the person
     what became of it; on bad input the problems go next to the fields and None comes back

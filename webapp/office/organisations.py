@@ -34,7 +34,7 @@ from casemodel.services.office_settings import set_office_people
 from casemodel.services.proposals import pending_changes, propose_organisation_changes
 from casemodel.services.rights import Rights
 from webapp.beheer.users import refused_message
-from webapp.beheer.views import propose_from, typed
+from webapp.beheer.views import submitted, typed
 from webapp.extensions import db
 from webapp.office import bp
 from webapp.outbox import deliver_after_commit
@@ -92,13 +92,11 @@ def show_organisation(organisation_id: int):
 def change_organisation_details(organisation_id: int):
     organisation = get_organisation_for(db.session, organisation_id, current_user)
     form = OrganisationDetailsForm()
-    if form.validate_on_submit():
-        proposal = propose_from(form, lambda: propose_organisation_changes(
-            db.session, organisation=organisation, values=typed(form, form.FIELDS),
-            actor=current_user,
-        ))  # fmt: skip
-        if proposal is None and form.errors:
-            return _organisation_page(organisation, details_form=form, status=422)
+    if not submitted(form, lambda: propose_organisation_changes(
+        db.session, organisation=organisation, values=typed(form, form.FIELDS),
+        actor=current_user,
+    )) and form.errors:  # fmt: skip
+        return _organisation_page(organisation, details_form=form, status=422)
     return redirect(url_for("office.show_organisation", organisation_id=organisation.id))
 
 

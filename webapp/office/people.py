@@ -22,12 +22,12 @@ from casemodel.services.errors import InvalidState, NotFound
 from casemodel.services.memberships import administers_all_of
 from casemodel.services.proposals import pending_changes, propose_person_changes
 from webapp.auth.settings import requires_recent_factor
-from webapp.beheer.views import propose_from, typed
+from webapp.beheer.views import contact_page, submitted, typed
 from webapp.extensions import db
 from webapp.office import bp
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
-from webapp.people_forms import ContactForm, PersonDetailsForm
+from webapp.people_forms import PersonDetailsForm
 
 
 def status_refused_message(reason: str) -> str:
@@ -93,13 +93,11 @@ def _organisation_of(person) -> int:
 def change_person_details(user_id: int):
     person = get_person_for(db.session, user_id, current_user)
     form = PersonDetailsForm()
-    if form.validate_on_submit():
-        proposal = propose_from(form, lambda: propose_person_changes(
-            db.session, person=person, organisation_id=_organisation_of(person),
-            values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
-        ))  # fmt: skip
-        if proposal is None and form.errors:
-            return _person_page(person, details_form=form, status=422)
+    if not submitted(form, lambda: propose_person_changes(
+        db.session, person=person, organisation_id=_organisation_of(person),
+        values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
+    )) and form.errors:  # fmt: skip
+        return _person_page(person, details_form=form, status=422)
     return redirect(url_for("office.show_person", user_id=user_id))
 
 
@@ -112,48 +110,33 @@ def change_person_contact(user_id: int):
 
 @requires_recent_factor
 def _change_contact(person, *, user_id: int):
-    form = ContactForm(obj=person)
-    if form.validate_on_submit():
-        proposal = propose_from(form, lambda: propose_person_changes(
-            db.session, person=person, organisation_id=_organisation_of(person),
-            values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
-        ))  # fmt: skip
-        if proposal is not None or not form.errors:
-            deliver_after_commit()
-            return redirect(url_for("office.show_person", user_id=user_id))
-    return render_template(
-        "office/person_contact.html", form=form, person=person,
-        manages_person=administers_all_of(db.session, current_user, person),
-        pending=pending_changes(db.session, person=person),
-    ), 422 if form.errors else 200  # fmt: skip
+    return contact_page(person, organisation_id=_organisation_of(person),
+                        back=url_for("office.show_person", user_id=user_id))  # fmt: skip
 
 
 @bp.route("/people/<int:user_id>/deactivate", methods=["POST"])
 def deactivate(user_id: int):
-    person = get_person_for(db.session, user_id, current_user)
-    try:
-        deactivate_account(db.session, person=person, actor=current_user)
-    except StatusRefused as exc:
-        flash(status_refused_message(exc.reason), "error")
-    except InvalidState:
-        flash(_("Dit account was al gedeactiveerd."), "info")
-    else:
-        deliver_after_commit()
-        flash(_("Het account van %(name)s is gedeactiveerd: de persoon is overal uitgelogd en "
-                "kan niet meer inloggen.", name=person.name), "success")  # fmt: skip
-    return redirect(url_for("office.show_person", user_id=user_id))
+    return _change_status(user_id, deactivate_account, done=_(
+        "Het account van %(name)s is gedeactiveerd: de persoon is overal uitgelogd en kan niet "
+        "meer inloggen."), already=_("Dit account was al gedeactiveerd."))  # fmt: skip
 
 
 @bp.route("/people/<int:user_id>/reactivate", methods=["POST"])
 def reactivate(user_id: int):
+    return _change_status(user_id, reactivate_account,
+                          done=_("Het account van %(name)s is weer actief."),
+                          already=_("Dit account was al actief."))  # fmt: skip
+
+
+def _change_status(user_id: int, change, *, done: str, already: str):
     person = get_person_for(db.session, user_id, current_user)
     try:
-        reactivate_account(db.session, person=person, actor=current_user)
+        change(db.session, person=person, actor=current_user)
     except StatusRefused as exc:
         flash(status_refused_message(exc.reason), "error")
     except InvalidState:
-        flash(_("Dit account was al actief."), "info")
+        flash(already, "info")
     else:
-        deliver_after_commit()
-        flash(_("Het account van %(name)s is weer actief.", name=person.name), "success")
+        deliver_after_commit()  # the mail to the person
+        flash(done % {"name": person.name}, "success")
     return redirect(url_for("office.show_person", user_id=user_id))
