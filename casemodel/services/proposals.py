@@ -35,8 +35,10 @@ from casemodel.services.accounts import normalise_email
 from casemodel.services.audit import record_event
 from casemodel.services.details import (
     CONTACT_FIELDS,
+    DEFAULT_COUNTRY,
     ORGANISATION_FIELDS,
     PERSON_FIELDS,
+    InvalidDetails,
     clean_details,
 )
 from casemodel.services.errors import DomainError, InvalidState, NotAllowed, NotFound
@@ -83,6 +85,12 @@ def propose_person_changes(
     if not (manages_person or own):
         raise NotFound(f"user {person.id}")
     cleaned = clean_details(values, fields)
+    # An account keeps an address to log in with, and a number its codes go to.
+    emptied = {field: "required" for field in CONTACT_FIELDS
+               if field in cleaned and cleaned[field] is None
+               and (field == "email" or person.code_number)}  # fmt: skip
+    if emptied:
+        raise InvalidDetails(emptied)
     changes = _changed(person, cleaned)
     if set(changes) & set(CONTACT_FIELDS) and not manages_person:
         raise NotAllowed("only an administrator changes an e-mail address or mobile number")
@@ -281,6 +289,11 @@ def _changed(subject: User | Organisation, cleaned: dict[str, Any]) -> dict[str,
             current = subject.pending_mobile_number or current
         if value != current:
             changes[field] = value
+    # The country a form shows first is no change to an address that has none at all.
+    if changes.get("address_country") == DEFAULT_COUNTRY and subject.address_country is None:
+        address = ("address_street", "address_postcode", "address_city")
+        if not any(cleaned.get(f) or getattr(subject, f) for f in address):
+            del changes["address_country"]
     return changes
 
 

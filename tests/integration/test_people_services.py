@@ -509,3 +509,22 @@ def test_audit_keeps_the_name_of_someone_removed(session, firm, dossier, admin):
     assert message.author.name == firm.client.name
     assert session.get(User, firm.client.id) is not None
 
+
+
+def test_an_address_or_login_number_cannot_be_emptied_and_the_shown_country_is_no_change(
+    session, firm, admin
+):
+    from casemodel.services.details import InvalidDetails
+    from casemodel.services.proposals import NoChanges
+
+    firm.client.mobile_number = "+31612340001"
+    with pytest.raises(InvalidDetails) as refused:
+        propose_person_changes(session, person=firm.client, organisation_id=firm.organisation.id,
+                               actor=admin, values={"email": " ", "mobile_number": ""},
+                               fields=("email", "mobile_number"))  # fmt: skip
+    assert refused.value.problems == {"email": "required", "mobile_number": "required"}
+    with pytest.raises(NoChanges):  # a form's first country, on a person without an address
+        propose_person_changes(session, person=firm.client, actor=firm.client,
+                               organisation_id=firm.organisation.id,
+                               values={"name": firm.client.name, "address_country": "NL"},
+                               fields=("name", "address_country"))  # fmt: skip
