@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-import pyotp
 import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webdriver import WebDriver
@@ -17,9 +16,10 @@ from devtools.seed import DEMO_PASSWORD
 from tests.e2e.test_browser_journeys import (
     GOOD_PASSWORD,
     _flash,
-    _follow_link_in_mail,
     _open_mail,
     _wait_for_heading,
+    open_activation_link,
+    set_up_authenticator,
     sign_in,
     sign_out,
 )
@@ -54,29 +54,11 @@ def test_an_administrator_invites_a_colleague_who_sees_only_what_was_granted(
 
     # The existing activation, with its three mails: the start page, the set-password link,
     # and the confirmation.
-    _open_mail(browser, live_portal, address, count=1)
-    assert "Accountantskantoor Tamek" in browser.find_element(By.TAG_NAME, "h1").text
-    _follow_link_in_mail(browser, live_portal)
-    _wait_for_heading(browser, "Account instellen")
-    browser.find_element(By.ID, "email").send_keys(address)
-    browser.find_element(By.XPATH, "//button[normalize-space()='Verstuur']").click()
-    _wait_for_heading(browser, "Kijk in uw e-mail")
-    _open_mail(browser, live_portal, address, count=2)
-    _follow_link_in_mail(browser, live_portal)
-    _wait_for_heading(browser, "Stel uw wachtwoord in")
+    open_activation_link(browser, live_portal, address, office="Accountantskantoor Tamek")
     browser.find_element(By.ID, "password").send_keys(GOOD_PASSWORD)
     browser.find_element(By.ID, "repeat").send_keys(GOOD_PASSWORD)
     browser.find_element(By.XPATH, "//button[normalize-space()='Instellen wachtwoord']").click()
-    _wait_for_heading(browser, "2-staps verificatie instellen")
-    browser.find_element(
-        By.XPATH, "//button[normalize-space()='Met een authenticator-app']"
-    ).click()
-    _wait_for_heading(browser, "2-staps verificatie instellen")
-    secret = browser.find_element(By.CSS_SELECTOR, "[data-testid=totp-secret]").text
-    browser.find_element(By.ID, "code").send_keys(pyotp.TOTP(secret).now())
-    browser.find_element(By.XPATH, "//button[normalize-space()='Bevestigen']").click()
-    _wait_for_heading(browser, "Uw herstelcodes")
-    browser.find_element(By.LINK_TEXT, "Ik heb de codes bewaard").click()
+    set_up_authenticator(browser)
     _wait_for_heading(browser, "Mijn gegevens")
     assert "alleen een beheerder van uw organisatie" in browser.find_element(
         By.ID, "two-step"
