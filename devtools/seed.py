@@ -18,6 +18,7 @@ from casemodel.db import utcnow
 from casemodel.filestore import FileStore
 from casemodel.models import (
     Document,
+    DocumentKind,
     Dossier,
     Message,
     Notification,
@@ -31,6 +32,7 @@ from casemodel.services.approvals import put_up
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.messages import send_message
+from casemodel.services.rights import Rights
 
 DEMO_PASSWORD = "Dossierflow-demo-2026"
 
@@ -38,6 +40,21 @@ OFFICES = [
     ("Notariskantoor Lont & Lalmahomed", "notary"),
     ("Accountantskantoor Tamek", "accountancy"),
 ]
+
+#: Per office: its support desk ("Ondersteuning": name, phone, e-mail), whether clients'
+#: changes to their details wait for review, and the kinds of document it names (Dutch,
+#: English). The small notary office lets changes apply at once; the accountancy firm reviews.
+OFFICE_SETTINGS = {
+    "Notariskantoor Lont & Lalmahomed": (
+        ("Secretariaat", "+31201234567", "secretariaat@example.nl"), False,
+        [("Conceptakte", "Draft deed")],
+    ),
+    "Accountantskantoor Tamek": (
+        ("Supportteam Tamek Online", "+31383315422", "support@example.nl"), True,
+        [("Jaarrekening", "Annual accounts"),
+         ("Aangifte inkomstenbelasting", "Income tax return")],
+    ),
+}  # fmt: skip
 
 #: (client number, name, kind, office name, [(template, description), ...])
 CLIENTS = [
@@ -151,8 +168,7 @@ def seed_demo(
                 session,
                 user=user,
                 organisation=organisations[client_number],
-                can_approve=True,
-                is_admin=True,
+                rights=Rights(approve=True, administer=True),
             )
         users[email] = user
     opened = 0
@@ -179,6 +195,10 @@ def seed_demo(
     for organisation in organisations.values():
         if organisation.contact_person_id is None:
             organisation.contact_person_id = staff.id
+        if organisation.relationship_manager_id is None:
+            organisation.relationship_manager_id = staff.id
+    for name, office in offices.items():
+        _office_settings(session, office, *OFFICE_SETTINGS[name])
     _seed_workspace(session, staff, users, files or FileStore(config.files_path()))
     return opened
 
@@ -251,6 +271,21 @@ def _office(session: Session, name: str, kind: str) -> Office:
         session.add(office)
         session.flush()
     return office
+
+
+def _office_settings(session: Session, office: Office, support, review: bool, kinds) -> None:
+    if office.support_name is None:
+        office.support_name, office.support_phone, office.support_email = support
+        office.changes_need_review = review
+    for name_nl, name_en in kinds:
+        exists = session.scalar(
+            select(DocumentKind.id).where(
+                DocumentKind.office_id == office.id, DocumentKind.name_nl == name_nl
+            )
+        )
+        if exists is None:
+            session.add(DocumentKind(office_id=office.id, name_nl=name_nl, name_en=name_en))
+    session.flush()
 
 
 def _organisation(

@@ -111,7 +111,16 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     compress.init_app(app)
     app.url_defaults(static_url_version)
 
-    from webapp import archive, attachments, documents, errors, messages, upload_requests
+    from webapp import (
+        archive,
+        attachments,
+        beheer,
+        documents,
+        errors,
+        messages,
+        support,
+        upload_requests,
+    )
     from webapp.approvals import bp as approvals_bp
     from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
@@ -131,6 +140,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.add_template_global(dossier_page_url)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(approvals_bp)
+    # The organisation's people and details ("Beheer"), and whom to turn to ("Ondersteuning").
+    app.register_blueprint(beheer.bp)
+    app.register_blueprint(support.bp)
     app.cli.add_command(forms_group)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp

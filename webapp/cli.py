@@ -122,6 +122,7 @@ def user_invite(client_number, email, name, locale, can_approve, admin, staff_em
     from flask import current_app
 
     from casemodel.services.invitations import give_access
+    from casemodel.services.rights import Rights
     from flows.relay import deliver_due
     from webapp.auth.accounts import external_url
 
@@ -132,7 +133,7 @@ def user_invite(client_number, email, name, locale, can_approve, admin, staff_em
         try:
             give_access(
                 session, organisation_id=organisation.id, email=email, name=name,
-                locale=locale, can_approve=can_approve, is_admin=admin, actor=actor,
+                locale=locale, rights=Rights(approve=can_approve, administer=admin), actor=actor,
                 start_link=start,
             )  # fmt: skip
         except DomainError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import Forbidden
 
 from casemodel.services.errors import NotAllowed, NotFound
 from casemodel.services.quotas import QuotaExceeded
@@ -21,8 +22,12 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(NotAllowed)
     @app.errorhandler(403)
-    def forbidden(_error):
-        return render_template("errors/403.html"), 403
+    def forbidden(error):
+        # A view may say why in the person's language (abort(403, description=_("..."))); the
+        # domain's NotAllowed and werkzeug's stock text are for the log, not for the page.
+        said = getattr(error, "description", None)
+        reason = said if isinstance(error, Forbidden) and said != Forbidden.description else None
+        return render_template("errors/403.html", reason=reason), 403
 
     @app.errorhandler(429)
     def too_many_requests(_error):

@@ -8,7 +8,7 @@ from casemodel.models.approvals import (
     ApprovalView,
 )
 from casemodel.models.audit import AuditChainHead, AuditEvent
-from casemodel.models.documents import Document, DocumentRead, DocumentVersion
+from casemodel.models.documents import Document, DocumentKind, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
@@ -20,6 +20,7 @@ from casemodel.models.organisations import (
     Organisation,
 )
 from casemodel.models.outbox import OutboxMessage
+from casemodel.models.proposals import ChangeProposal
 from casemodel.models.questionnaires import Questionnaire, QuestionnaireFile, QuestionnairePage
 from casemodel.models.quotas import QuotaUsage
 from casemodel.models.security import OneTimeCode, RecoveryCode, UserSession
@@ -41,7 +42,9 @@ __all__ = [
     "AccountToken",
     "AuditChainHead",
     "AuditEvent",
+    "ChangeProposal",
     "Document",
+    "DocumentKind",
     "DocumentRead",
     "DocumentVersion",
     "Dossier",

@@ -21,6 +21,7 @@ from casemodel.queries.dossiers import visible_dossiers
 from casemodel.queries.questionnaires import Action
 from casemodel.services.approvals.rights import may_approve
 from casemodel.services.errors import NotFound
+from casemodel.services.rights import has_right
 
 #: The statuses of the overview, as its filter offers them: open (to approve), approved (and
 #: being sent on), processed (approved and with its recipient), rejected, withdrawn.
@@ -127,11 +128,9 @@ def years_of(session: Session, user: User, organisation_id: int | None) -> list[
 
 def approved_in(session: Session, user: User, organisation_id: int) -> list[ApprovalRequest]:
     """The folder "Accordering": the organisation's approved requests (each approved version
-    with its certificate), most recently approved first. Empty for a user not a member."""
-    member = select(Membership.id).where(
-        Membership.user_id == user.id, Membership.organisation_id == organisation_id
-    )
-    if session.scalar(member) is None:
+    with its certificate), most recently approved first. Empty for a user who is not a member
+    with the right to see the organisation's dossiers and folders."""
+    if not has_right(session, user, organisation_id, "view"):
         return []
     return list(
         session.scalars(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import false, select, true
 from sqlalchemy.orm import Session, joinedload
 
 from casemodel.models import (
@@ -13,29 +13,33 @@ from casemodel.models import (
     DocumentVersion,
     Dossier,
     HumanTask,
-    Membership,
     Questionnaire,
     QuestionnaireFile,
     User,
 )
-from casemodel.queries.dossiers import visible_dossiers
+from casemodel.queries.dossiers import TASK_RIGHTS, visible_dossiers
 from casemodel.services.errors import NotFound
 from casemodel.services.questionnaires import definition_of
+from casemodel.services.rights import organisations_where, rights_in
 
 
 def get_questionnaire_for(session: Session, questionnaire_id: int, user: User) -> Questionnaire:
-    """Load a questionnaire the user may see: staff of the dossier's office; a client who is a
-    member of the organisation it was sent to. Anything else answers NotFound, like one that
-    does not exist."""
-    visible = visible_dossiers(user).with_only_columns(Dossier.id)
+    """Load a questionnaire the user may see: staff of the dossier's office; a client whose
+    membership of the organisation it was sent to holds the right to see its dossiers or to
+    fill in questionnaires (filling needs the latter: services.questionnaires.check_fillable).
+    Anything else answers NotFound, like one that does not exist."""
     query = (
         select(Questionnaire)
         .options(joinedload(Questionnaire.dossier))
-        .where(Questionnaire.id == questionnaire_id, Questionnaire.dossier_id.in_(visible))
+        .where(Questionnaire.id == questionnaire_id)
     )
-    if not user.is_staff:
-        member_of = select(Membership.organisation_id).where(Membership.user_id == user.id)
-        query = query.where(Questionnaire.organisation_id.in_(member_of))
+    if user.is_staff:
+        visible = visible_dossiers(user).with_only_columns(Dossier.id)
+        query = query.where(Questionnaire.dossier_id.in_(visible))
+    else:
+        query = query.where(
+            Questionnaire.organisation_id.in_(organisations_where(user, "view", "fill"))
+        )
     questionnaire = session.scalar(query)
     if questionnaire is None:
         raise NotFound(f"questionnaire {questionnaire_id}")
@@ -108,14 +112,22 @@ class Action:
 
 
 def open_actions(session: Session, user: User, organisation_id: int | None) -> list[Action]:
-    """The open questionnaires and upload requests of the organisation the client acts for,
-    the first due first (those without a due date after them, oldest first)."""
-    visible = visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
+    """The open questionnaires and upload requests of the organisation the client acts for that
+    this person may do (queries.dossiers.TASK_RIGHTS, as the count in the menu), the first due
+    first (those without a due date after them, oldest first)."""
+    rights = rights_in(session, user, organisation_id)
+    if rights is None:
+        return []
+    held = set(rights.granted())
     actions = []
     questionnaires = session.scalars(
         select(Questionnaire)
         .options(joinedload(Questionnaire.dossier))
-        .where(Questionnaire.state == "open", Questionnaire.dossier_id.in_(visible))
+        .where(
+            Questionnaire.state == "open",
+            Questionnaire.organisation_id == organisation_id,
+            true() if held.issuperset(TASK_RIGHTS["questionnaire"]) else false(),
+        )
     )
     for questionnaire in questionnaires:
         title = definition_of(questionnaire).title
@@ -134,7 +146,10 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
             HumanTask.kind == "upload_request",
             HumanTask.audience == "client",
             HumanTask.state == "open",
-            HumanTask.dossier_id.in_(visible),
+            HumanTask.dossier_id.in_(
+                visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
+            ),
+            true() if held.issuperset(TASK_RIGHTS["upload_request"]) else false(),
         )
     )
     for task in requests:

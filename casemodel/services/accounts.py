@@ -14,6 +14,7 @@ from casemodel.db import increment, utcnow
 from casemodel.models import Membership, Office, OfficeMembership, Organisation, User
 from casemodel.passhash import Argon2id
 from casemodel.services.audit import record_event
+from casemodel.services.rights import Rights
 
 #: Argon2id at one of OWASP's equivalent minimum configurations: 7 MiB, 5 passes, 1 lane. Of
 #: those it costs the least CPU and memory per check here (about 15 ms with libsodium; 19 MiB
@@ -142,6 +143,7 @@ def signed_in(user: User) -> None:
     """Every factor is done: the count of failures starts again and a lock is lifted."""
     user.failed_logins = 0
     user.locked_until = None
+    user.last_login_at = utcnow()
 
 
 def confirm_password(session: Session, *, user: User, password: str) -> bool:
@@ -272,14 +274,10 @@ def add_office_membership(
 
 
 def add_membership(
-    session: Session,
-    *,
-    user: User,
-    organisation: Organisation,
-    can_approve: bool = False,
-    is_admin: bool = False,
+    session: Session, *, user: User, organisation: Organisation, rights: Rights | None = None
 ) -> Membership:
-    """Make the user a member of the organisation (idempotent)."""
+    """Make the user a member of the organisation with these rights (by default: see, upload,
+    fill in; services.rights.Rights). Idempotent: an existing membership keeps its rights."""
     membership = session.scalar(
         select(Membership).where(
             Membership.user_id == user.id, Membership.organisation_id == organisation.id
@@ -287,12 +285,9 @@ def add_membership(
     )
     if membership is None:
         membership = Membership(
-            user_id=user.id,
-            organisation_id=organisation.id,
-            can_approve=can_approve,
-            is_admin=is_admin,
-            created_at=utcnow(),
+            user_id=user.id, organisation_id=organisation.id, created_at=utcnow()
         )
+        (rights or Rights()).put_on(membership)
         session.add(membership)
         session.flush()
     return membership

@@ -41,6 +41,7 @@ def publish_document(
     actor: User | None,
     draft: bool = False,
     step_key: str | None = None,
+    kind_id: int | None = None,
 ) -> Document:
     """Publish a stored file as a new document of the dossier, visible to its client at once
     (who are told by mail, batched), or keep it as a draft for a later `publish` step.
@@ -48,10 +49,14 @@ def publish_document(
     Args:
         actor: the staff member, or None when a flow step publishes.
         step_key: the template step that made or published it.
+        kind_id: what kind of document it is, one of the office's kinds (DocumentKind).
     Raises:
         NotAllowed: the actor is not staff of the dossier's office (may_publish).
+        NotFound: a document kind of another office.
         InvalidState: unknown folder or empty title.
     """
+    from casemodel.services.office_settings import kind_of_office
+
     if actor is not None:
         check_may_publish(actor, dossier)
     if folder not in OFFICE_FOLDERS:
@@ -59,11 +64,12 @@ def publish_document(
     title = " ".join(title.split())[:200]
     if not title:
         raise InvalidState("a document needs a title")
+    kind_of_office(session, kind_id, dossier.office_id)
     now = utcnow()
     document = Document(
         dossier_id=dossier.id, folder=folder, title=title, latest_version=1,
         created_at=now, updated_at=now, created_by_id=actor.id if actor else None,
-        published_at=None if draft else now, step_key=step_key,
+        published_at=None if draft else now, step_key=step_key, kind_id=kind_id,
     )  # fmt: skip
     session.add(document)
     session.flush()

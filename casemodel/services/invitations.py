@@ -1,5 +1,6 @@
-"""The office gives a person access to one of its client organisations (notary manual §1.1,
-the office's Accounts page and `flask user invite`).
+"""The office, or an organisation's administrator, gives a person access to a client
+organisation (notary manual §1.1 and its extra accounts for a company; the office's Accounts
+page, "Mijn gebruikers" and `flask user invite`).
 
 - A new address gets an account and the membership at once, and the first activation mail:
   activating it is the person's acceptance.
@@ -27,8 +28,10 @@ from casemodel.models import Membership, MembershipInvitation, Organisation, Use
 from casemodel.services.account_links import invite, queue_mail
 from casemodel.services.accounts import add_membership, create_user, normalise_email
 from casemodel.services.audit import record_event
-from casemodel.services.errors import NotAllowed, NotFound
+from casemodel.services.errors import NotFound
+from casemodel.services.memberships import RightsRefused, check_manages
 from casemodel.services.quotas import charge
+from casemodel.services.rights import Rights
 
 #: How long an invitation to another organisation can be accepted.
 INVITATION_LIFETIME = dt.timedelta(days=14)
@@ -43,32 +46,39 @@ def give_access(
     actor: User,
     start_link: str,
     locale: str = "nl",
-    can_approve: bool = False,
-    is_admin: bool = False,
+    rights: Rights | None = None,
 ) -> None:
-    """Give the person with this address access to the organisation, as the module says; the
-    outcome is not returned, only mailed to the person and kept in the audit trail.
+    """Give the person with this address access to the organisation with these rights (by
+    default: see, upload, fill in), as the module says; the outcome is not returned, only
+    mailed to the person and kept in the audit trail. The office's staff give access, and the
+    organisation's administrators ("Mijn gebruikers": a colleague), who cannot offer a right
+    they lack.
 
     Args:
         start_link: where a new account starts its activation (the web layer knows the URL).
     Raises:
-        NotAllowed: the actor is not staff. NotFound: the organisation is not of their office.
+        NotFound: the organisation is not of the staff member's office, or not the client's.
+        NotAllowed: a member who is not an administrator.
+        RightsRefused: an administrator offering a right they lack ("grant_lacking").
         QuotaExceeded: the actor (or the organisation) had as many invitations as an hour
             allows.
     """
-    if not actor.is_staff:
-        raise NotAllowed("only office staff give access to client organisations")
+    rights = rights or Rights()
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not actor.works_for(organisation.office_id):
+    if organisation is None:
         raise NotFound(f"organisation {organisation_id}")
+    manager = check_manages(session, actor, organisation)
+    if not manager.is_office and not Rights.of(manager.membership).covers(rights):
+        raise RightsRefused("grant_lacking")
     charge(session, "invitations", actor=actor, organisation_id=organisation.id)
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    rights = {"can_approve": can_approve, "is_admin": is_admin}
     if user is None:
         user = create_user(session, email=email, name=name, locale=locale, actor=actor)
-        add_membership(session, user=user, organisation=organisation, **rights)
+        add_membership(session, user=user, organisation=organisation, rights=rights)
         invite(session, user=user, start_link=start_link, actor=actor)
         outcome = "new_account"
+    elif not user.is_active:  # the office closed it: nothing until the office opens it again
+        outcome = "inactive_account"
     elif user.is_staff:
         _mail(session, user, organisation, kind="staff")
         outcome = "staff_address"
@@ -79,7 +89,7 @@ def give_access(
             _mail(session, user, organisation, kind="already")
         outcome = "already_member"
     else:
-        _offer(session, user, organisation, actor, **rights)
+        _offer(session, user, organisation, actor, rights)
         if user.password_hash is None:  # to accept it, the account is activated first
             invite(session, user=user, start_link=start_link, actor=actor)
         _mail(session, user, organisation, kind="offer")
@@ -117,9 +127,8 @@ def accept_invitation(session: Session, *, invitation_id: int, user: User) -> Me
                      MembershipInvitation.declined_at.is_(None), accepted_at=utcnow()):  # fmt: skip
         raise NotFound(f"invitation {invitation_id}")
     membership = add_membership(
-        session, user=user, organisation=invitation.organisation,
-        can_approve=invitation.can_approve, is_admin=invitation.is_admin,
-    )  # fmt: skip
+        session, user=user, organisation=invitation.organisation, rights=Rights.of(invitation)
+    )
     record_event(
         session, action="membership.granted", actor=user,
         detail={"user_id": user.id, "organisation_id": invitation.organisation_id,
@@ -143,7 +152,7 @@ def decline_invitation(session: Session, *, invitation_id: int, user: User) -> N
                          "organisation_id": invitation.organisation_id})  # fmt: skip
 
 
-def _offer(session, user, organisation, actor, *, can_approve, is_admin) -> MembershipInvitation:
+def _offer(session, user, organisation, actor, rights: Rights) -> MembershipInvitation:
     """An open invitation of the user to the organisation: a repeated one replaces the one
     still open (with the newest rights and a new time limit)."""
     session.execute(
@@ -156,10 +165,10 @@ def _offer(session, user, organisation, actor, *, can_approve, is_admin) -> Memb
     )  # fmt: skip
     now = utcnow()
     invitation = MembershipInvitation(
-        user_id=user.id, organisation_id=organisation.id, can_approve=can_approve,
-        is_admin=is_admin, invited_by_id=actor.id, created_at=now,
-        expires_at=now + INVITATION_LIFETIME,
+        user_id=user.id, organisation_id=organisation.id, invited_by_id=actor.id,
+        created_at=now, expires_at=now + INVITATION_LIFETIME,
     )  # fmt: skip
+    rights.put_on(invitation)
     session.add(invitation)
     session.flush()
     return invitation

@@ -94,7 +94,7 @@ def send_sms_code(
     Raises:
         InvalidState: no mobile number, or the previous code was sent less than 30 s ago.
     """
-    number = to or user.mobile_number
+    number = to or sms_number(user, purpose)
     if not number:
         raise InvalidState("no mobile number")
     previous = _open_code(session, user, purpose)
@@ -136,6 +136,20 @@ def send_sms_code(
     return row
 
 
+def sms_number(user: User, purpose: str) -> str | None:
+    """Where a code of the purpose goes. A number an administrator gave but the person has not
+    confirmed yet (User.pending_mobile_number) takes the codes for logging in and
+    re-authenticating, whose right entry confirms it (check_sms_code); no other code goes to an
+    unconfirmed number, nor to the number it replaces.
+
+    Raises:
+        InvalidState: a code of another purpose while a new number waits for confirmation.
+    """
+    if user.pending_mobile_number is None or purpose in ("login", "reauth"):
+        return user.code_number
+    raise InvalidState("the new mobile number is not confirmed yet")
+
+
 def sms_text(user: User, purpose: str, code: str) -> str:
     _ = gettext_for(user.locale)
     office = office_name_for(user)
@@ -175,12 +189,21 @@ def check_code_row(
     if typed is not None and hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
         claimed = claim_row(session, row, OneTimeCode.used_at.is_(None),
                             OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
+        if claimed and row.sent_to == user.pending_mobile_number:
+            _confirm_pending_number(session, user)
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
     if increment(session, row, "attempts") >= MAX_CODE_ATTEMPTS:
         claim_row(session, row, OneTimeCode.used_at.is_(None), used_at=now)
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"purpose": purpose, "method": "sms"})  # fmt: skip
     return CodeCheck.WRONG
+
+
+def _confirm_pending_number(session: Session, user: User) -> None:
+    """A right code sent to the number waiting for confirmation makes it the number."""
+    user.mobile_number, user.pending_mobile_number = user.pending_mobile_number, None
+    record_event(session, action="second_factor.number_confirmed", actor=user)
+    notice_security_change(session, user=user, change="mobile_number")
 
 
 @dataclass(frozen=True)

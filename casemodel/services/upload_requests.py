@@ -20,6 +20,7 @@ from casemodel.services.documents import supply_document
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.notifications import client_users, notify
 from casemodel.services.quotas import charge
+from casemodel.services.rights import require_right
 from casemodel.services.steps import close_task, open_human_task
 
 
@@ -123,7 +124,8 @@ def supply_requested_files(
         NotFound: no such item. InvalidState: the request was sent already.
         QuotaExceeded: more than the client (or their organisation) may upload in the hour.
     """
-    items = [_open_item(task, item_key, actor) for item_key, _stored, _name in files]
+    check_open(session, task, actor)
+    items = [_open_item(task, item_key) for item_key, _stored, _name in files]
     charge(session, "uploads", actor=actor, organisation_id=task.dossier.organisation_id,
            count=len(files), size=sum(stored.size for _key, stored, _name in files))  # fmt: skip
     return [
@@ -144,7 +146,7 @@ def remove_requested_file(
     Raises:
         NotFound: the document is not one supplied for this request. InvalidState: sent.
     """
-    check_open(task, actor)
+    check_open(session, task, actor)
     document = session.get(Document, document_id)
     if document is None or document not in supplied_files(session, task):
         raise NotFound(f"document {document_id}")
@@ -168,7 +170,7 @@ def complete_upload_request(session: Session, *, task: HumanTask, actor: User) -
     Raises:
         MissingFiles: a required item has no file. InvalidState: sent already.
     """
-    check_open(task, actor)
+    check_open(session, task, actor)
     missing = missing_items(session, task)
     if missing:
         raise MissingFiles(missing)
@@ -182,21 +184,23 @@ def complete_upload_request(session: Session, *, task: HumanTask, actor: User) -
     return task
 
 
-def check_open(task: HumanTask, actor: User) -> None:
-    """That the actor may still supply, remove and send: one of the client's people (the caller
-    authorised them for the dossier), while the request is open.
+def check_open(session: Session, task: HumanTask, actor: User) -> None:
+    """That the actor may still supply, remove and send: one of the client's people with the
+    right to upload (the caller authorised them to see the dossier), while the request is
+    open.
 
     Raises:
-        NotAllowed: the office (it asks; the client answers). InvalidState: sent already.
+        NotAllowed: the office (it asks; the client answers), or a client without the right to
+            upload. InvalidState: sent already.
     """
     if actor.is_staff:
         raise NotAllowed("the client answers an upload request")
+    require_right(session, actor, task.dossier.organisation_id, "upload")
     if task.state != "open":
         raise InvalidState("the request was sent already")
 
 
-def _open_item(task: HumanTask, item_key: str, actor: User) -> RequestedFile:
-    check_open(task, actor)
+def _open_item(task: HumanTask, item_key: str) -> RequestedFile:
     for item in requested_files(task.step):
         if item.key == item_key:
             return item

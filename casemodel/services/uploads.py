@@ -16,6 +16,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.errors import NotFound
 from casemodel.services.notifications import notify
 from casemodel.services.quotas import charge
+from casemodel.services.rights import require_right
 
 #: A staged file never sent is dropped after this long (the bytes stay in the store only while
 #: something else refers to them).
@@ -28,8 +29,10 @@ def stage_file(
     """Hold an accepted upload for the user until they send the message it belongs to.
 
     Raises:
+        NotAllowed: a client without the right to upload and send messages.
         QuotaExceeded: the user (or their organisation) uploaded as much as an hour allows.
     """
+    check_may_upload(session, user, dossier.organisation_id)
     charge(session, "uploads", actor=user, organisation_id=dossier.organisation_id,
            size=stored.size)  # fmt: skip
     staged = StagedFile(
@@ -40,6 +43,18 @@ def stage_file(
     session.add(staged)
     session.flush()
     return staged
+
+
+def check_may_upload(session: Session, user: User, organisation_id: int) -> None:
+    """That a client may upload for the organisation: their membership holds the right to
+    upload and send messages (services.rights). Staff upload for their office's dossiers; the
+    caller has authorised them.
+
+    Raises:
+        NotFound: not a member. NotAllowed: a member without the right.
+    """
+    if not user.is_staff:
+        require_right(session, user, organisation_id, "upload")
 
 
 def staged_files_of(
@@ -62,7 +77,10 @@ def staged_files_of(
 
 
 def remove_staged_file(session: Session, *, user: User, dossier_id: int, staged_id: int) -> None:
-    """The bin next to an uploaded attachment, before the message is sent."""
+    """The bin next to an uploaded attachment, before the message is sent (as uploading, with
+    the right to upload: check_may_upload)."""
+    dossier = session.get(Dossier, dossier_id)
+    check_may_upload(session, user, dossier.organisation_id)
     found = staged_files_of(session, user=user, dossier_id=dossier_id, ids=[staged_id])
     if not found:
         raise NotFound(f"staged file {staged_id}")
@@ -95,8 +113,13 @@ def archive_uploads(
     one mail). All or none.
 
     Raises:
+        NotFound, NotAllowed: the user may not upload for the organisation (check_may_upload;
+            staff never do: the Upload folder is the client's).
         QuotaExceeded: more than the user (or their organisation) may upload in the hour.
     """
+    if user.is_staff:
+        raise NotFound(f"the Upload folder of organisation {organisation.id}")
+    check_may_upload(session, user, organisation.id)
     charge(session, "uploads", actor=user, organisation_id=organisation.id, count=len(files),
            size=sum(stored.size for stored, _name in files))  # fmt: skip
     archived = [_archive(session, organisation, user, stored, name) for stored, name in files]

@@ -8,7 +8,7 @@ import hashlib
 
 import pytest
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from casemodel.db import make_engine, make_session_factory, utcnow
 from casemodel.migrate import alembic_config
@@ -69,11 +69,15 @@ def test_the_migration_keeps_stored_recovery_codes_and_ends_open_sms_codes(
     engine = make_engine(own_database_url)
     now = utcnow()
     with engine.begin() as connection:
+        # The users table as it was at that revision (with the notification columns that
+        # later moved to the memberships), so not through today's model.
         user_id = connection.execute(
-            insert(User).values(email="oud@example.nl", name="Oud", role="client", locale="nl",
-                                is_active=True, failed_logins=0, notify_documents=True,
-                                notify_questionnaires=True, notify_messages=True, created_at=now)
-        ).inserted_primary_key[0]  # fmt: skip
+            text("INSERT INTO users (email, name, role, locale, is_active, failed_logins, "
+                 "notify_documents, notify_questionnaires, notify_messages, created_at) VALUES "
+                 "('oud@example.nl', 'Oud', 'client', 'nl', true, 0, true, true, true, :now) "
+                 "RETURNING id"),
+            {"now": now},
+        ).scalar_one()  # fmt: skip
         # As the code before the key stored them.
         connection.execute(insert(RecoveryCode).values(
             user_id=user_id, created_at=now,

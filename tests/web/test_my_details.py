@@ -16,7 +16,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from casemodel.models import AuditEvent, OutboxMessage, User, UserSession
+from casemodel.models import AuditEvent, Membership, OutboxMessage, User, UserSession
+from casemodel.services.memberships import notification_modules
 from devtools.seed import DEMO_PASSWORD
 from webapp.extensions import db
 
@@ -381,23 +382,32 @@ def test_new_recovery_codes_replace_the_old_ones(client, login):
 # --- notifications -------------------------------------------------------------------------------
 
 
-def test_notification_preferences_are_saved(client, login):
+def test_notification_preferences_are_saved_per_organisation(client, login):
     login(client, CLIENT)
-    assert is_checked(client.get("/details"), "notify_documents")  # on, until one says no
+    with db.session_factory() as session:
+        [membership] = session.scalars(
+            select(Membership).join(User).where(User.email == CLIENT)
+        ).all()
+        organisation_id = membership.organisation_id
+    field = f"o{organisation_id}-{{}}".format
+    assert is_checked(client.get("/details"), field("documents"))  # on, until one says no
 
-    response = client.post("/account/notifications", data={"notify_messages": "y"})
+    response = client.post(f"/account/notifications/{organisation_id}",
+                           data={field("messages"): "y", field("uploads"): "y"})  # fmt: skip
     assert response.headers["Location"] == "/details#notifications"
-    user = user_named(CLIENT)
-    assert (user.notify_documents, user.notify_questionnaires, user.notify_messages) == (
-        False,
-        False,
-        True,
-    )
+    with db.session_factory() as session:
+        membership = session.get(Membership, membership.id)
+        assert notification_modules(membership) == {
+            "documents": False, "messages": True, "questionnaires": False, "approvals": False,
+            "uploads": True,
+        }  # fmt: skip
     page = client.get("/details")
     assert "Uw voorkeuren voor e-mailberichten zijn opgeslagen." in text(page)
-    assert not is_checked(page, "notify_documents")
-    assert not is_checked(page, "notify_questionnaires")
-    assert is_checked(page, "notify_messages")
+    assert not is_checked(page, field("documents"))
+    assert not is_checked(page, field("questionnaires"))
+    assert is_checked(page, field("messages"))
+    # Another organisation's (or none) is not the client's to set.
+    assert client.post("/account/notifications/999999", data={}).status_code == 404
 
 
 # --- password ------------------------------------------------------------------------------------
@@ -494,7 +504,9 @@ def test_staff_reach_my_details_from_the_header(client, login):
     page = text(client.get("/account"))
     assert "Sanne Jansen" in page and STAFF in page
     assert "U ontvangt bij het inloggen een code per SMS op +31 ••••••• 03." in page
-    assert "Ingelogde apparaten" in page and "Notificaties" in page
+    assert "Ingelogde apparaten" in page
+    # Staff are told of what clients send them always: no choices per organisation.
+    assert "Notificaties" not in page
     reauthenticate(client, email=STAFF)
     codes = recovery_codes_on(client.post("/account/recovery-codes"))
     assert len(codes) == 10
@@ -529,5 +541,9 @@ def test_the_pages_in_english(client, login):
     reauthenticate(client)
     assert "New recovery codes" in text(client.get("/account/recovery-codes"))
     assert "Current password" in text(client.get("/account/password"))
-    client.post("/account/notifications", data={})
+    with db.session_factory() as session:
+        [organisation_id] = session.scalars(
+            select(Membership.organisation_id).join(User).where(User.email == CLIENT)
+        ).all()
+    client.post(f"/account/notifications/{organisation_id}", data={})
     assert "Your e-mail preferences have been saved." in text(client.get("/details"))

@@ -694,13 +694,15 @@ def test_the_notification_preference_for_questionnaires_in_mijn_gegevens(
 ):
     details = text(client_browser.get("/details"))
     assert "formulier (vragenlijst)" in details
-    client_browser.post("/account/notifications", data={"notify_documents": "y",
-                                                        "notify_messages": "y"})  # fmt: skip
+    client = web_session.scalar(select(User).where(User.email == CLIENT))
+    organisation_id = transfer.organisation_id
+    prefix = f"o{organisation_id}-"
+    client_browser.post(f"/account/notifications/{organisation_id}",
+                        data={prefix + "documents": "y", prefix + "messages": "y"})  # fmt: skip
     office.post(f"/office/dossiers/{transfer.id}/questionnaires",
                 data={"definition_key": "testament"})  # fmt: skip
-    client = web_session.scalar(select(User).where(User.email == CLIENT))
     web_session.expire_all()
-    assert client.notify_questionnaires is False
+    assert client.memberships[0].notify_questionnaires is False
     assert (
         "questionnaire"
         not in web_session.scalars(

@@ -9,7 +9,7 @@ this user opened this version, that what was agreed to is still what is put up.
 
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -123,9 +123,16 @@ def show_confirmation(approval_id: int):
                            text=confirmation_text(approval, _locale()))  # fmt: skip
 
 
-def _cannot_agree(approval) -> str | None:
+def _require_approve_right(approval) -> None:
+    """403 with the reason for a member without the right (read now, not when the page was
+    drawn): the pages offer no way here without it, and the server refuses anyway."""
     if not may_approve(db.session, current_user, approval.organisation_id, approval.document):
-        return _("U heeft niet het recht om namens deze organisatie te accorderen.")
+        reason = _("U heeft niet het recht om namens deze organisatie te accorderen.")
+        abort(403, description=reason)
+
+
+def _cannot_agree(approval) -> str | None:
+    _require_approve_right(approval)
     if approval.state != "open":
         return refusal_message(ApprovalRefused("not_open"))
     if not has_viewed(db.session, approval, current_user):
@@ -137,6 +144,7 @@ def _cannot_agree(approval) -> str | None:
 @for_clients
 def agree(approval_id: int):
     approval = _load(approval_id)
+    _require_approve_right(approval)
     form = AgreeForm()
     if form.binding.data != binding_hash(binding_of(approval, current_user)):
         flash(ended_message("changed"), "error")
@@ -170,6 +178,7 @@ def _open_challenge(approval) -> ApprovalChallenge | None:
 def show_signing(approval_id: int):
     """Steps 3 and 4: "Bevestiging & verzending", the code, "Verzend document"."""
     approval = _load(approval_id)
+    _require_approve_right(approval)
     challenge = _open_challenge(approval)
     if challenge is None:
         if approval.state == "approved" and approval.decided_by_id == current_user.id:
@@ -287,6 +296,7 @@ def show_result(approval_id: int):
 def ask(approval_id: int):
     """"Vraag?": a message to the handler; the approval stays open."""
     approval = _load(approval_id)
+    _require_approve_right(approval)
     form = QuestionForm()
     if form.validate_on_submit():
         try:
@@ -312,6 +322,7 @@ def ask(approval_id: int):
 def reject_document(approval_id: int):
     """"Niet akkoord", with a reason (required)."""
     approval = _load(approval_id)
+    _require_approve_right(approval)
     form = RejectForm()
     if form.validate_on_submit():
         try:

@@ -15,7 +15,7 @@ from casemodel.queries.archive import (
     online_dossier,
     uploads_of,
 )
-from casemodel.services.uploads import archive_upload, archive_uploads
+from casemodel.services.uploads import archive_upload, archive_uploads, check_may_upload
 from webapp.archive import bp
 from webapp.downloads import download_archived
 from webapp.extensions import db
@@ -67,6 +67,7 @@ def show_archive():
 def upload_to_archive():
     """One file per request, the raw body (the page's Uppy dashboard); answers JSON."""
     organisation = _organisation()
+    check_may_upload(db.session, current_user, organisation.id)  # before a byte is stored
     try:
         stored, name = store_request_body()
     except FileRejected as refused:
@@ -88,6 +89,7 @@ def upload_to_archive_by_form():
     """The same for a browser without JavaScript: the page's plain multipart form, several files
     at once, all archived or none; then back to the folder."""
     organisation = _organisation()
+    check_may_upload(db.session, current_user, organisation.id)  # before a byte is stored
     back = redirect(url_for("archive.show_archive", folder="upload"))
     uploads = [upload for upload in request.files.getlist("files") if upload and upload.filename]
     if not uploads:

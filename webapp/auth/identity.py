@@ -56,7 +56,7 @@ def pending_login() -> tuple[UserSession, User] | None:
     """The session between password and second factor, if it is still live."""
     token = session.get(PENDING_KEY)
     row = session_service.find_session(db.session, token) if token else None
-    if row is None or row.stage != "password":
+    if row is None or row.stage != "password" or not row.user.is_active:
         return None
     return row, row.user
 

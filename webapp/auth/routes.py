@@ -134,7 +134,7 @@ def enter_code():
             flash(_("De code is onjuist."), "error")
     return render_template(
         "auth/login_code.html", form=form, method=method, user=user,
-        can_use_sms=bool(user.mobile_number), can_use_totp=bool(user.totp_secret),
+        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret),
     )  # fmt: skip
 
 

@@ -23,11 +23,18 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from casemodel.models import UserSession
+from casemodel.queries.people import memberships_of
 from casemodel.services import sessions as session_service
 from casemodel.services.accounts import change_password as change_password_of
 from casemodel.services.accounts import confirm_password
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPasswords, WeakPassword
+from casemodel.services.memberships import (
+    administers_all_of,
+    notification_modules,
+    set_notifications,
+)
+from casemodel.services.rights import membership_of
 from casemodel.services.second_factor import (
     LOGIN_METHODS,
     CodeCheck,
@@ -42,9 +49,10 @@ from webapp.auth.browsers import browser_label
 from webapp.auth.forms import CodeForm
 from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
-from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
+from webapp.auth.settings_forms import ChangePasswordForm, ReauthForm
 from webapp.extensions import db, limiter
 from webapp.outbox import deliver_after_commit
+from webapp.people_forms import ModulesForm
 from webapp.urls import same_origin
 
 #: How long a re-entered password allows changes to the second factor, in seconds.
@@ -52,7 +60,6 @@ REAUTH_WINDOW = 5 * 60
 REAUTH_KEY = "reauth_at"
 #: When the current second factor was proved again, in this session.
 FACTOR_REAUTH_KEY = "reauth_factor_at"
-NOTIFICATIONS = ("notify_documents", "notify_questionnaires", "notify_messages")
 
 
 # --- re-authentication ---------------------------------------------------------------------------
@@ -135,7 +142,7 @@ def reconfirm_second_factor():
         return redirect(next_url)
     method = request.values.get("method") or user.second_factor
     if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret) or (
-        method == "sms" and not user.mobile_number
+        method == "sms" and not user.code_number
     ):
         method = user.second_factor
     form = CodeForm()
@@ -148,7 +155,7 @@ def reconfirm_second_factor():
         else:
             deliver_after_commit()
             flash(_("We hebben een code gestuurd naar uw mobiele nummer dat eindigt op "
-                    "%(end)s.", end=user.mobile_number[-2:]), "info")  # fmt: skip
+                    "%(end)s.", end=user.code_number[-2:]), "info")  # fmt: skip
         return redirect(url_for("auth.reconfirm_second_factor", method="sms", next=next_url))
     if form.validate_on_submit():
         try:
@@ -163,8 +170,8 @@ def reconfirm_second_factor():
               if result is CodeCheck.EXPIRED else _("De code is onjuist."), "error")  # fmt: skip
     return render_template(
         "auth/reauth_code.html", form=form, method=method, next_url=next_url,
-        can_use_sms=bool(user.mobile_number), can_use_totp=bool(user.totp_secret),
-        number_end=(user.mobile_number or "")[-2:],
+        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret),
+        number_end=(user.code_number or "")[-2:],
     )  # fmt: skip
 
 
@@ -223,7 +230,13 @@ def account_settings() -> dict:
             )
             for row in session_service.live_sessions(db.session, user)
         ],
-        "notifications": NotificationsForm(formdata=None, obj=user),
+        # A client's notification mails, per organisation and module (staff are always told
+        # of what clients send them).
+        "notifications": [
+            (membership, ModulesForm(formdata=None, data=notification_modules(membership),
+                                     prefix=f"o{membership.organisation_id}"))
+            for membership in memberships_of(db.session, user)
+        ],
         "back": details_url(),
     }
 
@@ -286,8 +299,23 @@ def set_up_second_factor():
 
 @bp.route("/account/two-step/number", methods=["GET", "POST"])
 @login_required
-@requires_recent_factor
 def change_mobile_number():
+    """A new number, proved by a code sent to it. For a client only as an administrator of
+    every organisation they belong to (the accountancy manual: "uitsluitend gebruikers met
+    beheerdersrechten"; services.memberships.administers_all_of), asked before the password."""
+    if not may_change_own_number():
+        return render_template("auth/number_admin_only.html"), 403
+    return _change_mobile_number()
+
+
+@bp.app_template_global()
+def may_change_own_number() -> bool:
+    user = current_user._get_current_object()
+    return user.is_staff or administers_all_of(db.session, user, user)
+
+
+@requires_recent_factor
+def _change_mobile_number():
     return _enrolment_page(
         "sms", _("Mobiel nummer wijzigen"), _("Uw nieuwe mobiele nummer is bevestigd.")
     )
@@ -353,16 +381,18 @@ def renew_recovery_codes():
 # --- notifications, password, sessions -----------------------------------------------------------
 
 
-@bp.route("/account/notifications", methods=["POST"])
+@bp.route("/account/notifications/<int:organisation_id>", methods=["POST"])
 @login_required
-def save_notifications():
-    form = NotificationsForm()
+def save_notifications(organisation_id: int):
+    """A client's notification mails for one of their organisations (notary manual §2.2; the
+    organisation's administrator sets the same under "Mijn gebruikers")."""
+    membership = membership_of(db.session, current_user, organisation_id)
+    if membership is None:
+        abort(404)
+    form = ModulesForm(prefix=f"o{organisation_id}")
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        form.populate_obj(user)
-        chosen = {name: getattr(user, name) for name in NOTIFICATIONS}
-        record_event(db.session, action="account.notifications_changed", actor=user,
-                     detail=chosen)  # fmt: skip
+        set_notifications(db.session, membership=membership, modules=form.modules(),
+                          actor=current_user)  # fmt: skip
         flash(_("Uw voorkeuren voor e-mailberichten zijn opgeslagen."), "success")
     return redirect(details_url() + "#notifications")
 

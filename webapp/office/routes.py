@@ -15,6 +15,7 @@ from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.invitations import give_access
 from casemodel.services.quotas import QuotaExceeded
+from casemodel.services.rights import Rights
 from casemodel.services.steps import complete_staff_task
 from webapp.approvals.office import place_for_task
 from webapp.auth.accounts import external_url
@@ -173,8 +174,8 @@ def new_client_account():
         try:
             give_access(
                 db.session, organisation_id=form.organisation_id.data, email=form.email.data,
-                name=form.name.data, locale=form.locale.data, can_approve=form.can_approve.data,
-                is_admin=form.is_admin.data, actor=current_user,
+                name=form.name.data, locale=form.locale.data, actor=current_user,
+                rights=Rights(approve=form.can_approve.data, administer=form.is_admin.data),
                 start_link=external_url("auth.start_account"),
             )  # fmt: skip
         except QuotaExceeded as exc:  # the form again, as typed, with from when

@@ -19,6 +19,7 @@ from casemodel.services.questionnaires import (
     AnswersChanged,
     PostedFiles,
     answers_of,
+    check_may_fill,
     check_page,
     complete_questionnaire,
     definition_of,
@@ -35,8 +36,13 @@ from webapp.questionnaires import bp, for_clients
 from webapp.questionnaires.context import page_language
 
 
-def _load(questionnaire_id: int):
-    return get_questionnaire_for(db.session, questionnaire_id, current_user)
+def _load(questionnaire_id: int, *, to_fill: bool = True):
+    """The questionnaire, for a client who may see it; the pages of filling in it, completing
+    it and its summary also need the right to fill in (403 without)."""
+    questionnaire = get_questionnaire_for(db.session, questionnaire_id, current_user)
+    if to_fill:
+        check_may_fill(db.session, questionnaire, current_user)
+    return questionnaire
 
 
 def _not_open(questionnaire):
@@ -172,7 +178,7 @@ def complete(questionnaire_id: int):
 @for_clients
 def show_result(questionnaire_id: int):
     """The completed questionnaire, with a print view (questionnaires.css) and its PDF."""
-    questionnaire = _load(questionnaire_id)
+    questionnaire = _load(questionnaire_id, to_fill=False)
     if questionnaire.state != "completed":
         return redirect(url_for("questionnaires.fill", questionnaire_id=questionnaire.id))
     definition = definition_of(questionnaire)
@@ -189,7 +195,7 @@ def show_result(questionnaire_id: int):
 def download_pdf(questionnaire_id: int):
     """The questionnaire's PDF (?version=n for an earlier one), for the client and for staff:
     authorised through the questionnaire, audited, marked read."""
-    questionnaire = _load(questionnaire_id)
+    questionnaire = _load(questionnaire_id, to_fill=False)
     version = request.args.get("version", type=int)
     return download_document(*pdf_of(db.session, questionnaire, version))
 
@@ -198,5 +204,5 @@ def download_pdf(questionnaire_id: int):
 def download_file(questionnaire_id: int, file_id: int):
     """A file answered in the completed questionnaire (a document under "Door mij
     aangeleverd" since), for the client and for staff."""
-    questionnaire = _load(questionnaire_id)
+    questionnaire = _load(questionnaire_id, to_fill=False)
     return download_document(*answered_file(db.session, questionnaire, file_id))

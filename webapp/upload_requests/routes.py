@@ -46,7 +46,8 @@ def supply_requested_files(dossier_id: int, task_id: int):
         db.session, dossier_id=dossier_id, task_id=task_id, user=current_user
     )
     try:
-        check_open(task, current_user)  # before a byte is stored; NotAllowed for the office
+        # Before a byte is stored; NotAllowed for the office and a client without the right.
+        check_open(db.session, task, current_user)
     except InvalidState:
         flash(_("Deze aanvraag is al verstuurd."), "info")
         return _back(dossier_id)

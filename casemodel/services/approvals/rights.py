@@ -1,18 +1,19 @@
 """Who may approve: the one place that decides it, for pages, counts and the approval itself.
 
-Today the right is the membership's `can_approve` for the organisation the document is put up
-to. Rights per membership limited to kinds of document are coming (issue 17); they belong here,
-in `approval_right`, and nowhere else.
+The right is the membership's approve right (`Membership.can_approve`) for the organisation the
+document is put up to, limited to kinds of document where the membership says so: the rule
+itself is `casemodel.services.rights.approving_membership`, shared with the organisation's
+administration; this module names it the way the approval's evidence records it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from casemodel.models import Document, Membership, User
+from casemodel.models import Document, User
+from casemodel.services.rights import approving_membership
 
 
 @dataclass(frozen=True)
@@ -32,19 +33,12 @@ def approval_right(
     Read from the database on every call (never from what a page was drawn with), so a right
     revoked takes effect on the next request. Staff never approve for a client.
     """
-    if user.is_staff or not user.is_active:
+    if not user.is_active:
         return None
-    membership = session.scalar(
-        select(Membership).where(
-            Membership.user_id == user.id,
-            Membership.organisation_id == organisation_id,
-            Membership.can_approve.is_(True),
-        )
-    )
+    membership = approving_membership(session, user, organisation_id, document)
     if membership is None:
         return None
     return ApprovalRight(membership.id, "can_approve")
-
 
 def may_approve(
     session: Session, user: User, organisation_id: int, document: Document | None = None

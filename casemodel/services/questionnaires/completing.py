@@ -67,7 +67,7 @@ def complete_questionnaire(
         AnswersChanged: someone saved a page since the summary was shown.
         NotAllowed, InvalidState: see check_fillable; also completed at this moment by another.
     """
-    check_fillable(questionnaire, actor)
+    check_fillable(session, questionnaire, actor)
     definition = definition_of(questionnaire)
     rows = page_rows(session, questionnaire, fresh=True)
     answers = validate_answers(definition, saved_answers(definition, rows), lang)

@@ -33,6 +33,7 @@ from casemodel.services.questionnaires.answers import (
     saved_answers,
 )
 from casemodel.services.questionnaires.uploads import remember_files
+from casemodel.services.rights import require_right
 from forms import (
     AnswersInvalid,
     Definition,
@@ -109,18 +110,31 @@ class SummaryState:
     revision: int
 
 
-def check_fillable(questionnaire: Questionnaire, actor: User) -> None:
-    """The client organisation's people fill an open questionnaire; staff only read it.
+def check_may_fill(session: Session, questionnaire: Questionnaire, actor: User) -> None:
+    """That the actor is one of the client organisation's people with the right to fill in
+    its questionnaires (services.rights), whatever the questionnaire's state; staff only read.
 
     Raises:
-        NotAllowed: the actor is staff. NotFound: not a member of the organisation it was sent
-        to (as if it did not exist). InvalidState: completed, withdrawn, or the dossier was
-        cancelled.
+        NotAllowed: the actor is staff, or a member without the right. NotFound: not a member
+        of the organisation it was sent to (as if it did not exist).
     """
     if actor.is_staff:
         raise NotAllowed("the client fills in a questionnaire")
-    if questionnaire.organisation_id not in {m.organisation_id for m in actor.memberships}:
-        raise NotFound(f"questionnaire {questionnaire.id}")
+    try:
+        require_right(session, actor, questionnaire.organisation_id, "fill")
+    except NotFound:
+        raise NotFound(f"questionnaire {questionnaire.id}") from None
+
+
+def check_fillable(session: Session, questionnaire: Questionnaire, actor: User) -> None:
+    """The client organisation's people with the right to fill in questionnaires fill an open
+    one (check_may_fill).
+
+    Raises:
+        NotAllowed, NotFound: see check_may_fill. InvalidState: completed, withdrawn, or the
+        dossier was cancelled.
+    """
+    check_may_fill(session, questionnaire, actor)
     if questionnaire.state != "open" or questionnaire.dossier.status == "cancelled":
         raise InvalidState(f"the questionnaire is {questionnaire.state}")
 
@@ -203,7 +217,7 @@ def check_page(
     Raises:
         NotFound: no such page, or hidden. NotAllowed, InvalidState: see check_fillable.
     """
-    check_fillable(questionnaire, actor)
+    check_fillable(session, questionnaire, actor)
     definition = definition_of(questionnaire)
     answers = saved_answers(definition, page_rows(session, questionnaire))
     result = _validate(session, questionnaire, definition, page_key, form, lang, answers, uploads)
@@ -236,7 +250,7 @@ def save_page(
         NotFound: no such page, or hidden by the answers (nothing saved).
         NotAllowed, InvalidState: see check_fillable (nothing saved).
     """
-    check_fillable(questionnaire, actor)
+    check_fillable(session, questionnaire, actor)
     definition = definition_of(questionnaire)
     rows = page_rows(session, questionnaire)
     answers = saved_answers(definition, rows)
