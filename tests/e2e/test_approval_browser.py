@@ -22,6 +22,7 @@ from casemodel.models import Dossier, Organisation, User
 from casemodel.services.accounts import add_membership, create_user
 from casemodel.services.approvals import put_up
 from casemodel.services.documents import publish_document
+from casemodel.services.rights import Rights
 from casemodel.sms.sink import read_sms
 from devtools.seed import DEMO_PASSWORD
 from tests.e2e.test_browser_journeys import fresh_totp_code, sign_in
@@ -69,7 +70,8 @@ def approver_with_authenticator(portal: LivePortal) -> tuple[str, str]:
             user = create_user(session, email=email, name="Pieter van Dam",
                                password=DEMO_PASSWORD)  # fmt: skip
             user.second_factor, user.totp_secret = "totp", secret
-            add_membership(session, user=user, organisation=organisation, can_approve=True)
+            add_membership(session, user=user, organisation=organisation,
+                       rights=Rights(approve=True))  # fmt: skip
     finally:
         engine.dispose()
     return email, secret
