@@ -57,7 +57,7 @@ def percentile(samples: list[float], q: float) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=["executor", "process"], default="executor")
+    parser.add_argument("--worker", choices=["dossier", "process"], default="dossier")
     parser.add_argument("-n", type=int, default=15, help="measured resumes")
     parser.add_argument("--warmup", type=int, default=1, help="resumes done first, not counted")
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is here")
@@ -66,7 +66,6 @@ def main(argv: list[str] | None = None) -> int:
         help="executor: do not nudge after the resume (only the server's events and the poll)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
-    parser.add_argument("--profile", metavar="DIR", help="executor: cProfile each run into DIR")
     parser.add_argument("--timeout", type=float, default=900, help="overall time limit")
     args = parser.parse_args(argv)
 
@@ -96,12 +95,9 @@ def main(argv: list[str] | None = None) -> int:
             deploy(stack.env)
             factory = portal(portal_url)
             worker_env = dict(portal_env)
-            if args.profile:
-                Path(args.profile).mkdir(parents=True, exist_ok=True)
-                worker_env["DOSSIERFLOW_EXECUTOR_PROFILE"] = str(Path(args.profile).resolve())
             stack.start_worker(worker_env, args.worker, name=f"bench-{args.worker}")
-            if args.worker == "executor" and args.no_relay_nudge:
-                os.environ["DOSSIERFLOW_EXECUTOR_NUDGE"] = ""  # the relay below nudges no one
+            if args.worker == "dossier" and args.no_relay_nudge:
+                os.environ["DOSSIERFLOW_WORKER_NUDGE"] = ""  # the relay below nudges no one
             samples = measure(factory, count=args.n, warmup=args.warmup)
             check_nothing_ran_twice(factory)
             factory.kw["bind"].dispose()

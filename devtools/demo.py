@@ -3,8 +3,8 @@
 `python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
 Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
 server, applies the work pool and prefect.yaml's deployments, seeds the demo data (idempotent, so
-its dossiers' flow runs start once) and then runs the dossier executor, a worker of the pool that
-starts resumed runs in well under a second (flows/executor.py).
+its dossiers' flow runs start once) and then runs the dossier worker, a worker of the pool that
+starts resumed runs in well under a second (flows/worker.py).
 """
 
 from __future__ import annotations
@@ -78,15 +78,14 @@ def banner() -> str:
 
 
 def worker() -> int:
-    """Set up Prefect, seed, then become the dossier executor (flows/executor.py), which honcho
-    stops with SIGTERM like any other process."""
+    """Set up Prefect, seed, then become the dossier worker (flows/worker.py)."""
     env = demo_environment()
     prefect_stack.wait_healthy(env["PREFECT_API_URL"], timeout=180)
     prefect_stack.deploy(env)
     bin_dir = os.path.dirname(sys.executable)
     subprocess.run([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"], check=True)
     python = os.path.join(bin_dir, "python")
-    os.execv(python, [python, "-m", "flows.executor", "--pool", "dossiers", "--name", "demo"])
+    os.execv(python, [python, "-m", "flows.worker", "--pool", "dossiers", "--name", "demo"])
 
 
 if __name__ == "__main__":

@@ -119,7 +119,7 @@ class PrefectStack:
         self.worker: subprocess.Popen | None = None
 
     def start(
-        self, worker_env: dict[str, str], worker: str = "executor", *,
+        self, worker_env: dict[str, str], worker: str = "dossier", *,
         worker_name: str | None = None,
     ) -> PrefectStack:  # fmt: skip
         self.start_server()
@@ -133,18 +133,18 @@ class PrefectStack:
         wait_healthy(self.api_url, timeout=timeout, process=self.server)
 
     def start_worker(
-        self, worker_env: dict[str, str], kind: str = "executor", *, name: str | None = None
+        self, worker_env: dict[str, str], kind: str = "dossier", *, name: str | None = None
     ) -> None:
-        """Start the dossier executor (flows/executor.py, what the demo runs) or Prefect's stock
-        process worker. The executor's nudge port is a free one, also set in this process's
-        environment so that the relay here nudges it."""
+        """Start the dossier worker (flows/worker.py, what the demo runs) or Prefect's stock
+        process worker. The dossier worker's nudge port is a free one, also set in this
+        process's environment so that the relay here nudges it."""
         extra = {"DOSSIERFLOW_HOME": str(PROJECT_ROOT), **worker_env}
-        if kind == "executor":
+        if kind == "dossier":
             nudge = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
-            os.environ["DOSSIERFLOW_EXECUTOR_NUDGE"] = nudge
-            extra["DOSSIERFLOW_EXECUTOR_NUDGE"] = nudge
-            command = [str(BIN / "python"), "-m", "flows.executor", "--pool", "dossiers"]
-            command += ["--name", name or "test-executor"]
+            os.environ["DOSSIERFLOW_WORKER_NUDGE"] = nudge
+            extra["DOSSIERFLOW_WORKER_NUDGE"] = nudge
+            command = [str(BIN / "python"), "-m", "flows.worker", "--pool", "dossiers"]
+            command += ["--name", name or "test-dossier-worker"]
         elif kind == "process":
             command = [str(BIN / "prefect"), "worker", "start", "--pool", "dossiers"]
             if name:
@@ -167,10 +167,15 @@ class PrefectStack:
 
     def _server_command(self) -> list[str]:
         port = str(self.port)
+        # On SQLite, the server whose writes take turns (devtools/prefect_server.py); on
+        # PostgreSQL, Prefect's own command.
+        on_sqlite = not self.env.get("PREFECT_SERVER_DATABASE_CONNECTION_URL", "sqlite").startswith(
+            "postgresql"
+        )
+        launcher = [str(BIN / "python"), "-m", "devtools.prefect_server"]
         return [
-            *(str(BIN / "python"), "-m", "devtools.prefect_server", "start"),
-            *("--host", "127.0.0.1", "--port", port),
-            "--no-ui",
+            *(launcher if on_sqlite else [str(BIN / "prefect"), "server"]),
+            *("start", "--host", "127.0.0.1", "--port", port, "--no-ui"),
         ]
 
     def _spawn(self, command: list[str], log_name: str, extra: dict[str, str] | None = None):
