@@ -41,3 +41,9 @@ def files_path() -> Path:
     """The file store: DOSSIERFLOW_FILES, or files/ under instance/. The portal and the flow
     workers (whose steps generate documents) must agree on it."""
     return Path(os.environ.get("DOSSIERFLOW_FILES", instance_path() / "files")).resolve()
+
+
+def outbox_max_attempts() -> int:
+    """Failed deliveries after which an outbox message is given up (dead) for staff to retry:
+    with the back-off capped at five minutes, 20 attempts keep trying for about 80 minutes."""
+    return int(os.environ.get("DOSSIERFLOW_OUTBOX_MAX_ATTEMPTS", "20"))

@@ -40,6 +40,8 @@ def prefect_env(home: Path, port: int, database_url: str | None = None) -> dict[
         "PREFECT_WORKER_PREFETCH_SECONDS": "1",
         "PREFECT_WORKER_WEBSERVER_HOST": "127.0.0.1",
         "PREFECT_RESULTS_LOCAL_STORAGE_PATH": str(home / "results"),
+        # Runs send heartbeats; flows/automations.py marks a run Crashed when they stop.
+        "PREFECT_FLOWS_HEARTBEAT_FREQUENCY": "30",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_CLI_COLORS": "false",
     }
@@ -65,7 +67,8 @@ def wait_healthy(api_url: str, timeout: float = 90, process: subprocess.Popen | 
 
 
 def deploy(env: dict[str, str]) -> None:
-    """Create (or update) the work pool and apply prefect.yaml's deployments.
+    """Create (or update) the work pool, apply prefect.yaml's deployments, and put the
+    automation in place that marks runs without heartbeats Crashed (flows/automations.py).
 
     DOSSIERFLOW_HOME is left out on purpose: prefect.yaml's "{{ $DOSSIERFLOW_HOME }}" is then
     resolved when a run starts, from the worker's environment, instead of being frozen into the
@@ -80,6 +83,7 @@ def deploy(env: dict[str, str]) -> None:
             **run,
         )
         subprocess.run([prefect, "--no-prompt", "deploy", "--all"], **run)
+        subprocess.run([str(BIN / "python"), "-m", "flows.automations"], **run)
     except subprocess.CalledProcessError as exc:
         raise RuntimeError(f"{' '.join(exc.cmd)} failed:\n{exc.stdout}\n{exc.stderr}") from None
 

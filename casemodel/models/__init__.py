@@ -3,7 +3,7 @@
 from casemodel.models.accounts import AccountToken
 from casemodel.models.audit import AuditChainHead, AuditEvent
 from casemodel.models.documents import Document, DocumentRead, DocumentVersion
-from casemodel.models.dossiers import Dossier, Step
+from casemodel.models.dossiers import Dossier, DossierNumberSequence, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
 from casemodel.models.organisations import Membership, Office, Organisation
@@ -27,6 +27,7 @@ __all__ = [
     "DocumentRead",
     "DocumentVersion",
     "Dossier",
+    "DossierNumberSequence",
     "HumanTask",
     "Membership",
     "Office",

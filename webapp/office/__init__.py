@@ -13,4 +13,4 @@ def require_staff():
         abort(404)  # clients do not learn that office pages exist
 
 
-from webapp.office import archive, messages, routes  # noqa: E402, F401
+from webapp.office import archive, failures, messages, routes  # noqa: E402, F401
