@@ -13,6 +13,10 @@ from the outbox relay (`flask outbox relay`, every DOSSIERFLOW_RECONCILE_SECONDS
   the dossier fails instead, for staff to look at.
 - Failed (the flow could not write that itself): the dossier fails with the run's message.
 - Cancelled, or Cancelling with no worker finishing it: the dossier is cancelled.
+- Running with no heartbeat for twice DOSSIERFLOW_ZOMBIE_SECONDS: marked Crashed, as the
+  automation would have. The automation works on events as they arrive; those in flight when
+  the server stopped (a restart) are lost, and a run whose process died meanwhile would stay
+  Running for good. This looks at the heartbeats the server kept instead.
 
 Only runs of the dossier deployment, of dossiers that are open, are touched. Each round reads
 the runs that ended since the previous round (and, after a start, those of the last week), and
@@ -39,13 +43,20 @@ from prefect.client.schemas.filters import (
     FlowRunFilterStateType,
 )
 from prefect.client.schemas.objects import StateType
-from prefect.states import AwaitingRetry, Cancelled
+from prefect.events.filters import (
+    EventFilter,
+    EventNameFilter,
+    EventOccurredFilter,
+    EventResourceFilter,
+)
+from prefect.states import AwaitingRetry, Cancelled, Crashed
 from sqlalchemy.orm import Session, sessionmaker
 
 from casemodel.db import session_scope, utcnow
 from casemodel.models import Dossier
 from casemodel.services.dossiers import cancel_dossier
 from casemodel.services.failures import fail_step, may_reschedule
+from flows.automations import zombie_seconds
 from flows.nudge import nudge
 from flows.relay import DEPLOYMENT, prefect_client
 
@@ -98,18 +109,32 @@ class Reconciler:
                 ),
                 **ours,
             )
-            stuck = client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(
-                        type=FlowRunFilterStateType(any_=[StateType.PENDING]),
-                    )
-                ),
-                **ours,
-            ) + client.read_flow_runs(
-                flow_run_filter=FlowRunFilter(
-                    state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Cancelling"]))
-                ),
-                **ours,
+            stuck = (
+                client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        state=FlowRunFilterState(
+                            type=FlowRunFilterStateType(any_=[StateType.PENDING]),
+                        )
+                    ),
+                    **ours,
+                )
+                + self._silent(
+                    client,
+                    client.read_flow_runs(
+                        flow_run_filter=FlowRunFilter(
+                            state=FlowRunFilterState(
+                                type=FlowRunFilterStateType(any_=[StateType.RUNNING]),
+                            )
+                        ),
+                        **ours,
+                    ),
+                )
+                + client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(
+                        state=FlowRunFilterState(name=FlowRunFilterStateName(any_=["Cancelling"]))
+                    ),
+                    **ours,
+                )
             )
             for run in [*ended, *stuck]:
                 action = self._reconcile(client, run)
@@ -119,6 +144,29 @@ class Reconciler:
         if len(ended) < PAGE:
             self.since = started
         return done
+
+    def _silent(self, client: Any, running: list) -> list:
+        """The running runs that have sent no heartbeat for twice the automation's wait: each is
+        marked Crashed now (and so rescheduled below, in this same round)."""
+        window = dt.timedelta(seconds=2 * zombie_seconds())
+        silent = []
+        for run in running:
+            if run.state is None or utcnow() - run.state.timestamp < window:
+                continue
+            heartbeats = client.read_events(
+                filter=EventFilter(
+                    event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
+                    resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
+                    occurred=EventOccurredFilter(since=utcnow() - window),
+                ),
+                limit=1,
+            )
+            if heartbeats.events:
+                continue
+            crashed = Crashed(message=f"No heartbeat for {window.seconds} s (reconciler).")
+            result = client.set_flow_run_state(run.id, crashed, force=True)
+            silent.append(run.model_copy(update={"state": result.state or crashed}))
+        return silent
 
     def _reconcile(self, client: Any, run: Any) -> str | None:
         state = run.state

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.flow_runs import suspend_flow_run
 
@@ -68,8 +69,10 @@ def open_request(dossier_id: int, step_key: str) -> int:
         return requests.open_upload_request(session, dossier_id=dossier_id, step_key=step_key).id
 
 
-# Not cached: after a resume it must look at the date again (it may have moved).
-@task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5)
+# Not cached (Prefect's default policy would cache it by its inputs within the run): after a
+# resume it must look at the date again, which may have moved or come.
+@task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5,
+      cache_policy=NO_CACHE)  # fmt: skip
 def plan_wait(dossier_id: int, step_key: str) -> bool:
     """True when the step is finished (its date has passed), False when the run must wait."""
     with transaction() as session:

@@ -40,6 +40,7 @@ from uuid import UUID
 
 import anyio
 import anyio.abc
+import prefect.engine
 from prefect.client.schemas.filters import (
     FlowRunFilter,
     FlowRunFilterId,
@@ -104,7 +105,9 @@ def execute_flow_run(flow_run_id: str, env: dict[str, str | None], cwd: str) -> 
     else:  # the forkserver could not preload (see Forker)
         print("dossier worker: flows/ was not preloaded; check PYTHONPATH", file=sys.stderr)
     sys.argv = ["prefect.engine", flow_run_id]
-    runpy.run_module("prefect.engine", run_name="__main__", alter_sys=True)
+    # As `python -m prefect.engine` runs it; by path, because the module is imported already
+    # (run_module would warn that it runs a second copy of an imported module).
+    runpy.run_path(prefect.engine.__file__, run_name="__main__")
 
 
 def _warm_up() -> None:
@@ -160,10 +163,12 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
         super().__init__(*args, **kwargs)
         self._forker = forker
         self._poll_seconds = poll_seconds or get_current_settings().worker.query_seconds
+        #: The process of each run this worker runs now. (A resumed run's new process may start
+        #: while the one that suspended it still exits: the newest counts.)
         self._children: dict[UUID, Any] = {}
-        #: Runs this worker stopped itself and gave a next state (rescheduled or cancelled):
-        #: their exit status is not a crash.
-        self._taken_over: set[UUID] = set()
+        #: Processes this worker stopped itself, giving their run its next state (rescheduled
+        #: or cancelled): their exit status is not a crash.
+        self._taken_over: set[int] = set()
         self._wake = anyio.Event()
 
     # -- the documented extension points ----------------------------------------------------
@@ -184,9 +189,10 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
                 while child.exitcode is None:
                     await anyio.sleep(0.1)
             finally:
-                self._children.pop(flow_run.id, None)
-        status = 0 if flow_run.id in self._taken_over else child.exitcode
-        self._taken_over.discard(flow_run.id)
+                if self._children.get(flow_run.id) is child:
+                    del self._children[flow_run.id]
+        status = 0 if child.pid in self._taken_over else child.exitcode
+        self._taken_over.discard(child.pid)
         return ProcessWorkerResult(status_code=status, identifier=str(child.pid))
 
     async def kill_infrastructure(
@@ -291,7 +297,7 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
         child = self._children.get(flow_run_id)
         if child is None or child.exitcode is not None:
             return False
-        self._taken_over.add(flow_run_id)
+        self._taken_over.add(child.pid)
         child.kill()
         while child.exitcode is None:
             await anyio.sleep(0.05)
@@ -385,6 +391,9 @@ def main(argv: list[str] | None = None) -> None:
     else:
         nudge_address = (nudge_addresses() or [None])[0]
 
+    # Heartbeats every 30 s (Prefect's default is 180): flows/automations.py and the reconciler
+    # take a run that has been silent for 90 s for one whose process is gone.
+    os.environ.setdefault("PREFECT_FLOWS_HEARTBEAT_FREQUENCY", "30")
     forker = Forker()
     log.info("forkserver with preloaded flows ready in %.2fs", forker.warm_up())
     worker = DossierWorker(
