@@ -1,7 +1,8 @@
 """`make demo`: the whole system on one machine, in the foreground, stopped by one Ctrl-C.
 
 `python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
-Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
+Procfile under devtools/supervise.py, which restarts a process that dies (and says so) and stops
+them all on Ctrl-C. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
 server, applies the work pool and prefect.yaml's deployments, seeds the demo data (idempotent, so
 its dossiers' flow runs start once) and then runs the dossier worker, a worker of the pool that
 starts resumed runs in well under a second (flows/worker.py).
@@ -10,7 +11,6 @@ starts resumed runs in well under a second (flows/worker.py).
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 
@@ -54,14 +54,10 @@ def run() -> int:
     print(banner(), flush=True)
     bin_dir = os.path.dirname(sys.executable)
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    procfile = str(config.PROJECT_ROOT / "Procfile")
-    # Ctrl-C reaches honcho too (the terminal signals the whole process group): honcho stops
-    # every process; this one only waits for it, without a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return subprocess.call(
-        [os.path.join(bin_dir, "honcho"), "start", "-f", procfile, "-d", str(config.PROJECT_ROOT)],
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    from devtools.supervise import Supervisor, read_procfile
+
+    entries = read_procfile(config.PROJECT_ROOT / "Procfile")
+    return Supervisor(entries, config.PROJECT_ROOT).run()
 
 
 def banner() -> str:
@@ -85,7 +81,9 @@ def worker() -> int:
     bin_dir = os.path.dirname(sys.executable)
     subprocess.run([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"], check=True)
     python = os.path.join(bin_dir, "python")
-    os.execv(python, [python, "-m", "flows.worker", "--pool", "dossiers", "--name", "demo"])
+    # A stop waits up to 15 s for a run to reach its next step, well within the supervisor's.
+    worker = [python, "-m", "flows.worker", "--pool", "dossiers", "--name", "demo", "--grace", "15"]
+    os.execv(python, worker)
 
 
 if __name__ == "__main__":

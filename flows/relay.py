@@ -107,7 +107,8 @@ def start_flow_run(session: Session, payload: dict[str, Any]) -> None:
     flow_run = run_deployment(
         DEPLOYMENT,
         parameters={"dossier_id": dossier.id},
-        flow_run_name=f"dossier {dossier.number}",
+        # Numbers count per office: the office's name tells two "2026-00001" apart.
+        flow_run_name=f"dossier {dossier.number} · {dossier.office.name}",
         tags=[f"dossier:{dossier.number}", f"template:{dossier.template_key}"],
         idempotency_key=f"dossier-{dossier.id}-{dossier.number}",
         timeout=0,

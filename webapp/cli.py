@@ -178,7 +178,11 @@ def _start_flow_runs() -> None:
         waiting = session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.kind == "start_flow_run", OutboxMessage.done_at.is_(None))
+            .where(
+                OutboxMessage.kind == "start_flow_run",
+                OutboxMessage.done_at.is_(None),
+                OutboxMessage.attempts > 0,  # not those the relay is starting at this moment
+            )
         )
     if waiting:
         click.echo(f"{waiting} flow run(s) will start once Prefect answers (the relay retries)")
