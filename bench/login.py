@@ -28,10 +28,8 @@ with the same parameters (a hash with other parameters would be redone at the lo
 from __future__ import annotations
 
 import argparse
-import http.client
 import math
 import os
-import re
 import shutil
 import signal
 import socket
@@ -50,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import host_speed_line  # noqa: E402
+from devtools.portal_client import Browser, csrf_token  # noqa: E402
 
 PASSWORD = "Lange-wachtwoord-voor-de-bench-2024"
 ARGON2_ENV = "DOSSIERFLOW_BENCH_ARGON2"
@@ -58,7 +57,6 @@ TARGET_GROWTH_MB = 200.0
 #: One TLS context for every client: httpx builds a new one per Client otherwise, loading the CA
 #: bundle (about 80 ms of CPU here, on the same cores as the server) although nothing uses TLS.
 SSL_CONTEXT = ssl.create_default_context()
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 def log(message: str) -> None:
@@ -265,46 +263,6 @@ class RssSampler(threading.Thread):
 
 
 # --- the client ----------------------------------------------------------------------------------
-
-
-def csrf_token(html: str) -> str:
-    match = CSRF_RE.search(html)
-    if not match:
-        raise AssertionError("no csrf_token in the form")
-    return match.group(1) or match.group(2)
-
-
-class Browser:
-    """One keep-alive connection with a cookie jar: the least a client can do per request.
-
-    The client runs on the cores the portal is measured on; httpx spent 8-12 ms of CPU per
-    login (four requests), a fifth of what the portal spends on it, and a browser on the
-    user's own machine costs the portal nothing."""
-
-    def __init__(self, base: str) -> None:
-        host, port = base.removeprefix("http://").rsplit(":", 1)
-        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None):
-        """(status, Location header, body text) of one request; cookies kept."""
-        headers = {"User-Agent": "dossierflow-bench"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        answer = self.connection.getresponse()
-        text = answer.read().decode()
-        for header in answer.headers.get_all("Set-Cookie") or []:
-            name, _, value = header.split(";", 1)[0].partition("=")
-            self.cookies[name.strip()] = value
-        return answer.status, answer.headers.get("Location", ""), text
-
-    def close(self) -> None:
-        self.connection.close()
 
 
 def login_once(base: str, email: str, secret: str) -> dict[str, float]:

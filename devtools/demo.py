@@ -11,6 +11,7 @@ starts resumed runs in well under a second (flows/worker.py).
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 import sys
 
@@ -28,9 +29,22 @@ LOGINS = [
 ]
 
 
+def prefect_auth_string() -> str:
+    """The demo's Prefect credentials ("dossierflow:<random>"), made once and kept in
+    instance/prefect-auth (readable by this user only): the API answers nobody without them,
+    not even another user of this machine."""
+    path = config.instance_path() / "prefect-auth"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(f"dossierflow:{secrets.token_urlsafe(18)}")
+    return path.read_text().strip()
+
+
 def demo_environment() -> dict[str, str]:
     instance = config.instance_path()
-    env = prefect_stack.prefect_env(instance / "prefect", 4200)
+    env = prefect_stack.prefect_env(instance / "prefect", 4200, auth_string=prefect_auth_string())
     env.update(
         DOSSIERFLOW_HOME=str(config.PROJECT_ROOT),
         DOSSIERFLOW_INSTANCE=str(instance),
@@ -65,7 +79,7 @@ def banner() -> str:
     return f"""
   Dossierflow demo
     portal        {PORTAL_URL}
-    Prefect UI    {PREFECT_URL}
+    Prefect UI    {PREFECT_URL}  (it asks for {os.environ["PREFECT_API_AUTH_STRING"]})
     mail sink     smtp://127.0.0.1:8025, read at {PORTAL_URL}/dev/mailbox
   Logins (password {DEMO_PASSWORD}):
 {logins}

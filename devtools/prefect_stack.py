@@ -27,8 +27,12 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
         return sock.getsockname()[1]
 
 
-def prefect_env(home: Path, port: int, database_url: str | None = None) -> dict[str, str]:
-    """The environment every Prefect process of one stack shares."""
+def prefect_env(
+    home: Path, port: int, database_url: str | None = None, auth_string: str | None = None
+) -> dict[str, str]:
+    """The environment every Prefect process of one stack shares. With auth_string ("user:
+    password"), the server's API answers only requests that carry it (Prefect's basic
+    authentication), and every client of the stack sends it."""
     env = {
         "PREFECT_HOME": str(home),
         "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
@@ -47,6 +51,9 @@ def prefect_env(home: Path, port: int, database_url: str | None = None) -> dict[
     }
     if database_url:
         env["PREFECT_SERVER_DATABASE_CONNECTION_URL"] = database_url
+    if auth_string:
+        env["PREFECT_SERVER_API_AUTH_STRING"] = auth_string
+        env["PREFECT_API_AUTH_STRING"] = auth_string
     return env
 
 
@@ -110,10 +117,13 @@ class PrefectStack:
     """A throwaway stack for tests and benchmarks: server, pool, deployments, workers (and,
     for tests that need it, the outbox relay as a process of its own)."""
 
-    def __init__(self, home: Path, *, database_url: str | None = None, port: int | None = None):
+    def __init__(
+        self, home: Path, *, database_url: str | None = None, port: int | None = None,
+        auth_string: str | None = None,
+    ):  # fmt: skip
         self.home = Path(home)
         self.port = port or free_port()
-        self.env = prefect_env(self.home, self.port, database_url)
+        self.env = prefect_env(self.home, self.port, database_url, auth_string)
         self.api_url = self.env["PREFECT_API_URL"]
         self.server: subprocess.Popen | None = None
         self.worker: subprocess.Popen | None = None

@@ -9,9 +9,13 @@ after 45 s without one, so the tests that need it take about a minute; the other
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import os
+import secrets
 import signal
+import urllib.error
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,7 +24,7 @@ import pytest
 from prefect import get_client
 from prefect.client.schemas.objects import StateType
 from prefect.flow_runs import resume_flow_run
-from prefect.settings import PREFECT_API_URL, temporary_settings
+from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_URL, temporary_settings
 from prefect.states import Cancelling, Pending
 from prefect.utilities.asyncutils import run_coro_as_sync
 from sqlalchemy import select, text, update
@@ -97,7 +101,9 @@ def engine(pg_cluster, tmp_path_factory) -> Iterator[Engine]:
     portal_url = pg_cluster.create_database("portal_faults")
     migrate.upgrade(portal_url)
     prefect_db = pg_cluster.create_database("prefect_faults").replace("+psycopg", "+asyncpg")
-    stack = PrefectStack(tmp_path_factory.mktemp("prefect-faults"), database_url=prefect_db)
+    # As deployed: the API answers only who sends the credentials (workers, relay, this test).
+    stack = PrefectStack(tmp_path_factory.mktemp("prefect-faults"), database_url=prefect_db,
+                         auth_string=f"dossierflow:{secrets.token_urlsafe(12)}")  # fmt: skip
     files = tmp_path_factory.mktemp("files-faults")
     sql = make_engine(portal_url)
     fs = Engine(stack, portal_url, make_session_factory(sql), files)
@@ -115,7 +121,9 @@ def engine(pg_cluster, tmp_path_factory) -> Iterator[Engine]:
     try:
         stack.start_server()
         deploy({**stack.env, "DOSSIERFLOW_ZOMBIE_SECONDS": ZOMBIE_SECONDS})
-        with temporary_settings(updates={PREFECT_API_URL: stack.api_url}):
+        settings = {PREFECT_API_URL: stack.api_url,
+                    PREFECT_API_AUTH_STRING: stack.env["PREFECT_API_AUTH_STRING"]}  # fmt: skip
+        with temporary_settings(updates=settings):
             yield fs
     finally:
         stack.stop()
@@ -492,3 +500,29 @@ def test_a_stray_pending_claim_is_not_rescheduled_while_young(engine, processes)
     Reconciler(engine.session_factory, pending_after=600).run_once()
     assert run_state(engine, dossier_id).type == StateType.PENDING
     assert events(engine, dossier_id)[("dossier.run_rescheduled", None)] == 0
+
+
+# -- the API's credentials -------------------------------------------------------------------------
+
+
+def test_the_api_refuses_a_request_without_the_credentials(engine):
+    """The stack above runs with Prefect's basic authentication on (every test in this module
+    went through it); a request that does not carry the credentials gets nothing."""
+
+    def post(headers: dict[str, str]) -> int:
+        request = urllib.request.Request(
+            f"{engine.stack.api_url}/flow_runs/filter", data=b"{}", method="POST",
+            headers={"Content-Type": "application/json", **headers},
+        )  # fmt: skip
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status
+        except urllib.error.HTTPError as refused:
+            return refused.code
+
+    def basic(auth_string: str) -> dict[str, str]:
+        return {"Authorization": "Basic " + base64.b64encode(auth_string.encode()).decode()}
+
+    assert post({}) == 401
+    assert post(basic("dossierflow:guess")) == 401
+    assert post(basic(engine.stack.env["PREFECT_API_AUTH_STRING"])) == 200
