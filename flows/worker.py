@@ -244,7 +244,12 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
                 self._logger.exception("synchronising with the Prefect server failed")
 
     async def _listen_for_nudges(self, host: str, port: int) -> None:
-        async with await anyio.create_udp_socket(local_host=host, local_port=port) as udp:
+        try:
+            udp = await anyio.create_udp_socket(local_host=host, local_port=port)
+        except OSError as exc:  # taken by another worker: this one polls, it is only slower
+            self._logger.warning("no nudges on %s:%s (%s); polling only", host, port, exc)
+            return
+        async with udp:
             self._logger.info("listening for nudges on %s:%s (udp)", host, port)
             async for _packet, _sender in udp:
                 self.nudged()
