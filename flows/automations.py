@@ -5,7 +5,7 @@
 Prefect's documented answer to runs whose process died with its machine ("zombie" runs): the
 flow engine sends a `prefect.flow-run.heartbeat` event every PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 seconds (30 on our workers), and this automation marks a run Crashed when no heartbeat, and no
-event that ends the wait, has come within DOSSIERFLOW_ZOMBIE_SECONDS (90) of the last one. The
+event that ends the wait, has come within DOSSIERFLOW_ZOMBIE_SECONDS (75) of the last one. The
 reconciler (flows/reconcile.py) then puts the Crashed run back to work.
 
 Suspending is one of the events that end the wait: a suspended run has no process and sends no
@@ -24,8 +24,12 @@ from prefect.events.schemas.automations import EventTrigger, Posture
 from prefect.events.schemas.events import ResourceSpecification
 
 NAME = "dossierflow: crash runs whose heartbeats stopped"
-#: Events after which a run sends no heartbeats and is not a zombie: it ended, waits (suspended,
-#: paused, scheduled again) or is being cancelled.
+#: Events after which a run sends no heartbeats and is not a zombie: it ended, waits for a
+#: person (suspended, paused), is being cancelled, or was put back in the pool by a worker that
+#: stopped. Not "Resuming" or "Scheduled": the server reports those itself, sometimes after the
+#: new process's first heartbeat, which they would then cancel (a run killed right after its
+#: resume was never marked Crashed); a run that comes back to the pool after a suspension has
+#: no heartbeat window open anyway.
 QUIET_AFTER = [
     "prefect.flow-run.Completed",
     "prefect.flow-run.Failed",
@@ -34,15 +38,14 @@ QUIET_AFTER = [
     "prefect.flow-run.Crashed",
     "prefect.flow-run.Suspended",
     "prefect.flow-run.Paused",
-    "prefect.flow-run.Scheduled",
     "prefect.flow-run.AwaitingRetry",
-    "prefect.flow-run.Resuming",
 ]
 
 
 def zombie_seconds() -> int:
-    """Longer than the heartbeat frequency, with room for one heartbeat that comes late."""
-    return int(os.environ.get("DOSSIERFLOW_ZOMBIE_SECONDS", "90"))
+    """Longer than the heartbeat frequency (30 s), with room for a heartbeat 45 s late; short
+    enough that a dead run is back at work within two minutes (docs/DESIGN-notes.md)."""
+    return int(os.environ.get("DOSSIERFLOW_ZOMBIE_SECONDS", "75"))
 
 
 def zombie_automation(within_seconds: int | None = None) -> Automation:

@@ -13,10 +13,11 @@ from the outbox relay (`flask outbox relay`, every DOSSIERFLOW_RECONCILE_SECONDS
   the dossier fails instead, for staff to look at.
 - Failed (the flow could not write that itself): the dossier fails with the run's message.
 - Cancelled, or Cancelling with no worker finishing it: the dossier is cancelled.
-- Running with no heartbeat for twice DOSSIERFLOW_ZOMBIE_SECONDS: marked Crashed, as the
-  automation would have. The automation works on events as they arrive; those in flight when
-  the server stopped (a restart) are lost, and a run whose process died meanwhile would stay
-  Running for good. This looks at the heartbeats the server kept instead.
+- Running with no heartbeat kept for twice DOSSIERFLOW_ZOMBIE_SECONDS, or none at all since it
+  started running that long ago: marked Crashed, as the automation would have. The automation
+  opens its window on a run's first heartbeat, so a process killed before that heartbeat got
+  out (a second after a resume) is never marked; and it works on events as they arrive, so those
+  in flight when the server stopped are lost. This looks at the heartbeats the server kept.
 
 Only runs of the dossier deployment, of dossiers that are open, are touched. Each round reads
 the runs that ended since the previous round (and, after a start, those of the last week), and
@@ -70,7 +71,7 @@ PAGE = 200
 
 
 def reconcile_seconds() -> float:
-    return float(os.environ.get("DOSSIERFLOW_RECONCILE_SECONDS", "30"))
+    return float(os.environ.get("DOSSIERFLOW_RECONCILE_SECONDS", "15"))
 
 
 def pending_seconds() -> float:
@@ -146,24 +147,29 @@ class Reconciler:
         return done
 
     def _silent(self, client: Any, running: list) -> list:
-        """The running runs that have sent no heartbeat for twice the automation's wait: each is
-        marked Crashed now (and so rescheduled below, in this same round)."""
-        window = dt.timedelta(seconds=2 * zombie_seconds())
+        """The running runs whose process is gone though the automation did not say so: none
+        of their heartbeats kept for twice the automation's wait, or none at all since they
+        started running that long ago (a process killed before its first heartbeat got out
+        never opens the automation's window). Each is marked Crashed now, and so rescheduled
+        below, in this same round."""
+        wait = dt.timedelta(seconds=zombie_seconds())
         silent = []
         for run in running:
-            if run.state is None or utcnow() - run.state.timestamp < window:
+            if run.state is None or utcnow() - run.state.timestamp < wait:
                 continue
+            since = max(run.state.timestamp, utcnow() - 2 * wait)
             heartbeats = client.read_events(
                 filter=EventFilter(
                     event=EventNameFilter(name=["prefect.flow-run.heartbeat"]),
                     resource=EventResourceFilter(id=[f"prefect.flow-run.{run.id}"]),
-                    occurred=EventOccurredFilter(since=utcnow() - window),
+                    occurred=EventOccurredFilter(since=since),
                 ),
                 limit=1,
             )
             if heartbeats.events:
                 continue
-            crashed = Crashed(message=f"No heartbeat for {window.seconds} s (reconciler).")
+            quiet = (utcnow() - since).seconds
+            crashed = Crashed(message=f"No heartbeat for {quiet} s (reconciler).")
             result = client.set_flow_run_state(run.id, crashed, force=True)
             silent.append(run.model_copy(update={"state": result.state or crashed}))
         return silent
