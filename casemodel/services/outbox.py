@@ -38,13 +38,16 @@ def enqueue(
         return existing
     # Another transaction may be queueing the same effect at this moment (two actions that
     # notify the same person): its row wins, and this one goes on with it instead of failing.
+    # RETURNING tells whether this INSERT added the row (psycopg reports no rowcount for an
+    # INSERT ... ON CONFLICT: the after-commit delivery never saw what it queued on PostgreSQL).
     added = session.execute(
         insert_for(session, OutboxMessage)
         .values(kind=kind, dedupe_key=dedupe_key, payload=payload, due_at=due_at or utcnow())
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
+        .returning(OutboxMessage.id)
+    ).scalar()
     message = session.scalar(query)
-    if added.rowcount == 1:
+    if added is not None:
         # Lets the caller deliver exactly what its unit of work queued, right after its commit.
         session.info.setdefault(QUEUED_KEY, []).append(message.id)
     return message

@@ -26,6 +26,7 @@ from casemodel.services.outbox import (
     mark_done,
     mark_failed,
     retry_message,
+    take_queued_ids,
 )
 from casemodel.services.steps import open_human_task
 from tests.concurrency import two_at_once
@@ -256,3 +257,13 @@ def test_a_cancelled_run_cancels_the_dossier_and_its_open_tasks(session, firm, t
     )  # fmt: skip
     assert open_tasks == 0
     assert session.get(Dossier, dossier.id).status == "cancelled"
+
+
+def test_a_unit_of_work_knows_what_it_queued_to_deliver_it_after_its_commit(session):
+    """What the portal delivers right after a request's commit (webapp/outbox.py)."""
+    first = enqueue(session, kind="send_mail", dedupe_key="mail:queued-1", payload={})
+    again = enqueue(session, kind="send_mail", dedupe_key="mail:queued-1", payload={})
+    second = enqueue(session, kind="send_sms", dedupe_key="sms:queued-2", payload={})
+    assert again.id == first.id
+    assert take_queued_ids(session) == [first.id, second.id]
+    assert take_queued_ids(session) == []
