@@ -19,7 +19,6 @@ import certifi
 import httpx
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.responses import SetStateStatus
-from prefect.deployments import run_deployment
 from prefect.settings import PREFECT_API_SSL_CERT_FILE, PREFECT_API_TLS_INSECURE_SKIP_VERIFY
 from prefect.states import AwaitingRetry
 from sqlalchemy import select
@@ -104,18 +103,29 @@ def start_flow_run(session: Session, payload: dict[str, Any]) -> None:
     """Create the dossier's flow run. The idempotency key makes a second call return the run
     the first one created."""
     dossier = session.get(Dossier, payload["dossier_id"])
-    flow_run = run_deployment(
-        DEPLOYMENT,
-        parameters={"dossier_id": dossier.id},
-        # Numbers count per office: the office's name tells two "2026-00001" apart.
-        flow_run_name=f"dossier {dossier.number} · {dossier.office.name}",
-        tags=[f"dossier:{dossier.number}", f"template:{dossier.template_key}"],
-        idempotency_key=f"dossier-{dossier.id}-{dossier.number}",
-        timeout=0,
-        as_subflow=False,
-    )
+    with prefect_client() as client:
+        flow_run = client.create_flow_run_from_deployment(
+            _deployment_id(client),
+            parameters={"dossier_id": dossier.id},
+            # Numbers count per office: the office's name tells two "2026-00001" apart.
+            name=f"dossier {dossier.number} · {dossier.office.name}",
+            tags=[f"dossier:{dossier.number}", f"template:{dossier.template_key}"],
+            idempotency_key=f"dossier-{dossier.id}-{dossier.number}",
+        )
     nudge()
     record_flow_run(session, dossier_id=dossier.id, flow_run_id=str(flow_run.id))
+
+
+def _deployment_id(client) -> Any:
+    """The dossier deployment's id, read once per process and server (`prefect deploy` updates
+    a deployment in place, so its id stays): a start then costs one API call, not three."""
+    key = (client.api_url, DEPLOYMENT)
+    if key not in _DEPLOYMENT_IDS:
+        _DEPLOYMENT_IDS[key] = client.read_deployment_by_name(DEPLOYMENT).id
+    return _DEPLOYMENT_IDS[key]
+
+
+_DEPLOYMENT_IDS: dict[tuple[Any, str], Any] = {}
 
 
 def resume_dossier_flow(session: Session, payload: dict[str, Any]) -> None:
