@@ -14,7 +14,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
-BENCHMARKS = ["pages", "demo_ready", "resume_latency", "login", "files"]
+BENCHMARKS = [
+    "pages",
+    "demo_ready",
+    "resume_latency",
+    "dossier_open",
+    "recovery",
+    "load",
+    "login",
+    "files",
+]
 
 
 def main(names: list[str]) -> int:
