@@ -32,7 +32,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import host_speed_line  # noqa: E402
+from bench.login import process_tree  # noqa: E402
 from bench.resume_latency import percentile  # noqa: E402
+
+
+def tree_cpu(root: int | None) -> float:
+    """CPU seconds of the process and its descendants, with the children they have reaped
+    (the flow runs' processes, reaped by the workers' forkservers)."""
+    if root is None:
+        return 0.0
+    total = 0
+    for pid in process_tree(root):
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(field) for field in fields[11:15])  # utime stime cutime cstime
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -125,6 +142,19 @@ def main(argv: list[str] | None = None) -> int:
                     first_step_at.setdefault(dossier_id, now)
                 stop.wait(0.05)
 
+        postmaster = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+        roots = {
+            "prefect server": [stack.server.pid],
+            "workers and flow runs": [p.pid for p in stack.processes],
+            "postgresql": [postmaster],
+        }
+
+        def cpu_now() -> dict[str, float]:
+            usage = {name: sum(tree_cpu(pid) for pid in pids) for name, pids in roots.items()}
+            usage["this process (the portal)"] = time.process_time()
+            return usage
+
+        cpu_before = cpu_now()
         stop = threading.Event()
         watch = threading.Thread(target=watcher, args=(stop,), daemon=True)
         watch.start()
@@ -141,6 +171,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.2)
         stop.set()
         watch.join(5)
+        cpu = {name: used - cpu_before[name] for name, used in cpu_now().items()}
         if errors or len(first_step_at) < args.n:
             with session_scope(factory) as session:
                 failures = session.scalars(
@@ -162,6 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     elapsed = max(first_step_at.values()) - began
     print(f"# n={args.n} concurrency={args.concurrency} workers={args.workers} "
           f"elapsed {elapsed:.1f}s", file=sys.stderr)  # fmt: skip
+    print("# CPU per dossier: " + ", ".join(
+        f"{name} {used / args.n * 1000:.0f} ms" for name, used in cpu.items()
+    ) + f" ({os.cpu_count()} cores)", file=sys.stderr)  # fmt: skip
     print(host_speed_line(), file=sys.stderr)
     print(f"dossier_open_per_s {args.n / elapsed:.1f} /s")
     print(f"dossier_first_step_p95_s {percentile(samples, 0.95):.2f} s")

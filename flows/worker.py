@@ -223,7 +223,7 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
             try:
                 found = await self.get_and_submit_flow_runs()
             except Exception:
-                self._logger.exception("polling the work pool failed")
+                log.exception("polling the work pool failed")
                 found = []
             retries = NUDGE_RETRIES if woken and not found else max(retries - 1, 0)
             if found:
@@ -241,16 +241,16 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
                 await self.sync_with_backend()
                 await self._stop_cancelled_runs()
             except Exception:
-                self._logger.exception("synchronising with the Prefect server failed")
+                log.exception("synchronising with the Prefect server failed")
 
     async def _listen_for_nudges(self, host: str, port: int) -> None:
         try:
             udp = await anyio.create_udp_socket(local_host=host, local_port=port)
         except OSError as exc:  # taken by another worker: this one polls, it is only slower
-            self._logger.warning("no nudges on %s:%s (%s); polling only", host, port, exc)
+            log.warning("no nudges on %s:%s (%s); polling only", host, port, exc)
             return
         async with udp:
-            self._logger.info("listening for nudges on %s:%s (udp)", host, port)
+            log.info("listening for nudges on %s:%s (udp)", host, port)
             async for _packet, _sender in udp:
                 self.nudged()
 
@@ -273,7 +273,7 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
                         if flow_run_id in self._children:
                             await self._cancel(flow_run_id)
             except Exception as exc:
-                self._logger.debug("event subscription lost (%r); reconnecting", exc)
+                log.debug("event subscription lost (%r); reconnecting", exc)
             await anyio.sleep(5)
 
     async def _stop_cancelled_runs(self) -> None:
@@ -291,7 +291,7 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
     async def _cancel(self, flow_run_id: UUID) -> None:
         if not await self._stop_child(flow_run_id):
             return
-        self._logger.info("flow run %s cancelled from outside: stopped", flow_run_id)
+        log.info("flow run %s cancelled from outside: stopped", flow_run_id)
         await self.client.set_flow_run_state(
             flow_run_id, Cancelled(message="Cancelled; the dossier worker stopped the run."),
             force=True,
@@ -323,18 +323,18 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
                     loops.start_soon(self._listen_for_cancellations)
                     if nudge_address:
                         loops.start_soon(self._listen_for_nudges, *nudge_address)
-                    self._logger.info("dossier worker %r started", self.name)
+                    log.info("dossier worker %r started", self.name)
                     await stop.wait()
                     loops.cancel_scope.cancel()
                 await self._drain(grace_seconds, hurry)
             outer.cancel_scope.cancel()
-        self._logger.info("dossier worker %r stopped", self.name)
+        log.info("dossier worker %r stopped", self.name)
 
     async def _handle_signals(self, stop: anyio.Event, hurry: anyio.Event) -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
             async for signum in signals:
                 if not stop.is_set():
-                    self._logger.info(
+                    log.info(
                         "%s: taking no new runs; %d running may reach their next step",
                         signal.Signals(signum).name, len(self._children),
                     )  # fmt: skip
@@ -364,10 +364,10 @@ class DossierWorker(BaseWorker[ProcessJobConfiguration, ProcessVariables, Proces
                 AwaitingRetry(message="The dossier worker stopped; rescheduled."),
                 force=True,
             )
-            self._logger.warning("flow run %s stopped and rescheduled", flow_run_id)
+            log.warning("flow run %s stopped and rescheduled", flow_run_id)
         except Exception:
             # The reconciler finds a run left Running without a process (its heartbeats stop).
-            self._logger.exception("flow run %s could not be rescheduled", flow_run_id)
+            log.exception("flow run %s could not be rescheduled", flow_run_id)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -181,7 +181,7 @@ def _start_flow_runs() -> None:
             .where(
                 OutboxMessage.kind == "start_flow_run",
                 OutboxMessage.done_at.is_(None),
-                OutboxMessage.attempts > 0,  # not those the relay is starting at this moment
+                OutboxMessage.claimed_until.is_(None),  # not those the relay starts right now
             )
         )
     if waiting:

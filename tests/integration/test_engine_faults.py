@@ -330,7 +330,9 @@ def test_a_run_that_cannot_finish_within_the_grace_is_rescheduled_not_crashed(en
 
 
 def test_sigterm_to_the_whole_stack_mid_run_loses_nothing(engine, processes):
-    """A restart of everything (a deploy): server, relay and worker get SIGTERM at once."""
+    """A restart of everything (a deploy, `systemctl restart dossierflow.target`, Ctrl-C in the
+    demo): the worker and the relay get SIGTERM, then, once they are gone, the server, as
+    systemd's ordering and the demo's supervisor do it."""
     engine.relay()
     engine.worker(grace=2)
     dossier_id = open_fault_dossier(engine)
@@ -339,12 +341,15 @@ def test_sigterm_to_the_whole_stack_mid_run_loses_nothing(engine, processes):
     with step_held(engine, dossier_id, "prepare"):
         finish_intake(engine, dossier_id)
         wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
-        everything = [p for p in processes if p.poll() is None] + [engine.stack.server]
-        for process in everything:
+        users = [p for p in processes if p.poll() is None]
+        for process in users:
             process.send_signal(signal.SIGTERM)
-        for process in everything:
+        for process in users:
             process.wait(60)
+        engine.stack.server.send_signal(signal.SIGTERM)
+        engine.stack.server.wait(60)
     engine.stack.restart_server()
+    assert run_state(engine, dossier_id).name == "AwaitingRetry"  # the worker put it back
     engine.relay()
     engine.worker()
 
