@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
 import sys
 import tempfile
 import threading
@@ -31,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import host_speed_line  # noqa: E402
+from bench import host_speed_line, production_stack  # noqa: E402
 from bench.login import process_tree  # noqa: E402
 from bench.resume_latency import percentile  # noqa: E402
 
@@ -58,35 +57,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--workers", type=int, default=2, help="dossier workers")
     args = parser.parse_args(argv)
-    for name in [n for n in os.environ if n.startswith(("PREFECT_", "DOSSIERFLOW_"))]:
-        del os.environ[name]
 
     from sqlalchemy import select
 
-    from casemodel import migrate
     from casemodel.casetemplates import TemplateRegistry
     from casemodel.db import make_engine, make_session_factory, session_scope
     from casemodel.models import HumanTask, OutboxMessage, User
     from casemodel.services.dossiers import open_dossier
     from casemodel.services.outbox import take_queued_ids
-    from devtools.prefect_stack import PrefectStack, deploy
     from tests.fixtures.domain import make_firm
-    from tests.pgcluster import PostgresCluster
 
     template = TemplateRegistry.from_folder().latest("levering-woning")
     tmp = Path(tempfile.mkdtemp(prefix="dossierflow-bench-open-"))
     with ExitStack() as cleanups:
-        cluster = cleanups.enter_context(PostgresCluster())
-        portal_url = cluster.create_database("portal")
-        migrate.upgrade(portal_url)
-        prefect_db = cluster.create_database("prefect").replace("+psycopg", "+asyncpg")
-        stack = PrefectStack(tmp / "prefect", database_url=prefect_db,
-                             auth_string=f"bench:{secrets.token_urlsafe(12)}")  # fmt: skip
-        cleanups.callback(stack.stop)
-        env = {"DOSSIERFLOW_DATABASE_URL": portal_url, "DOSSIERFLOW_FILES": str(tmp / "files")}
-        os.environ.update({**stack.env, **env})
-        stack.start_server(timeout=120)
-        deploy(stack.env)
+        stack, portal_url, env, cluster = cleanups.enter_context(production_stack(tmp))
         for number in range(args.workers):  # each with a nudge port of its own
             stack.start_worker(env, name=f"bench-open-{number}")
         engine = make_engine(portal_url, pool_size=args.concurrency + 2)

@@ -63,8 +63,12 @@ def make_clients(url: str, users: int) -> tuple[list[tuple[str, str]], list[int]
         accounts, shared_hash = [], None
         for number in range(users):
             # One Argon2 hash for all: the same cost to verify, fifty times less set-up.
-            user = create_user(session, email=f"load{number:03d}@example.nl",
-                               name=f"Lezer {number}", password=None if shared_hash else PASSWORD)
+            user = create_user(
+                session,
+                email=f"load{number:03d}@example.nl",
+                name=f"Lezer {number}",
+                password=None if shared_hash else PASSWORD,
+            )
             shared_hash = user.password_hash = shared_hash or user.password_hash
             user.second_factor = "totp"
             user.totp_secret = pyotp.random_base32()

@@ -20,8 +20,6 @@ dossier: from the kill until the task of the next human step exists. Prints
 from __future__ import annotations
 
 import argparse
-import os
-import secrets
 import sys
 import tempfile
 import time
@@ -31,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import host_speed_line  # noqa: E402
+from bench import host_speed_line, production_stack  # noqa: E402
 from bench.resume_latency import percentile, wait_for  # noqa: E402
 
 TEMPLATE = {
@@ -52,37 +50,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=10, help="dossiers killed mid-step at once")
     args = parser.parse_args(argv)
-    for name in [n for n in os.environ if n.startswith(("PREFECT_", "DOSSIERFLOW_"))]:
-        del os.environ[name]
 
     from sqlalchemy import select, text
 
-    from casemodel import migrate
     from casemodel.casetemplates import parse_template
     from casemodel.db import make_engine, make_session_factory, session_scope
     from casemodel.models import HumanTask, Step, User
     from casemodel.services.dossiers import open_dossier
     from casemodel.services.steps import complete_staff_task
-    from devtools.prefect_stack import PrefectStack, deploy
     from tests.fixtures.domain import make_firm
-    from tests.pgcluster import PostgresCluster
     from tests.processes import kill
 
     template = parse_template(TEMPLATE, "recovery-bench.yaml")
     tmp = Path(tempfile.mkdtemp(prefix="dossierflow-bench-recovery-"))
     with ExitStack() as cleanups:
-        cluster = cleanups.enter_context(PostgresCluster())
-        portal_url = cluster.create_database("portal")
-        migrate.upgrade(portal_url)
-        prefect_db = cluster.create_database("prefect").replace("+psycopg", "+asyncpg")
-        stack = PrefectStack(tmp / "prefect", database_url=prefect_db,
-                             auth_string=f"bench:{secrets.token_urlsafe(12)}")  # fmt: skip
-        cleanups.callback(stack.stop)
-        env = {"DOSSIERFLOW_DATABASE_URL": portal_url, "DOSSIERFLOW_FILES": str(tmp / "files"),
-               "DOSSIERFLOW_INSTANCE": str(tmp / "instance")}  # fmt: skip
-        os.environ.update({**stack.env, **env})
-        stack.start_server(timeout=120)
-        deploy(stack.env)
+        stack, portal_url, env, _cluster = cleanups.enter_context(production_stack(tmp))
         first = stack.start_worker(env, name="bench-first")
         stack.start_relay(env, interval=1.0)
         engine = make_engine(portal_url)

@@ -203,6 +203,18 @@ def step_held(fs, dossier_id: int, key: str):
             transaction.rollback()
 
 
+@contextmanager
+def mid_step(fs: Engine) -> Iterator[int]:
+    """A new dossier whose run is in the middle of its automatic step (its row held locked)
+    while the block runs: the intake finished, the run resumed and waiting on the lock."""
+    dossier_id = open_fault_dossier(fs)
+    wait_for(lambda: suspended_on(fs, dossier_id, "intake"), what="intake")
+    with step_held(fs, dossier_id, "prepare"):
+        finish_intake(fs, dossier_id)
+        wait_for(lambda: someone_waits_on_a_lock(fs), what="the run to be mid-step")
+        yield dossier_id
+
+
 def someone_waits_on_a_lock(fs) -> bool:
     return read(fs, lambda s: s.scalar(text(
         "SELECT count(*) FROM pg_stat_activity "
@@ -263,12 +275,7 @@ def test_a_worker_killed_mid_step_without_its_runs_lets_them_finish(engine, proc
     """The worker process alone dies (its flow runs live in sessions of their own): the run
     goes on, finishes the automatic step and waits for the next person."""
     first = engine.worker()
-    dossier_id = open_fault_dossier(engine)
-    wait_for(lambda: suspended_on(engine, dossier_id, "intake"), what="intake")
-
-    with step_held(engine, dossier_id, "prepare"):
-        finish_intake(engine, dossier_id)
-        wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
+    with mid_step(engine) as dossier_id:
         kill(first, with_children=False)
     waiting_on_plan(engine, dossier_id)
     assert events(engine, dossier_id)[("dossier.run_rescheduled", None)] == 0
@@ -279,12 +286,7 @@ def test_a_worker_killed_mid_step_with_its_runs_is_found_and_rescheduled(engine,
     automation marks it Crashed, the reconciler puts it back; the step runs once."""
     engine.relay()
     first = engine.worker()
-    dossier_id = open_fault_dossier(engine)
-    wait_for(lambda: suspended_on(engine, dossier_id, "intake"), what="intake")
-
-    with step_held(engine, dossier_id, "prepare"):
-        finish_intake(engine, dossier_id)
-        wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
+    with mid_step(engine) as dossier_id:
         kill(first, with_children=True)
     assert run_state(engine, dossier_id).type == StateType.RUNNING
     assert step_state(engine, dossier_id, "prepare") == "pending"  # its write died with it
@@ -300,12 +302,7 @@ def test_a_worker_killed_mid_step_with_its_runs_is_found_and_rescheduled(engine,
 
 def test_sigterm_lets_a_run_reach_its_next_step_within_the_grace(engine, processes):
     worker = engine.worker(grace=30)
-    dossier_id = open_fault_dossier(engine)
-    wait_for(lambda: suspended_on(engine, dossier_id, "intake"), what="intake")
-
-    with step_held(engine, dossier_id, "prepare"):
-        finish_intake(engine, dossier_id)
-        wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
+    with mid_step(engine) as dossier_id:
         worker.send_signal(signal.SIGTERM)
     # The block ends at once: the run finishes its step and suspends; then the worker exits.
     assert worker.wait(30) == 0
@@ -315,12 +312,7 @@ def test_sigterm_lets_a_run_reach_its_next_step_within_the_grace(engine, process
 
 def test_a_run_that_cannot_finish_within_the_grace_is_rescheduled_not_crashed(engine, processes):
     worker = engine.worker(grace=2)
-    dossier_id = open_fault_dossier(engine)
-    wait_for(lambda: suspended_on(engine, dossier_id, "intake"), what="intake")
-
-    with step_held(engine, dossier_id, "prepare"):
-        finish_intake(engine, dossier_id)
-        wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
+    with mid_step(engine) as dossier_id:
         worker.send_signal(signal.SIGTERM)
         assert worker.wait(30) == 0
         assert run_state(engine, dossier_id).name == "AwaitingRetry"
@@ -335,12 +327,7 @@ def test_sigterm_to_the_whole_stack_mid_run_loses_nothing(engine, processes):
     systemd's ordering and the demo's supervisor do it."""
     engine.relay()
     engine.worker(grace=2)
-    dossier_id = open_fault_dossier(engine)
-    wait_for(lambda: suspended_on(engine, dossier_id, "intake"), what="intake")
-
-    with step_held(engine, dossier_id, "prepare"):
-        finish_intake(engine, dossier_id)
-        wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
+    with mid_step(engine) as dossier_id:
         users = [p for p in processes if p.poll() is None]
         for process in users:
             process.send_signal(signal.SIGTERM)
@@ -450,12 +437,7 @@ def test_a_resume_for_a_run_that_was_cancelled_does_nothing_and_says_so(engine, 
 def test_cancelling_a_running_run_from_the_ui_stops_it_and_cancels_the_dossier(engine, processes):
     engine.relay()
     engine.worker()
-    dossier_id = open_fault_dossier(engine)
-    wait_for(lambda: suspended_on(engine, dossier_id, "intake"), what="intake")
-
-    with step_held(engine, dossier_id, "prepare"):
-        finish_intake(engine, dossier_id)
-        wait_for(lambda: someone_waits_on_a_lock(engine), what="the run to be mid-step")
+    with mid_step(engine) as dossier_id:
         set_state(engine, dossier_id, Cancelling(), force=False)
         wait_for(lambda: run_state(engine, dossier_id).type == StateType.CANCELLED,
                  what="the worker to stop it")  # fmt: skip
