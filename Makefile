@@ -4,10 +4,11 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+BENCH_STAMP := $(VENV)/.bench-installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
 export DOSSIERFLOW_HOME := $(CURDIR)
 
-.PHONY: install translations migrate seed demo test test-fast system-deps bench lint clean
+.PHONY: install translations migrate seed demo test test-fast system-deps bench-deps bench lint clean
 
 install: $(STAMP) translations
 
@@ -24,7 +25,7 @@ migrate: install
 	$(BIN)/flask --app webapp db upgrade
 
 seed: migrate
-	$(BIN)/flask --app webapp demo seed
+	DOSSIERFLOW_DEMO=1 $(BIN)/flask --app webapp demo seed
 
 demo: install
 	$(BIN)/python -m devtools.demo
@@ -38,7 +39,17 @@ test: install system-deps
 test-fast: install
 	$(BIN)/python -m pytest -m "not prefect and not postgres and not browser"
 
-bench: install
+# What only the benchmarks need: the [bench] extra (WeasyPrint, for bench.questionnaire_pdf's
+# comparison) and the Pango libraries it loads. Not part of `make test`.
+$(BENCH_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test,bench]'
+	rm -f $(VENV)/.bench-installed-*
+	touch $@
+
+bench-deps: $(BENCH_STAMP)
+	sh devtools/system_deps.sh bench
+
+bench: install bench-deps
 	$(BIN)/python -m bench
 
 lint: install

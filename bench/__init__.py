@@ -1,5 +1,6 @@
 """Benchmarks: `python -m bench` runs them all and prints one figure a line (see README.md)."""
 
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,6 +16,15 @@ def host_speed_line() -> str:
     for number in range(5_000_000):
         total += number
     return f"# host speed: a fixed Python loop took {time.perf_counter() - started:.2f}s"
+
+
+def percentile(samples: list[float], q: float) -> float:
+    """The q-quantile (0.95 for p95): linear interpolation between closest ranks (numpy's
+    default)."""
+    ordered = sorted(samples)
+    position = (len(ordered) - 1) * q
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 @contextmanager

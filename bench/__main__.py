@@ -1,5 +1,5 @@
 """`python -m bench` (`make bench`): every benchmark in turn, each in a process of its own;
-`python -m bench files login` only those named.
+`python -m bench transfers login` only those named.
 
 Their figure lines (`<name> <value> <unit>`) go to stdout as they come, their progress notes to
 stderr; the exit status is 1 if any benchmark failed, after all of them have run.
@@ -15,15 +15,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
 BENCHMARKS = [
-    "pages",
-    "demo_ready",
-    "resume_latency",
-    "dossier_open",
-    "recovery",
-    "load",
-    "login",
-    "files",
-]
+    "questionnaire_pdf", "questionnaire_save", "approvals", "pages", "demo_ready", "resume_latency",
+    "dossier_open", "recovery", "load", "login", "transfers",
+]  # fmt: skip
 
 
 def main(names: list[str]) -> int:

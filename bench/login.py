@@ -162,6 +162,9 @@ def start_gunicorn(stack: ExitStack, *, url: str, instance: Path, port: int, wor
         DOSSIERFLOW_RATELIMIT_ENABLED="0",
         DOSSIERFLOW_RATELIMIT_STORAGE="memory://",
         PREFECT_API_URL="http://127.0.0.1:9/api",
+        # Throughput, not anti-automation: bench.files uploads 100 MB files in a row.
+        DOSSIERFLOW_LIMIT_UPLOADS_MB_PER_USER="0",
+        DOSSIERFLOW_LIMIT_UPLOADS_MB_PER_ORGANISATION="0",
     )
     env.pop("DOSSIERFLOW_SECRET_KEY", None)
     app = "webapp:create_app()"

@@ -161,7 +161,8 @@ def dossier_rows(size: int, rng: random.Random) -> tuple[list[tuple], list[tuple
 
 
 def seed(engine: Engine, size: int) -> Seeded:
-    """Bulk-load offices, organisations, users, memberships, dossiers, steps and tasks."""
+    """Bulk-load offices, organisations, users, their memberships (of offices for the staff,
+    of organisations for the clients), dossiers, steps and tasks."""
     rng = random.Random(20261121 + size)
     now = EPOCH
     # No second factor for the bench's client: the bench times pages, not logins (bench.login).
@@ -171,12 +172,13 @@ def seed(engine: Engine, size: int) -> Seeded:
         (i, 1 + i % 2, f"K-{i:05d}", f"Relatie {i} B.V.", "company" if i % 3 else "person", now)
         for i in range(1, ORGANISATIONS + 1)
     ]
-    users = [(1, CLIENT_EMAIL, "Bench Klant", "client", None, hash_password(CLIENT_PASSWORD),
+    users = [(1, CLIENT_EMAIL, "Bench Klant", "client", hash_password(CLIENT_PASSWORD),
               "nl", True, now)]  # fmt: skip
     users += [
-        (i, f"staff{i}@example.nl", f"Medewerker {i}", "staff", 1 + i % 2, None, "nl", True, now)
+        (i, f"staff{i}@example.nl", f"Medewerker {i}", "staff", None, "nl", True, now)
         for i in range(2, 2 + STAFF_USERS)
     ]
+    office_memberships = [(i, i, 1 + i % 2, now) for i in range(2, 2 + STAFF_USERS)]
     dossiers, steps, tasks, seeded = dossier_rows(size, rng)
     # Every other organisation has a client user of its own.
     first_client = 2 + STAFF_USERS
@@ -186,7 +188,7 @@ def seed(engine: Engine, size: int) -> Seeded:
             continue
         user_id = first_client + len(memberships) - 1
         users.append((user_id, f"klant{organisation}@example.nl", f"Klant {organisation}",
-                      "client", None, None, "nl", True, now))  # fmt: skip
+                      "client", None, "nl", True, now))  # fmt: skip
         memberships.append((len(memberships) + 1, user_id, organisation, True, True, now))
 
     with engine.begin() as connection:
@@ -199,6 +201,7 @@ def seed(engine: Engine, size: int) -> Seeded:
             ("offices", offices),
             ("organisations", organisations),
             ("users", users),
+            ("office_memberships", office_memberships),
             ("memberships", memberships),
             ("dossiers", dossiers),
             ("steps", steps),
@@ -220,8 +223,8 @@ def seed(engine: Engine, size: int) -> Seeded:
 COLUMNS = {
     "offices": ["id", "name", "kind", "require_second_factor"],
     "organisations": ["id", "office_id", "client_number", "name", "kind", "created_at"],
-    "users": ["id", "email", "name", "role", "office_id", "password_hash", "locale",
-              "is_active", "created_at"],
+    "users": ["id", "email", "name", "role", "password_hash", "locale", "is_active",
+              "created_at"],
 }  # fmt: skip
 
 

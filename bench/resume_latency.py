@@ -281,12 +281,12 @@ def complete_as_the_portal_does(session, task) -> None:
     from casemodel.filestore import StoredFile
     from casemodel.models import Membership, User
     from casemodel.services.publishing import complete_publish_task
-    from casemodel.services.requests import (
+    from casemodel.services.steps import complete_staff_task
+    from casemodel.services.upload_requests import (
         complete_upload_request,
         requested_files,
         supply_requested_file,
     )
-    from casemodel.services.steps import complete_staff_task
 
     stored = StoredFile(sha256="0" * 64, size=1, content_type="application/pdf")
     if task.kind == "upload_request":

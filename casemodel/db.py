@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 from casemodel import config
@@ -89,7 +90,8 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
 
 def claim_row(session: Session, row, *conditions, **values) -> bool:
     """Set values on the row if the conditions still hold, in one UPDATE; whether it did (the
-    loaded object then has the values too).
+    loaded object then has the values too; a value that is an SQL expression, such as
+    `Model.revision + 1`, is read again when next used).
 
     For anything that may happen once (a code or link used up, a task done): two requests that
     both read the row as unused cannot both win, as they could by reading and then writing."""
@@ -103,22 +105,29 @@ def claim_row(session: Session, row, *conditions, **values) -> bool:
     if result.rowcount != 1:
         return False
     for name, value in values.items():
-        set_committed_value(row, name, value)
+        if isinstance(value, ClauseElement):  # e.g. revision + 1: read again when next used
+            session.expire(row, [name])
+        else:
+            set_committed_value(row, name, value)
     return True
 
 
-def increment(session: Session, row, column: str) -> int:
+def increment(session: Session, row, column: str, *conditions) -> int | None:
     """Add one to a counter of the row in SQL (column = column + 1), so that parallel requests
-    all count; the new value. The loaded attribute is expired."""
+    all count; the new value. The loaded attribute is expired.
+
+    With conditions, only if they still hold (None when they did not): a try that must be
+    counted before it is judged, and only while tries are left, is one statement, so however
+    many requests are in flight, no more than the limit get past it."""
     model = row.__class__  # not type(): the row may be behind a proxy (flask_login.current_user)
     attribute = getattr(model, column)
     value = session.execute(
         update(model)
-        .where(model.id == row.id)
+        .where(model.id == row.id, *conditions)
         .values({attribute: attribute + 1})
         .returning(attribute)
         .execution_options(synchronize_session=False)
-    ).scalar_one()
+    ).scalar_one_or_none()
     session.expire(row, [column])
     return value
 

@@ -2,13 +2,15 @@
 
 A file is stored under its SHA-256 (`<root>/ab/cd/abcd…`), so the same bytes are kept once and a
 stored file never changes. `put` reads the upload in chunks (memory stays constant whatever the
-size), counts and hashes as it goes, refuses more than `max_bytes`, judges the type from the
-content against an allow-list (never from the name), and only then moves the file into place.
-Whatever goes wrong on the way, nothing half-written is left behind.
+size), counts and hashes as it goes, refuses more than `max_bytes`, has the malware scanner look
+at it when one is configured (casemodel/malware.py), judges the type by parsing the content
+within budgets against an allow-list (casemodel/filetypes.py; never from the name), and only
+then moves the file into place. Whatever goes wrong on the way, nothing half-written is left
+behind.
 
 The database row that refers to a stored file is the caller's business. A file no row refers to
 (its transaction failed, a later file of the same form was refused, its document was removed) is
-removed by `services.files.sweep_unreferenced_files` once it has been left alone for a while:
+removed by `services.stored_files.sweep_unreferenced_files` once it has been left alone for a while:
 these are clients' passports and tax returns, kept no longer than something needs them.
 
 The sweep and a `put` of the same bytes must not cross: `put` finds the bytes already stored
@@ -20,43 +22,23 @@ put back, never removed under the row about to refer to it.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import tempfile
 import time
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
-from urllib.parse import quote
 
-from casemodel.services.errors import DomainError
+from casemodel.filetypes import ALLOWED_TYPES, FileRejected, judge_type
+from casemodel.malware import Scanner, ScannerUnavailable
 
 CHUNK = 1024 * 1024
 
-#: What the portal accepts: documents and scans people really send to a notary or accountant.
-ALLOWED_TYPES = {
-    "application/pdf": ".pdf",
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
-    "application/vnd.oasis.opendocument.text": ".odt",
-    "application/vnd.oasis.opendocument.spreadsheet": ".ods",
-}
-
-
-OPENDOCUMENT_TYPES = {name for name in ALLOWED_TYPES if ".opendocument." in name}
-
-
-class FileRejected(DomainError):
-    """An upload the store refuses; `reason` is "too_large", "empty" or "type_not_allowed"."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -67,14 +49,16 @@ class StoredFile:
 
 
 class FileStore:
-    def __init__(self, root: Path | str):
+    def __init__(self, root: Path | str, *, scanner: Scanner | None = None):
         self.root = Path(root)
         self.incoming = self.root / ".incoming"
+        #: Looks at every upload before it is accepted; None: not configured.
+        self.scanner = scanner
 
     def put(self, stream: BinaryIO, *, max_bytes: int) -> StoredFile:
         """Store what the stream holds. Raises FileRejected; leaves nothing behind on any error."""
         self.incoming.mkdir(parents=True, exist_ok=True)
-        digest, size, head = hashlib.sha256(), 0, b""
+        digest, size = hashlib.sha256(), 0
         descriptor, temporary = tempfile.mkstemp(dir=self.incoming)
         try:
             with os.fdopen(descriptor, "wb") as file:
@@ -82,17 +66,15 @@ class FileStore:
                     size += len(chunk)
                     if size > max_bytes:
                         raise FileRejected("too_large")
-                    if len(head) < 8:
-                        head += chunk[:8]
                     digest.update(chunk)
                     file.write(chunk)
                 file.flush()
                 os.fsync(file.fileno())
             if size == 0:
                 raise FileRejected("empty")
-            content_type = sniff_type(head, Path(temporary))
-            if content_type not in ALLOWED_TYPES:
-                raise FileRejected("type_not_allowed")
+            # The scanner first: malware is worth knowing about whatever it is dressed up as.
+            self._scan(Path(temporary), digest.hexdigest())
+            content_type = judge_type(Path(temporary))
             sha256 = digest.hexdigest()
             final = self.path(sha256)
             try:
@@ -111,6 +93,18 @@ class FileStore:
                 os.unlink(temporary)
             raise
 
+    def _scan(self, path: Path, sha256: str) -> None:
+        if self.scanner is None:
+            return
+        try:
+            found = self.scanner.scan(path)
+        except ScannerUnavailable as error:
+            # Fail closed: an upload nobody could look at is not accepted.
+            log.error("upload refused: the malware scanner cannot be reached (%s)", error)
+            raise FileRejected("scanner_unavailable") from error
+        if found is not None:
+            raise FileRejected("malware", signature=found, sha256=sha256)
+
     def path(self, sha256: str) -> Path:
         if not re.fullmatch(r"[0-9a-f]{64}", sha256):
             raise ValueError("not a SHA-256")
@@ -119,7 +113,7 @@ class FileStore:
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open("rb")
 
-    # --- the sweep (services.files) ---------------------------------------------------------
+    # --- the sweep (services.stored_files) ------------------------------------------------
 
     def untouched_since(self, seconds: float) -> Iterator[str]:
         """The SHA-256 of every stored file neither written nor handed out by `put` for that
@@ -181,37 +175,6 @@ def _modified(path: Path) -> float:
         return float("inf")
 
 
-def sniff_type(head: bytes, path: Path) -> str | None:
-    """The type by the content's signature; ZIP containers by what they contain."""
-    if head.startswith(b"%PDF-"):
-        return "application/pdf"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"PK\x03\x04"):
-        return _office_type(path)
-    return None
-
-
-def _office_type(path: Path) -> str | None:
-    try:
-        with zipfile.ZipFile(path) as archive:
-            names = set(archive.namelist())
-            if "mimetype" in names:
-                # Only an OpenDocument file says what it is this way: a ZIP that declares
-                # itself a PDF or an image is none of them.
-                declared = archive.read("mimetype").decode("ascii", "replace").strip()
-                return declared if declared in OPENDOCUMENT_TYPES else None
-    except (zipfile.BadZipFile, OSError, KeyError):
-        return None
-    if "[Content_Types].xml" in names and "word/document.xml" in names:
-        return "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-    if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
-        return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return None
-
-
 def safe_filename(name: str, content_type: str) -> str:
     """A display name without paths, control characters or leading dots, at most 150 characters,
     ending in the extension of the type the content really has."""
@@ -220,10 +183,3 @@ def safe_filename(name: str, content_type: str) -> str:
     stem = name.rsplit(".", 1)[0] if "." in name else name
     stem = re.sub(r"\s+", " ", stem)[:140] or "document"
     return stem + ALLOWED_TYPES.get(content_type, "")
-
-
-def content_disposition(filename: str) -> str:
-    """`attachment` with an ASCII fallback and the UTF-8 name (RFC 6266, RFC 5987)."""
-    fallback = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
-    fallback = re.sub(r"[^A-Za-z0-9 ._()-]", "_", fallback) or "document"
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

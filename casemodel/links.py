@@ -21,3 +21,7 @@ def archive_link(*, for_staff: bool) -> str:
 
 def inbox_link() -> str:
     return config.base_url() + "/office/messages"
+
+
+def login_link() -> str:
+    return config.base_url() + "/login"

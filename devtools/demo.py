@@ -24,8 +24,8 @@ PREFECT_URL = "http://127.0.0.1:4200"
 LOGINS = [
     ("klant@example.nl", "client, private person, 2 dossiers at the notary office"),
     ("directeur@example.nl", "client, company, 3 dossiers at the accountancy firm"),
-    ("medewerker@example.nl", "staff"),
-    ("manager@example.nl", "manager"),
+    ("medewerker@example.nl", "staff, working for both offices"),
+    ("manager@example.nl", "manager of both offices"),
 ]
 
 
@@ -52,6 +52,8 @@ def demo_environment() -> dict[str, str]:
         # The demo is served over plain http on loopback; production keeps cookies Secure.
         DOSSIERFLOW_INSECURE_COOKIES="1",
         DOSSIERFLOW_BASE_URL=PORTAL_URL,
+        # Only here do `flask demo ...` commands run (webapp/cli.py).
+        DOSSIERFLOW_DEMO="1",
         DOSSIERFLOW_DEV_MAILBOX="1",
         DOSSIERFLOW_SMTP_HOST="127.0.0.1",
         DOSSIERFLOW_SMTP_PORT="8025",

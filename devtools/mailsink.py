@@ -19,7 +19,7 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-from casemodel.files import write_atomically
+from casemodel.atomic_write import write_atomically
 
 
 class MaildirHandler:

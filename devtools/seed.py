@@ -26,7 +26,8 @@ from casemodel.models import (
     OutboxMessage,
     User,
 )
-from casemodel.services.accounts import add_membership, create_user
+from casemodel.services.accounts import add_membership, add_office_membership, create_user
+from casemodel.services.approvals import put_up
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.messages import send_message
@@ -64,7 +65,9 @@ CLIENTS = [
 ]
 
 #: (e-mail, name, role, client number or None, mobile number). Every demo user logs in with a
-#: code by SMS; the demo's SMS sink shows the codes at /dev/mailbox.
+#: code by SMS; the demo's SMS sink shows the codes at /dev/mailbox. The staff member and the
+#: manager work for both offices, through a membership of each, so that one login shows the
+#: whole demo; a client's dossiers are seen by the staff of its own office only.
 USERS = [
     ("klant@example.nl", "Jan de Vries", "client", "N-10231", "+31612340001"),
     ("directeur@example.nl", "Annelies van Dam", "client", "A-2044", "+31612340002"),
@@ -76,29 +79,30 @@ USERS = [
 #: The office's contact person of every demo client (told of the client's uploads).
 CONTACT_PERSON = "medewerker@example.nl"
 
-#: (dossier description, folder, title, file name, lines of the PDF, approved). Not in the
-#: Keizersgracht transfer: the web tests count that dossier's documents from zero.
+#: (dossier description, folder, title, file name, lines of the PDF, put up for approval to
+#: this recipient, or None). Not in the Keizersgracht transfer: the web tests count that
+#: dossier's documents from zero.
 DOCUMENTS = [
     ("Levering garagebox Prinsengracht 3a, Amsterdam", "correspondence",
      "Opdrachtbevestiging levering garagebox", "Opdrachtbevestiging garagebox.pdf",
      ["Geachte heer De Vries,", "Hierbij bevestigen wij uw opdracht tot de levering van de",
-      "garagebox aan de Prinsengracht 3a te Amsterdam."], False),
+      "garagebox aan de Prinsengracht 3a te Amsterdam."], None),
     ("Jaarrekening 2024 en IB-aangifte directeur", "documents",
      "Jaarrekening 2024 Bakkerij Van Dam B.V.", "Jaarrekening 2024.pdf",
      ["Jaarrekening 2024", "Balans per 31 december 2024 en winst-en-verliesrekening",
-      "over 2024 van Bakkerij Van Dam B.V."], True),
+      "over 2024 van Bakkerij Van Dam B.V."], "kvk"),
     ("Jaarrekening 2024 en IB-aangifte directeur", "correspondence",
      "Aangifte inkomstenbelasting 2024 ingediend", "Bevestiging IB-aangifte 2024.pdf",
      ["Geachte mevrouw Van Dam,", "Uw aangifte inkomstenbelasting 2024 is op 28 april",
-      "ingediend bij de Belastingdienst."], False),
+      "ingediend bij de Belastingdienst."], None),
     ("Jaarrekening 2025 en IB-aangifte directeur", "correspondence",
      "Opdrachtbevestiging samenstellen jaarrekening 2025", "Opdrachtbevestiging 2025.pdf",
      ["Geachte mevrouw Van Dam,", "Hierbij bevestigen wij de opdracht tot het samenstellen",
-      "van de jaarrekening 2025 en de IB-aangifte."], False),
+      "van de jaarrekening 2025 en de IB-aangifte."], None),
     ("Jaarrekening 2025 en IB-aangifte directeur", "documents",
      "Checklist aanlevering jaarrekening 2025", "Checklist aanlevering 2025.pdf",
      ["Checklist aanlevering", "Bankafschriften 2025, verkoopfacturen, inkoopfacturen,",
-      "voorraadopname per 31 december 2025, loonjournaalposten."], False),
+      "voorraadopname per 31 december 2025, loonjournaalposten."], None),
 ]  # fmt: skip
 
 #: (dossier description, from the office, subject, body).
@@ -134,9 +138,14 @@ def seed_demo(
     users = {}
     for email, name, role, client_number, mobile in USERS:
         user = session.scalar(select(User).where(User.email == email))
+        staff_of = [office.id for office in offices.values()] if role != "client" else []
         if user is None:
-            user = create_user(session, email=email, name=name, role=role, password=DEMO_PASSWORD)
+            user = create_user(session, email=email, name=name, role=role, office_ids=staff_of,
+                               password=DEMO_PASSWORD)  # fmt: skip
             user.mobile_number, user.second_factor = mobile, "sms"
+        for office in offices.values() if user.is_staff else ():
+            # A demo database from before office memberships gets them now.
+            add_office_membership(session, user=user, office=office, actor=None)
         if client_number:
             add_membership(
                 session,
@@ -183,7 +192,7 @@ def _seed_workspace(
     last_outbox = session.scalar(select(func.max(OutboxMessage.id))) or 0
     last_notification = session.scalar(select(func.max(Notification.id))) or 0
     dossiers = {d.description: d for d in session.scalars(select(Dossier))}
-    for description, folder, title, filename, lines, approved in DOCUMENTS:
+    for description, folder, title, filename, lines, recipient in DOCUMENTS:
         dossier = dossiers.get(description)
         if dossier is None or session.scalar(
             select(Document.id).where(Document.dossier_id == dossier.id, Document.title == title)
@@ -194,9 +203,8 @@ def _seed_workspace(
             session, dossier=dossier, folder=folder, title=title, stored=stored,
             filename=filename, actor=staff,
         )  # fmt: skip
-        if approved:  # the "Accordering" folder has something to show
-            document.approved_version = 1
-            document.approved_at = utcnow()
+        if recipient:  # something waits under "Accorderen"
+            put_up(session, dossier=dossier, document=document, recipient=recipient, actor=staff)
     for description, from_office, subject, body in MESSAGES:
         dossier = dossiers.get(description)
         if dossier is None or session.scalar(

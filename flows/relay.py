@@ -28,6 +28,7 @@ from casemodel import mail
 from casemodel.db import session_scope, utcnow
 from casemodel.models import Dossier, OutboxMessage, Step
 from casemodel.services.audit import record_event
+from casemodel.services.approvals.delivery import SEND_KIND, deliver
 from casemodel.services.dossiers import record_flow_run
 from casemodel.services.notifications import send_digest
 from casemodel.services.outbox import (
@@ -197,17 +198,20 @@ def _tls_context() -> ssl.SSLContext:
 
 
 def _moved_past(session: Session, dossier_id: int, step_key: str) -> bool:
+    """Whether the run is at a later step now: one has started and is not finished. (A later
+    step that is finished does not tell: a step done again after a rework is waited for by a
+    run that came back to it after finishing the steps behind it.)"""
     position = select(Step.position).where(Step.dossier_id == dossier_id, Step.key == step_key)
-    later_started = session.scalar(
+    later_open = session.scalar(
         select(Step.id)
         .where(
             Step.dossier_id == dossier_id,
             Step.position > position.scalar_subquery(),
-            Step.state != "pending",
+            Step.state.in_(("running", "waiting", "failed")),
         )
         .limit(1)
     )
-    return later_started is not None
+    return later_open is not None
 
 
 def send_mail(session: Session, payload: dict[str, Any]) -> None:
@@ -222,6 +226,8 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
     "send_mail": send_mail,
     "send_sms": lambda session, payload: send_queued_sms(payload),
     "send_digest": lambda session, payload: send_digest(session, payload["user_id"]),
+    # An approved document to its recipient (casemodel.services.approvals.delivery).
+    SEND_KIND: deliver,
 }
 #: A sent mail or SMS may hold a single-use link or code: only who and what is kept.
 SCRUB_WHEN_DONE = frozenset({"send_mail", "send_sms"})

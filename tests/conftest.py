@@ -16,5 +16,9 @@ pytest_plugins = [
     "tests.fixtures.prefect",
     "tests.fixtures.domain",
     "tests.fixtures.browser",
+    "tests.fixtures.clamav",
     "tests.fixtures.web",
+    "tests.fixtures.routes",
+    "tests.fixtures.limits",
+    "tests.fixtures.receiver",
 ]

@@ -125,17 +125,32 @@ class PostgresCluster:
         assert self.port is not None, "the cluster is not started"
         return f"postgresql+psycopg://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """Create an empty database and return its SQLAlchemy URL."""
-        import psycopg
+    def create_database(self, name: str, *, template: str | None = None) -> str:
+        """Create a database, empty or as a copy of `template` (which must have no connections
+        at that moment), and return its SQLAlchemy URL."""
         from psycopg import sql
+
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+        if template is not None:
+            statement += sql.SQL(" TEMPLATE {}").format(sql.Identifier(template))
+        self._execute(statement)
+        return self.url(name)
+
+    def drop_database(self, name: str) -> None:
+        """Drop a database, ending whatever connections it still has."""
+        from psycopg import sql
+
+        self._execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+            sql.Identifier(name)))  # fmt: skip
+
+    def _execute(self, statement) -> None:
+        import psycopg
 
         assert self.port is not None, "the cluster is not started"
         with psycopg.connect(
             host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True
         ) as connection:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        return self.url(name)
+            connection.execute(statement)
 
     def __enter__(self) -> PostgresCluster:
         return self.start()

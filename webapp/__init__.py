@@ -13,7 +13,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casemodel import config as settings
 from casemodel.i18n import translations_folder
 from casemodel.services.errors import NotFound
-from webapp.extensions import babel, csrf, db, limiter, login_manager, wait_for_the_answer_time
+from webapp.demo_settings import check_demo_settings
+from webapp.extensions import (
+    babel,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    wait_for_the_answer_time,
+)
+from webapp.static_files import favicon, static_url_version
 from webapp.urls import LOCALES, same_origin
 
 
@@ -39,23 +49,43 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         BASE_URL=os.environ.get("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000"),
         #: The development mailbox page (/dev/mailbox): only where a mail sink is running.
         DEV_MAILBOX=os.environ.get("DOSSIERFLOW_DEV_MAILBOX") == "1",
+        #: The demo's environment (devtools/demo.py sets it): only there do the demo commands
+        #: (`flask demo seed`) run.
+        DEMO=os.environ.get("DOSSIERFLOW_DEMO") == "1",
         #: The file store (content-addressed, outside the web root).
         FILES_PATH=str(settings.files_path()),
         #: One file at most; a request body larger than this is refused with 413 before it is
         #: read (MAX_CONTENT_LENGTH, with a little room for the form around the file).
         MAX_FILE_BYTES=int(os.environ.get("DOSSIERFLOW_MAX_UPLOAD_MB", "50")) * 1024 * 1024,
+        #: ClamAV's clamd (socket path or host:port): every upload is scanned, and refused
+        #: while clamd cannot be reached. None: no scanning.
+        CLAMD_ADDRESS=settings.clamd_address(),
         RATELIMIT_STORAGE_URI=os.environ.get("DOSSIERFLOW_RATELIMIT_STORAGE", "memory://"),
         RATELIMIT_HEADERS_ENABLED=True,
         #: Off only for load benchmarks from a single address.
         RATELIMIT_ENABLED=os.environ.get("DOSSIERFLOW_RATELIMIT_ENABLED", "1") == "1",
+        #: Compressed: the stylesheets and scripts (static, the same for everyone). Not the
+        #: pages and JSON answers: they carry form tokens beside what a person typed, and
+        #: compressing both lets an attacker guess a token by the response's size (BREACH).
+        COMPRESS_MIMETYPES=["text/css", "text/javascript", "application/javascript",
+                            "image/svg+xml"],  # fmt: skip
+        #: Static files are cached for a year: their URLs carry a digest of their content
+        #: (static_url_version), so a changed file has a new URL. One stylesheet request on
+        #: the first page, none after: nothing holds up the first paint of the next page.
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
     )
     app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
     if config:
         app.config.update(config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
+    check_demo_settings(app.config)  # refuses to start with demo settings on a public address
 
     from webapp.auth.identity import load_user, set_device_cookie
+    from webapp.background import unauthorized
+    from webapp.logmasking import mask_request_log
+
+    mask_request_log()  # `flask run`'s request log; gunicorn's: gunicorn.conf.py
 
     proxy_hops = int(os.environ.get("DOSSIERFLOW_PROXY_HOPS", "0"))
     if proxy_hops:
@@ -69,19 +99,39 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
-    login_manager.session_protection = "strong"
+    # Not Flask-Login's "strong" protection: it ends the session whenever the client's address
+    # changes, which logs out every phone that moves between networks. The server-side session
+    # (rotated at the password and at the second factor), re-authentication before sensitive
+    # changes and a mail about logins from new browsers stand in its place (DESIGN-notes).
+    login_manager.session_protection = None
     login_manager.user_loader(load_user)
+    # A script's call after the session ended gets 401 JSON, a person the login page.
+    login_manager.unauthorized_handler(unauthorized)
     limiter.init_app(app)
+    compress.init_app(app)
+    app.url_defaults(static_url_version)
 
-    from webapp import errors
+    from webapp import archive, attachments, documents, errors, messages, upload_requests
+    from webapp.approvals import bp as approvals_bp
+    from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
+    from webapp.questionnaires import bp as questionnaires_bp
+    from webapp.questionnaires.cli import forms_group
 
     app.register_blueprint(auth_bp)
+    # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
+    # ...and the features both use, one set of routes each; casemodel decides who may do what.
+    for feature in (documents, messages, attachments, upload_requests, archive):
+        app.register_blueprint(feature.bp)
+    app.add_template_global(dossier_page_url)
+    app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(approvals_bp)
+    app.cli.add_command(forms_group)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp
 
@@ -93,6 +143,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(_commit_and_secure)
     app.context_processor(_layout_context)
     app.add_url_rule("/", "index", index)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.add_url_rule("/language", "set_language", set_language, methods=["POST"])
     return app
 
@@ -152,7 +203,9 @@ def _commit_and_secure(response):
     headers.setdefault("X-Frame-Options", "DENY")
     if app_config_secure():
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.blueprint == "auth" or (current_user and current_user.is_authenticated):
+    if request.endpoint not in ("static", "favicon") and (
+        request.blueprint == "auth" or (current_user and current_user.is_authenticated)
+    ):
         # Signed-in pages, and every page of the way in (a code form, an authenticator's
         # secret before the login is done, a set-password link's form).
         headers["Cache-Control"] = "no-store"

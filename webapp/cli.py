@@ -7,7 +7,7 @@ import time
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import func, select
 
 from casemodel import migrate
@@ -45,9 +45,19 @@ def db_upgrade() -> None:
     click.echo("database is up to date")
 
 
-@click.group("demo", cls=AppGroup, help="Demo data.")
+@click.group("demo", cls=AppGroup, help="Demo data; only in the demo's environment "
+             "(DOSSIERFLOW_DEMO=1, which `make demo` sets).")  # fmt: skip
+@with_appcontext
 def demo_group() -> None:
-    pass
+    from flask import current_app
+
+    # The demo creates staff and manager accounts with the README's password: never in an
+    # installation that is not the demo, whatever command someone types there.
+    if not current_app.config["DEMO"]:
+        raise click.ClickException(
+            "the demo commands run only in the demo's environment (DOSSIERFLOW_DEMO=1, set by "
+            "`make demo`): they create staff accounts with the password the README publishes"
+        )
 
 
 @demo_group.command(
@@ -110,27 +120,26 @@ def user_group() -> None:
 @click.option("--admin", is_flag=True, help="May manage the organisation's users.")
 @click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
 def user_invite(client_number, email, name, locale, can_approve, admin, staff_email) -> None:
-    from casemodel.services.account_links import invite
-    from casemodel.services.accounts import create_client_account
+    from flask import current_app
+
+    from casemodel.services.invitations import give_access
     from flows.relay import deliver_due
     from webapp.auth.accounts import external_url
 
     with session_scope(db.session_factory) as session:
         organisation, actor = _client_and_staff(session, client_number, staff_email)
+        with current_app.test_request_context():
+            start = external_url("auth.start_account")
         try:
-            user, created = create_client_account(
+            give_access(
                 session, organisation_id=organisation.id, email=email, name=name,
                 locale=locale, can_approve=can_approve, is_admin=admin, actor=actor,
+                start_link=start,
             )  # fmt: skip
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
-        if user.password_hash is None:
-            from flask import current_app
-
-            with current_app.test_request_context():
-                start = external_url("auth.start_account")
-            invite(session, user=user, start_link=start, actor=actor)
-        click.echo(f"{'created' if created else 'updated'} {user.email}")
+        click.echo(f"{normalise_email(email)} gets a mail: a new account to set up, or an "
+                   "invitation to accept after logging in")  # fmt: skip
     deliver_due(db.session_factory)
 
 
@@ -154,6 +163,49 @@ def office_second_factor(office_name: str, setting: str) -> None:
         detail = {"office_id": office.id, "required": office.require_second_factor}
         record_event(session, action="office.second_factor_setting", actor=None, detail=detail)
     click.echo(f"{office_name}: two-step verification {setting} for clients (staff: always)")
+
+
+@office_group.command(
+    "add-staff",
+    help="Let a person work for an office (staff see only the offices they work for): an "
+    "existing staff account gets the office too, a new address a staff account with an "
+    "activation mail.",
+)
+@click.argument("office_name")
+@click.argument("email")
+@click.option("--name", help="The person's name (for a new account).")
+@click.option("--role", type=click.Choice(["staff", "manager"]), default="staff",
+              show_default=True, help="For a new account.")  # fmt: skip
+@click.option("--locale", type=click.Choice(["nl", "en"]), default="nl", show_default=True)
+def office_add_staff(office_name: str, email: str, name: str | None, role: str,
+                     locale: str) -> None:  # fmt: skip
+    from flask import current_app
+
+    from casemodel.models import Office
+    from casemodel.services.account_links import invite
+    from casemodel.services.accounts import add_office_membership, create_user
+    from webapp.auth.accounts import external_url
+
+    with session_scope(db.session_factory) as session:
+        office = session.scalar(select(Office).where(Office.name == office_name))
+        if office is None:
+            raise click.ClickException(f"no office named {office_name!r}")
+        user = session.scalar(select(User).where(User.email == normalise_email(email)))
+        if user is None:
+            if not name:
+                raise click.ClickException(f"{email} has no account yet: give --name")
+            user = create_user(session, email=email, name=name, role=role, locale=locale,
+                               office_ids=[office.id])  # fmt: skip
+            with current_app.test_request_context():
+                start = external_url("auth.start_account")
+            invite(session, user=user, start_link=start, actor=None)
+            click.echo(f"created {user.email} ({role}) for {office.name}; the activation mail "
+                       "goes out with the outbox relay")  # fmt: skip
+            return
+        if not user.is_staff:
+            raise click.ClickException(f"{user.email} is a client account, not staff")
+        added = add_office_membership(session, user=user, office=office, actor=None)
+        click.echo(f"{user.email} {'now works' if added else 'already works'} for {office.name}")
 
 
 def _client_and_staff(session, client_number: str, staff_email: str):
@@ -201,11 +253,11 @@ PURGE_EVERY_SECONDS = 3600
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def outbox_relay(once: bool, interval: float) -> None:
-    from casemodel.services.files import sweep_unreferenced_files
+    from casemodel.services.stored_files import sweep_unreferenced_files
     from casemodel.services.uploads import purge_staged_files
     from flows.reconcile import Reconciler, reconcile_seconds
     from flows.relay import deliver_due
-    from webapp.files import file_store
+    from webapp.extensions import file_store
 
     # SIGTERM (a restart, a deploy) ends the loop after the round under way, not inside a
     # delivery; a message claimed but not finished would otherwise wait for its lease to end.
@@ -251,8 +303,8 @@ def files_group() -> None:
 @files_group.command("sweep", help="Remove stored files nothing refers to (the relay does this "
                      "every hour).")  # fmt: skip
 def files_sweep() -> None:
-    from casemodel.services.files import sweep_unreferenced_files
-    from webapp.files import file_store
+    from casemodel.services.stored_files import sweep_unreferenced_files
+    from webapp.extensions import file_store
 
     with session_scope(db.session_factory) as session:
         removed = sweep_unreferenced_files(session, file_store())

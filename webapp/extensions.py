@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from flask import Flask, g
+from flask import Flask, current_app, g
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -14,6 +15,8 @@ from flask_wtf import CSRFProtect
 from sqlalchemy.orm import Session, sessionmaker
 
 from casemodel.db import make_engine, make_session_factory
+from casemodel.filestore import FileStore
+from casemodel.malware import ClamdScanner
 
 
 class Database:
@@ -82,3 +85,16 @@ login_manager = LoginManager()
 #: Per client address; storage from RATELIMIT_STORAGE_URI (memory:// for one process, redis://
 #: for several).
 limiter = Limiter(key_func=get_remote_address)
+
+
+def file_store() -> FileStore:
+    """The app's file store (FILES_PATH: content-addressed, outside the web root), with the
+    malware scanner when one is configured (CLAMD_ADDRESS)."""
+    clamd = current_app.config.get("CLAMD_ADDRESS")
+    return FileStore(current_app.config["FILES_PATH"],
+                     scanner=ClamdScanner(clamd) if clamd else None)  # fmt: skip
+
+
+#: Brotli/zstd/gzip for the static stylesheets and scripts; not for pages or JSON, which carry
+#: form tokens next to what a person typed (BREACH): see create_app's COMPRESS_MIMETYPES.
+compress = Compress()

@@ -77,7 +77,13 @@ class Step(Base):
     counts_toward_progress: Mapped[bool] = mapped_column(default=True)
     #: The kind's settings, copied from the template.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The template's `when:`: the step runs only if the answers of an earlier questionnaire
+    #: step satisfy it ({step, condition}); otherwise it is skipped. None: it always runs.
+    condition: Mapped[dict[str, Any] | None]
     state: Mapped[str] = mapped_column(String(20), default="pending")
+    #: 1, and one more each time a rejected approval sends the dossier back over this step
+    #: (`on_reject`): the flow's cache and suspension keys of a new attempt are new.
+    attempt: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
     #: Why the step failed (state "failed"): for staff, never shown to the client.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -71,3 +73,48 @@ class Membership(Base):
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship(back_populates="memberships")  # noqa: F821
+
+
+class OfficeMembership(Base):
+    """A staff member's or manager's place in an office: they see and work on that office's
+    dossiers, clients and archive, and nothing of an office they have no membership of. One
+    person may work for several offices."""
+
+    __tablename__ = "office_memberships"
+    #: Also the index for "the offices of this user", which every office-side page asks.
+    __table_args__ = (UniqueConstraint("user_id", "office_id"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    office_id: Mapped[int] = mapped_column(
+        ForeignKey("offices.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[utc_timestamp]
+
+    office: Mapped[Office] = relationship()
+
+
+class MembershipInvitation(Base):
+    """An office's offer to an existing account of access to one of its client organisations.
+    Nothing is granted until the person accepts it, signed in: an address typed on the office's
+    Accounts page must not attach someone (another office's client, say) without them knowing.
+    A new address gets its account, and the membership, at once: activating it is accepting."""
+
+    __tablename__ = "membership_invitations"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    #: The rights the membership will have once accepted.
+    can_approve: Mapped[bool] = mapped_column(default=False)
+    is_admin: Mapped[bool] = mapped_column(default=False)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[utc_timestamp]
+    expires_at: Mapped[dt.datetime]
+    #: When the person accepted or declined it (one of them, at most).
+    accepted_at: Mapped[dt.datetime | None]
+    declined_at: Mapped[dt.datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()

@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel.db import Base, intpk, utc_timestamp
-from casemodel.models.organisations import Membership, Office
+from casemodel.models.organisations import Membership, Office, OfficeMembership
 
 ROLES = ("client", "staff", "manager")
 LOCALES = ("nl", "en")
 
 
 class User(Base):
-    """A person with a login. Clients reach dossiers through memberships; staff and managers
-    work for an office."""
+    """A person with a login. Clients reach dossiers through memberships of organisations; staff
+    and managers through memberships of offices (OfficeMembership): without one, nothing."""
 
     __tablename__ = "users"
     __table_args__ = (
@@ -30,8 +30,6 @@ class User(Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="client")
-    #: The office a staff member or manager works for; None for clients.
-    office_id: Mapped[int | None] = mapped_column(ForeignKey("offices.id"))
     #: Argon2id hash; None until the user has set a password through the activation link.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
@@ -55,8 +53,11 @@ class User(Base):
     notify_messages: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[utc_timestamp]
 
-    office: Mapped[Office | None] = relationship()
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
+    #: The offices a staff member or manager works for, by name; none for a client.
+    offices: Mapped[list[Office]] = relationship(
+        secondary=OfficeMembership.__table__, order_by=Office.name, viewonly=True
+    )
 
     # Flask-Login's user protocol, by duck typing so that casemodel stays free of Flask.
     is_authenticated = True
@@ -77,3 +78,7 @@ class User(Base):
     @property
     def is_manager(self) -> bool:
         return self.role == "manager"
+
+    def works_for(self, office_id: int) -> bool:
+        """Whether this is staff of that office (a membership of it; a client never is)."""
+        return self.is_staff and any(office.id == office_id for office in self.offices)

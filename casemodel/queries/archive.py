@@ -1,6 +1,6 @@
-"""The organisation's folders (accountancy manual, "Dossier"): the documents the client approved,
-everything the office published across its dossiers ("Online Dossier <client number>"), and the
-files the client uploaded; and the office's archive of those uploads."""
+"""The organisation's folders (accountancy manual, "Dossier"): everything the office published
+across its dossiers ("Online Dossier <client number>") and the files the client uploaded; and
+the office's archive of those uploads. The folder "Accordering" is queries.approvals.approved_in."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from casemodel.models import (
     Organisation,
     User,
 )
+from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
 
 #: The folders the office publishes into; what the client supplied is not in "Online Dossier".
@@ -63,23 +64,6 @@ def _documents_of(user: User, organisation_id: int) -> Select:
     )
 
 
-def approved_documents(
-    session: Session, user: User, organisation_id: int
-) -> list[tuple[Document, bool]]:
-    """The "Accordering" folder: the documents of the organisation's dossiers that the client
-    approved, most recently approved first. Empty for a user who is not a member."""
-    if not _is_member(session, user, organisation_id):
-        return []
-    rows = session.execute(
-        _documents_of(user, organisation_id)
-        .where(Document.approved_version.is_not(None))
-        .order_by(None)
-        .order_by(Document.approved_at.desc(), Document.id.desc())
-    )
-    return [(document, read is not None and read >= document.latest_version)
-            for document, read in rows]  # fmt: skip
-
-
 def online_dossier(session: Session, user: User, organisation_id: int) -> list[DossierDocuments]:
     """The "Online Dossier" folder: what the office published in the organisation's dossiers,
     grouped by dossier (the dossier with the newest document first), each newest first."""
@@ -112,15 +96,17 @@ def uploads_of(session: Session, user: User, organisation_id: int) -> list[Archi
 
 
 def office_archive(user: User, search: str = "") -> Select:
-    """Staff: the client uploads of the organisations of their office (all offices when they
-    have none), newest first; search on client number or organisation name."""
+    """Staff: the client uploads of the organisations of their offices (none without an
+    office), newest first; search on client number or organisation name. Raises NotFound for
+    a client, whose uploads are in their organisation's folder (uploads_of)."""
+    if not user.is_staff:
+        raise NotFound("the office's archive")
     query = (
         select(ArchivedFile)
         .join(ArchivedFile.organisation)
         .options(contains_eager(ArchivedFile.organisation), joinedload(ArchivedFile.uploaded_by))
     )
-    if user.office_id is not None:
-        query = query.where(Organisation.office_id == user.office_id)
+    query = query.where(Organisation.office_id.in_(office_ids_of(user)))
     search = search.strip()
     if search:
         pattern = "%" + search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
@@ -134,13 +120,13 @@ def office_archive(user: User, search: str = "") -> Select:
 
 
 def get_archived_file_for(session: Session, archived_id: int, user: User) -> ArchivedFile:
-    """Load and authorise an uploaded file: staff of the organisation's office (or without an
-    office), or a member of the organisation. Anything else raises NotFound, like a missing id."""
+    """Load and authorise an uploaded file: staff of the organisation's office, or a member of
+    the organisation. Anything else raises NotFound, like a missing id."""
     archived = session.get(ArchivedFile, archived_id)
     if archived is None:
         raise NotFound(f"archived file {archived_id}")
     if user.is_staff:
-        allowed = user.office_id is None or archived.organisation.office_id == user.office_id
+        allowed = user.works_for(archived.organisation.office_id)
     else:
         allowed = _is_member(session, user, archived.organisation_id)
     if not allowed:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from casemodel.models import Dossier, HumanTask, Membership, Step, User
+from casemodel.models import Dossier, HumanTask, Membership, Questionnaire, Step, User
+from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
 
 
@@ -22,19 +23,13 @@ class Progress:
         return round(100 * self.done / self.total) if self.total else 0
 
 
-def organisation_ids_of(session: Session, user: User) -> list[int]:
-    return list(
-        session.scalars(select(Membership.organisation_id).where(Membership.user_id == user.id))
-    )
-
-
 def visible_dossiers(user: User, organisation_id: int | None = None) -> Select:
-    """The dossiers the user may see: staff those of their office (all offices when they have
-    none), a client those of the organisation they act for, if they are a member of it."""
+    """The dossiers the user may see: staff those of the offices they work for (none without an
+    office membership), a client those of the organisation they act for, if they are a member
+    of it."""
     query = select(Dossier)
     if user.is_staff:
-        if user.office_id is not None:
-            query = query.where(Dossier.office_id == user.office_id)
+        query = query.where(Dossier.office_id.in_(office_ids_of(user)))
         if organisation_id is not None:
             query = query.where(Dossier.organisation_id == organisation_id)
         return query
@@ -82,7 +77,8 @@ def get_dossier_for(session: Session, dossier_id: int, user: User) -> Dossier:
 
 
 def progress_of(session: Session, dossier_ids: Iterable[int]) -> dict[int, Progress]:
-    """The "(done/total)" of each dossier, over the steps that count toward progress."""
+    """The "(done/total)" of each dossier, over the steps that count toward progress. A step
+    skipped because its `when:` does not hold is not for this client: it is in neither."""
     ids = list(dossier_ids)
     if not ids:
         return {}
@@ -90,9 +86,13 @@ def progress_of(session: Session, dossier_ids: Iterable[int]) -> dict[int, Progr
         select(
             Step.dossier_id,
             func.count(),
-            func.sum(case((Step.state.in_(("done", "skipped")), 1), else_=0)),
+            func.sum(case((Step.state == "done", 1), else_=0)),
         )
-        .where(Step.dossier_id.in_(ids), Step.counts_toward_progress.is_(True))
+        .where(
+            Step.dossier_id.in_(ids),
+            Step.counts_toward_progress.is_(True),
+            Step.state != "skipped",
+        )
         .group_by(Step.dossier_id)
     )
     progress = {dossier_id: Progress(0, 0) for dossier_id in ids}
@@ -141,9 +141,10 @@ def dossier_counts(session: Session, user: User, organisation_id: int | None) ->
 
 
 def open_client_task_count(session: Session, user: User, organisation_id: int | None) -> int:
-    """The "Acties" tile: open tasks waiting for the client organisation."""
+    """The "Acties" count: open tasks waiting for the client organisation (a step's upload
+    request or questionnaire), and the questionnaires staff sent ad hoc, which have no task."""
     visible = visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
-    return session.scalar(
+    tasks = (
         select(func.count())
         .select_from(HumanTask)
         .where(
@@ -151,7 +152,19 @@ def open_client_task_count(session: Session, user: User, organisation_id: int | 
             HumanTask.state == "open",
             HumanTask.dossier_id.in_(visible),
         )
+        .scalar_subquery()
     )
+    ad_hoc = (
+        select(func.count())
+        .select_from(Questionnaire)
+        .where(
+            Questionnaire.step_id.is_(None),
+            Questionnaire.state == "open",
+            Questionnaire.dossier_id.in_(visible),
+        )
+        .scalar_subquery()
+    )
+    return session.scalar(select(tasks + ad_hoc))
 
 
 def statuses_in(session: Session, user: User, organisation_id: int | None) -> list[str]:
@@ -161,9 +174,9 @@ def statuses_in(session: Session, user: User, organisation_id: int | None) -> li
 
 
 def step_plan(dossier_id: int) -> Select:
-    """The dossier's steps in order as (key, kind, state): what the flow walks."""
+    """The dossier's steps in order as (key, kind, state, attempt): what the flow walks."""
     return (
-        select(Step.key, Step.kind, Step.state)
+        select(Step.key, Step.kind, Step.state, Step.attempt)
         .where(Step.dossier_id == dossier_id)
         .order_by(Step.position)
     )

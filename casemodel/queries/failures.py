@@ -41,7 +41,7 @@ class DeadMessage:
 
 def dead_messages(session: Session, user: User, *, limit: int = 200) -> list[DeadMessage]:
     """Messages given up that the user may see: those of a dossier they may see; those of no
-    dossier (mails, SMS, digests) for managers and for staff of no particular office."""
+    dossier (mails, SMS, digests) for managers."""
     messages = session.scalars(
         select(OutboxMessage)
         .where(OutboxMessage.dead_at.is_not(None))
@@ -52,7 +52,7 @@ def dead_messages(session: Session, user: User, *, limit: int = 200) -> list[Dea
     dossiers = {
         d.id: d for d in session.scalars(visible_dossiers(user).where(Dossier.id.in_(dossier_ids)))
     }
-    sees_all = user.is_manager or user.office_id is None
+    sees_all = user.is_manager
     shown = []
     for message in messages:
         dossier_id = message.payload.get("dossier_id")

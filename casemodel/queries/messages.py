@@ -69,7 +69,10 @@ def get_message_for(session: Session, *, dossier_id: int, message_id: int, user:
 
 def inbox(user: User, *, assigned_to_me: bool = False, unread_only: bool = False) -> Select:
     """The office's inbox: clients' messages in the dossiers the staff member may see, unread
-    (by them) first, then newest first."""
+    (by them) first, then newest first. Raises NotFound for a client, whose messages are in
+    their dossiers: the inbox is the office's."""
+    if not user.is_staff:
+        raise NotFound("the office's inbox")
     visible = visible_dossiers(user).with_only_columns(Dossier.id)
     unread = ~_read_by(user)
     query = (

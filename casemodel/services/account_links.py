@@ -4,6 +4,11 @@ The office creates an account and the person gets a first mail with a link to th
 there they enter their e-mail address and get a second mail with a single-use link to set their
 password; setting it sends a third mail to confirm. "Forgotten password" is the same second and
 third step. Whether or not an address has an account, the answer is the same and takes as long.
+
+A link works once, for an hour, and no longer once something newer has happened: a newer link
+was sent, the person logged in normally, or the password or e-mail address changed. Its token
+leaves the address bar at the first request (the web layer keeps the link's id in the session
+instead), so it ends up in no log, history or Referer.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from casemodel.db import claim_row, utcnow
@@ -37,10 +42,10 @@ LinkFor = Callable[[str, str], str]
 
 
 def office_name_for(user: User) -> str:
-    """The office a mail to this user is from: a staff member's own, else that of the first
-    organisation the user belongs to."""
-    if user.office is not None:
-        return user.office.name
+    """The office a mail to this user is from: a staff member's own (the first by name, for
+    one who works for several), else that of the first organisation the user belongs to."""
+    for office in user.offices:
+        return office.name
     for membership in user.memberships:
         return membership.organisation.office.name
     return "Dossierflow"
@@ -77,6 +82,8 @@ def request_password_link(session: Session, *, email: str, link_for: LinkFor) ->
         record_event(session, action="account.link_throttled", actor=None,
                      detail={"user_id": user.id})  # fmt: skip
         return
+    # Only the newest link works: an older mail lying in an inbox opens nothing any more.
+    end_open_links(session, user=user)
     token = secrets.token_urlsafe(32)
     session.add(
         AccountToken(
@@ -102,9 +109,31 @@ def request_password_link(session: Session, *, email: str, link_for: LinkFor) ->
                  detail={"user_id": user.id})  # fmt: skip
 
 
+def end_open_links(session: Session, *, user: User) -> int:
+    """Every set-password link of the user not yet used stops working (a newer one was sent, or
+    the user logged in normally since). Returns how many."""
+    result = session.execute(
+        update(AccountToken)
+        .where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return result.rowcount or 0
+
+
 def check_token(session: Session, *, token: str, purpose: str) -> AccountToken:
-    """The usable token for this link and purpose, or InvalidToken with the reason."""
+    """The usable link for this token (from a mail) and purpose, or InvalidToken with the
+    reason."""
     row = session.scalar(select(AccountToken).where(AccountToken.token_hash == _digest(token)))
+    return _usable(row, purpose)
+
+
+def check_link(session: Session, *, link_id: int, purpose: str) -> AccountToken:
+    """The same for a link already opened, by its id (kept in the person's session once the
+    token has left the address bar)."""
+    return _usable(session.get(AccountToken, link_id), purpose)
+
+
+def _usable(row: AccountToken | None, purpose: str) -> AccountToken:
     if row is None or row.purpose != purpose:
         raise InvalidToken("unknown")
     current = credential_stamp(row.user)
@@ -115,16 +144,16 @@ def check_token(session: Session, *, token: str, purpose: str) -> AccountToken:
     return row
 
 
-def set_password_with_token(
-    session: Session, *, token: str, purpose: str, password: str, portal_link: str
+def set_password_through_link(
+    session: Session, *, link_id: int, purpose: str, password: str, portal_link: str
 ) -> User:
-    """Set the password through a link: checks the link and the password rules, ends every
-    session of the user, uses up all their open links, and queues the confirmation mail.
+    """Set the password through an opened link: checks the link and the password rules, ends
+    every session of the user, uses up all their open links, and queues the confirmation mail.
 
     Raises:
         InvalidToken: the link is unknown, used or expired. WeakPassword: the rules say no.
     """
-    row = check_token(session, token=token, purpose=purpose)
+    row = check_link(session, link_id=link_id, purpose=purpose)
     user = row.user
     verdict = judge_password(password, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
@@ -134,10 +163,7 @@ def set_password_with_token(
         raise InvalidToken("used")  # the same link used at the same moment in another request
     user.password_hash = hash_password(password)
     end_other_sessions(session, user=user, keep_token=None, reason="password_changed")
-    for open_token in session.scalars(
-        select(AccountToken).where(AccountToken.user_id == user.id, AccountToken.used_at.is_(None))
-    ):
-        open_token.used_at = now
+    end_open_links(session, user=user)
     queue_mail(
         session,
         template="password_set",
@@ -150,17 +176,22 @@ def set_password_with_token(
     return user
 
 
-def queue_mail(session: Session, *, template: str, user: User, dedupe: str, **context) -> None:
-    """Compose a mail to the user in their language and queue it in the outbox."""
+def queue_mail(
+    session: Session, *, template: str, user: User, dedupe: str, office_name: str | None = None,
+    **context,
+) -> None:  # fmt: skip
+    """Compose a mail to the user in their language and queue it in the outbox. It is from the
+    user's office (office_name_for), or from `office_name` (an office the user is not yet with)."""
+    office_name = office_name or office_name_for(user)
     mail = compose(
         template,
         to=user.email,
         locale=user.locale,
         name=user.name,
-        office_name=office_name_for(user),
+        office_name=office_name,
         **context,
     )
-    payload = mail.as_payload() | {"sender_name": office_name_for(user)}
+    payload = mail.as_payload() | {"sender_name": office_name}
     enqueue(session, kind="send_mail", dedupe_key=f"mail:{dedupe}", payload=payload)
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
-from casemodel.models import Membership, Organisation, User
+from casemodel.db import increment, utcnow
+from casemodel.models import Membership, Office, OfficeMembership, Organisation, User
 from casemodel.passhash import Argon2id
 from casemodel.services.audit import record_event
 
@@ -62,10 +63,10 @@ def authenticate(
     password and a locked account give the same answer and take as long.
 
     Five failures in a row (wrong passwords, or wrong codes after a right password: see
-    count_failed_attempt) lock the account for 15 minutes. The lock always expires, and
-    it does not hold for a browser the user has logged in with before (trusted_device: the user
-    id and credential_stamp the web layer's signed device cookie holds; a password change ends
-    that), so nobody can lock the owner out by guessing.
+    count_failed_attempt and claim_code_try) lock the account for 15 minutes. The lock always
+    expires, and it does not hold for a browser the user has logged in with before
+    (trusted_device: the user id and credential_stamp the web layer's signed device cookie
+    holds; a password change ends that), so nobody can lock the owner out by guessing.
     """
     if len(password) > MAX_PASSWORD_LENGTH:
         return None
@@ -74,11 +75,7 @@ def authenticate(
     correct = _hasher.matches(stored, password)
     if user is None or not user.password_hash or not user.is_active:
         return None
-    now = utcnow()
-    trusted = trusted_device is not None and (
-        trusted_device[0] == user.id and hmac.compare_digest(trusted_device[1], device_stamp(user))
-    )
-    locked = user.locked_until is not None and user.locked_until > now and not trusted
+    locked = is_locked(user) and not is_trusted_device(user, trusted_device)
     if not correct or locked:
         if not locked:
             count_failed_attempt(session, user)
@@ -90,19 +87,55 @@ def authenticate(
     return user
 
 
+def is_locked(user: User) -> bool:
+    return user.locked_until is not None and user.locked_until > utcnow()
+
+
+def is_trusted_device(user: User, trusted_device: tuple[int, str] | None) -> bool:
+    """Whether the device cookie's (user id, stamp) names this user with the credentials as
+    they are now: a browser that finished a login as this user before."""
+    return trusted_device is not None and (
+        trusted_device[0] == user.id and hmac.compare_digest(trusted_device[1], device_stamp(user))
+    )
+
+
 def count_failed_attempt(session: Session, user: User) -> bool:
-    """One more failure in a row (a wrong password, or a wrong second-factor code after a right
-    password); the MAX_FAILED_LOGINS-th locks the account for LOCK_DURATION and starts the
-    count again. Counted in the database (failed_logins + 1), so parallel guesses all count.
-    True when it locked."""
-    user.failed_logins = User.failed_logins + 1
-    session.flush()  # the UPDATE; reading the attribute next loads the counted value
-    if user.failed_logins < MAX_FAILED_LOGINS:
+    """One more failure in a row (a wrong password); the MAX_FAILED_LOGINS-th locks the
+    account (lock_account). Counted in the database (failed_logins + 1), so parallel guesses
+    all count. True when it locked."""
+    if increment(session, user, "failed_logins") < MAX_FAILED_LOGINS:
         return False
+    lock_account(session, user)
+    return True
+
+
+def claim_code_try(session: Session, user: User, *, trusted_device: bool) -> int | None:
+    """Count one try of a second-factor code before it is compared, in one statement that also
+    asks whether a try is left: fewer than MAX_FAILED_LOGINS failures in a row and the account
+    not locked (a known browser, trusted_device, is let past a lock, as at the password). The
+    count this try makes, or None when no try is left and the code must not be compared.
+
+    The row stays locked until the request commits, so tries of one account take turns on
+    every backend: of fifty codes posted at once, MAX_FAILED_LOGINS are compared at most,
+    whatever logins they come from. A right code starts the count again (signed_in); the last
+    wrong one locks the account (lock_account)."""
+    conditions = [User.failed_logins < MAX_FAILED_LOGINS]
+    if not trusted_device:
+        conditions.append(or_(User.locked_until.is_(None), User.locked_until <= utcnow()))
+    return increment(session, user, "failed_logins", *conditions)
+
+
+def lock_account(session: Session, user: User) -> None:
+    """Lock the account for LOCK_DURATION and start the count of failures again; every login
+    of the account still between its password and its second factor ends, so none of them
+    keeps guessing."""
+    from casemodel.services.sessions import end_pending_logins
+
     user.locked_until = utcnow() + LOCK_DURATION
     user.failed_logins = 0
+    end_pending_logins(session, user=user, reason="account_locked")
     record_event(session, action="auth.account_locked", actor=None, detail={"user_id": user.id})
-    return True
+    session.flush()
 
 
 def signed_in(user: User) -> None:
@@ -138,7 +171,7 @@ def change_password(
     session: Session, *, user: User, current: str, new: str, keep_session: str | None
 ) -> None:
     """Change the password after checking the current one and the rules; every other session
-    of the user ends.
+    of the user ends, and the owner is told by mail.
 
     Raises:
         NotAllowed: the current password is wrong. WeakPassword: the rules say no.
@@ -154,11 +187,13 @@ def change_password(
     verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
         raise WeakPassword(verdict)
+    from casemodel.services.security_notices import notice_security_change
     from casemodel.services.sessions import end_other_sessions
 
     user.password_hash = hash_password(new)
     end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
     record_event(session, action="account.password_changed", actor=user)
+    notice_security_change(session, user=user, change="password")
 
 
 def create_user(
@@ -167,17 +202,30 @@ def create_user(
     email: str,
     name: str,
     role: str = "client",
-    office_id: int | None = None,
+    office_ids: Sequence[int] = (),
     password: str | None = None,
     locale: str = "nl",
     actor: User | None = None,
 ) -> User:
-    """Create an account. Without a password the user activates it through the e-mailed link."""
+    """Create an account. Without a password the user activates it through the e-mailed link.
+
+    Args:
+        office_ids: the offices a staff member or manager works for (at least one); a client
+            has none, and reaches dossiers through memberships of organisations.
+    Raises:
+        InvalidState: staff or a manager without an office, or a client with one.
+    """
+    from casemodel.services.errors import InvalidState
+
+    office_ids = list(dict.fromkeys(office_ids))
+    if role in ("staff", "manager") and not office_ids:
+        raise InvalidState("staff and managers work for an office: name at least one")
+    if role == "client" and office_ids:
+        raise InvalidState("a client belongs to organisations, not to an office")
     user = User(
         email=normalise_email(email),
         name=name.strip(),
         role=role,
-        office_id=office_id,
         locale=locale,
         password_hash=hash_password(password) if password else None,
         created_at=utcnow(),
@@ -187,7 +235,40 @@ def create_user(
     record_event(
         session, action="user.created", actor=actor, detail={"user_id": user.id, "role": role}
     )
+    for office_id in office_ids:
+        session.add(OfficeMembership(user_id=user.id, office_id=office_id, created_at=utcnow()))
+    session.flush()
     return user
+
+
+def add_office_membership(
+    session: Session, *, user: User, office: Office, actor: User | None
+) -> bool:
+    """Let a staff member or manager work for (another) office too. Idempotent; returns whether
+    the membership is new.
+
+    Raises:
+        InvalidState: the user is a client (clients belong to organisations).
+    """
+    from casemodel.services.errors import InvalidState
+
+    if not user.is_staff:
+        raise InvalidState("a client belongs to organisations, not to an office")
+    exists = session.scalar(
+        select(OfficeMembership.id).where(
+            OfficeMembership.user_id == user.id, OfficeMembership.office_id == office.id
+        )
+    )
+    if exists is not None:
+        return False
+    session.add(OfficeMembership(user_id=user.id, office_id=office.id, created_at=utcnow()))
+    record_event(
+        session, action="office_membership.granted", actor=actor,
+        detail={"user_id": user.id, "office_id": office.id},
+    )  # fmt: skip
+    session.flush()
+    session.expire(user, ["offices"])
+    return True
 
 
 def add_membership(
@@ -215,49 +296,3 @@ def add_membership(
         session.add(membership)
         session.flush()
     return membership
-
-
-def create_client_account(
-    session: Session,
-    *,
-    organisation_id: int,
-    email: str,
-    name: str,
-    actor: User,
-    locale: str = "nl",
-    can_approve: bool = False,
-    is_admin: bool = False,
-) -> tuple[User, bool]:
-    """The office gives a person access to a client organisation. A new address gets a new
-    account without a password (they set it through the activation mails); a known client gets
-    the extra membership, since one person may act for several organisations.
-
-    Returns:
-        The user, and whether the account is new.
-    Raises:
-        NotAllowed: the actor is not staff. NotFound: the organisation is not of their office.
-        InvalidState: the address belongs to a staff account.
-    """
-    from casemodel.services.errors import InvalidState, NotAllowed, NotFound
-
-    if not actor.is_staff:
-        raise NotAllowed("only office staff create client accounts")
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or (actor.office_id and organisation.office_id != actor.office_id):
-        raise NotFound(f"organisation {organisation_id}")
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    created = user is None
-    if user is None:
-        user = create_user(session, email=email, name=name, locale=locale, actor=actor)
-    elif user.is_staff:
-        raise InvalidState("the address belongs to a staff account")
-    add_membership(
-        session, user=user, organisation=organisation, can_approve=can_approve, is_admin=is_admin
-    )
-    record_event(
-        session,
-        action="membership.granted",
-        actor=actor,
-        detail={"user_id": user.id, "organisation_id": organisation.id},
-    )
-    return user, created

@@ -17,6 +17,19 @@ from casemodel.services.notifications import client_users, notify
 OFFICE_FOLDERS = ("correspondence", "documents")
 
 
+def may_publish(user: User, dossier: Dossier) -> bool:
+    """Whether the user places documents and new versions in the dossier: staff of its office
+    (a client supplies files instead, with a message or for an upload request)."""
+    return user.works_for(dossier.office_id)
+
+
+def check_may_publish(user: User, dossier: Dossier) -> None:
+    """Raises NotAllowed unless may_publish: for the services below, and for a view that checks
+    before it stores the bytes."""
+    if not may_publish(user, dossier):
+        raise NotAllowed("only the office publishes documents")
+
+
 def publish_document(
     session: Session,
     *,
@@ -36,10 +49,11 @@ def publish_document(
         actor: the staff member, or None when a flow step publishes.
         step_key: the template step that made or published it.
     Raises:
-        NotAllowed: the actor is not staff. InvalidState: unknown folder or empty title.
+        NotAllowed: the actor is not staff of the dossier's office (may_publish).
+        InvalidState: unknown folder or empty title.
     """
-    if actor is not None and not actor.is_staff:
-        raise NotAllowed("only the office publishes documents")
+    if actor is not None:
+        check_may_publish(actor, dossier)
     if folder not in OFFICE_FOLDERS:
         raise InvalidState(f"unknown folder {folder!r}")
     title = " ".join(title.split())[:200]
@@ -118,10 +132,14 @@ def supply_document(
 def add_version(
     session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
 ) -> DocumentVersion:
-    """A new version of a published document: the old ones stay, and the document shows as
-    unread again to everyone who had read it."""
-    if not actor.is_staff:
-        raise NotAllowed("only the office publishes documents")
+    """A new version of a published document: the old ones stay, the document shows as unread
+    again to everyone who had read it, and an open approval request of it is withdrawn and put
+    up again for this version.
+
+    Raises:
+        NotAllowed: the actor is not staff of the dossier's office (may_publish).
+    """
+    check_may_publish(actor, document.dossier)
     document.latest_version += 1
     document.updated_at = utcnow()
     version = _add_version(session, document, document.latest_version, stored, filename, actor)
@@ -133,6 +151,41 @@ def add_version(
     if document.published_at is not None:
         notify(session, users=client_users(session, document.dossier), kind="document",
                dossier_id=document.dossier_id)  # fmt: skip
+    # Nobody approves a version they no longer see: an open approval request moves on to this
+    # one (imported here: approvals builds on this module).
+    from casemodel.services.approvals.decisions import replace_on_new_version
+
+    replace_on_new_version(session, document=document, actor=actor)
+    return version
+
+
+def supply_version(
+    session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
+) -> DocumentVersion:
+    """A new version of a document the client supplied (a questionnaire's PDF after a rework):
+    the old versions stay, the office sees the new one as unread, the one who supplied it has
+    read it. The caller has authorised the actor for the document's dossier."""
+    if document.folder != "supplied":
+        raise NotAllowed("a client adds versions only to what the client supplied")
+    document.latest_version += 1
+    document.updated_at = now = utcnow()
+    version = _add_version(session, document, document.latest_version, stored, filename, actor)
+    read = session.scalar(
+        select(DocumentRead).where(
+            DocumentRead.user_id == actor.id, DocumentRead.document_id == document.id
+        )
+    )
+    if read is None:
+        session.add(DocumentRead(user_id=actor.id, document_id=document.id,
+                                 version=version.version, read_at=now))  # fmt: skip
+    else:
+        read.version, read.read_at = version.version, now
+    record_event(
+        session, action="document.new_version", actor=actor, dossier_id=document.dossier_id,
+        detail={"document_id": document.id, "version": version.version,
+                "sha256": stored.sha256},
+    )  # fmt: skip
+    session.flush()
     return version
 
 

@@ -38,7 +38,7 @@ def open_dossier(
     if not actor.is_staff:
         raise NotAllowed("only office staff open dossiers")
     organisation = session.get(Organisation, organisation_id)
-    if organisation is None or (actor.office_id and organisation.office_id != actor.office_id):
+    if organisation is None or not actor.works_for(organisation.office_id):
         raise NotFound(f"organisation {organisation_id}")
     if organisation.office.kind != template.office_kind:
         raise NotAllowed(
@@ -66,6 +66,7 @@ def open_dossier(
                 kind=step.kind,
                 counts_toward_progress=step.counts_toward_progress,
                 settings=dict(step.settings),
+                condition=step.when,
             )
             for position, step in enumerate(template.steps, start=1)
         ],

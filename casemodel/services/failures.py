@@ -65,7 +65,7 @@ def retry_dossier(session: Session, *, dossier_id: int, actor: User) -> Dossier:
     if not actor.is_staff:
         raise NotAllowed("only office staff retry dossiers")
     dossier = session.get(Dossier, dossier_id)
-    if dossier is None or (actor.office_id and dossier.office_id != actor.office_id):
+    if dossier is None or not actor.works_for(dossier.office_id):
         raise NotFound(f"dossier {dossier_id}")
     if not claim_row(session, dossier, Dossier.status == "failed", status="open"):
         raise InvalidState("the dossier has not failed")

@@ -15,6 +15,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.notifications import client_users, notify
+from casemodel.services.quotas import charge
 from casemodel.services.uploads import staged_files_of
 
 
@@ -59,6 +60,7 @@ def send_message(
     Raises:
         InvalidMessage: empty or too long; an attachment that is not the author's staged file.
         NotFound: reply_to_id is not a message of this dossier.
+        QuotaExceeded: the author (or their organisation) sent as many as an hour allows.
     """
     subject, body = check_message(subject, body)
     reply_to = None
@@ -70,6 +72,8 @@ def send_message(
     staged = staged_files_of(session, user=author, dossier_id=dossier.id, ids=staged_ids)
     if len(staged) != len(staged_ids):
         raise InvalidMessage("unknown_attachment")
+    # Counted once it would be sent; its attachments were counted as uploads when staged.
+    charge(session, "messages", actor=author, organisation_id=dossier.organisation_id)
     from_office = author.is_staff
     message = Message(
         dossier_id=dossier.id, from_office=from_office, subject=subject, body=body,
@@ -133,20 +137,28 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     return True
 
 
+def may_answer(user: User, message: Message) -> bool:
+    """Whether the message's page offers the user to answer it: staff answer a client's message
+    (not the office's own), a client any message of their dossier. The caller has authorised
+    the user for the dossier (queries.messages.get_message_for)."""
+    return not (user.is_staff and message.from_office)
+
+
+def may_assign(user: User, message: Message) -> bool:
+    """Whether the user may give this message to a colleague: staff of the dossier's office,
+    and only a client's message (the office's own need no answer from the office)."""
+    return not message.from_office and user.works_for(message.dossier.office_id)
+
+
 def assign_message(session: Session, *, message: Message, assignee: User, actor: User) -> None:
     """The office gives a client's message to a colleague to answer, who is told by mail.
 
     Raises:
         NotFound: the message or the colleague is not of the actor's office.
     """
-    office_id = message.dossier.office_id
-    if (
-        not actor.is_staff
-        or message.from_office
-        or (actor.office_id is not None and actor.office_id != office_id)
-    ):
+    if not may_assign(actor, message):
         raise NotFound(f"message {message.id}")
-    if not assignee.is_staff or (assignee.office_id not in (None, office_id)):
+    if not assignee.is_active or not assignee.works_for(message.dossier.office_id):
         raise NotFound(f"user {assignee.id}")
     message.assignee_id = assignee.id
     record_event(

@@ -1,14 +1,19 @@
 """Two-step verification: SMS codes, an authenticator app (TOTP), and recovery codes.
 
-Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes, bound to
-one purpose ("login", "enrol", "reauth"), and ends after five wrong tries; a TOTP code is accepted
-one time step either side and only once (the last accepted step is kept); recovery codes are
-single use and stored hashed. Staff always need a second factor; clients when their office says
-so (the default).
+Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes (an
+approval's five), bound to one purpose ("login", "enrol", "reauth", "approval"), and ends
+after five wrong tries; a TOTP code is accepted one time step either side and only once (the
+last accepted step is kept); recovery codes are single use and stored hashed. Staff always
+need a second factor; clients when their office says so (the default).
 
 A code is used up by a conditional UPDATE (... WHERE still unused), never by reading and then
-writing: two requests with the same code at the same moment would otherwise both get in. Wrong
-tries are counted the same way (attempts = attempts + 1), so parallel guesses all count.
+writing: two requests with the same code at the same moment would otherwise both get in. At
+login every try is counted for the account before its code is compared, in the same statement
+that asks whether a try is left (check_login_code), so however many requests are in flight and
+from however many logins, no more codes are compared than the limit allows.
+
+A code is ASCII digits (a recovery code ASCII letters and digits); spaces and dashes between
+them are allowed. Anything else typed into a code field is simply a wrong code.
 """
 
 from __future__ import annotations
@@ -17,20 +22,26 @@ import datetime as dt
 import enum
 import hashlib
 import hmac
+import re
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from casemodel import config
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
-from casemodel.models import OneTimeCode, RecoveryCode, User, UserSession
+from casemodel.models import OneTimeCode, RecoveryCode, User
 from casemodel.services.account_links import office_name_for
-from casemodel.services.accounts import count_failed_attempt
+from casemodel.services.accounts import MAX_FAILED_LOGINS, claim_code_try, lock_account
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.outbox import enqueue
+from casemodel.services.security_notices import notice_security_change
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
@@ -38,6 +49,8 @@ MAX_CODE_ATTEMPTS = 5
 RESEND_INTERVAL = dt.timedelta(seconds=30)
 RECOVERY_CODE_COUNT = 10
 TOTP_ISSUER = "Dossierflow"
+#: Longer input cannot be a code with its spaces and dashes: wrong, without looking further.
+MAX_TYPED_LENGTH = 40
 
 
 class CodeCheck(enum.StrEnum):
@@ -45,6 +58,10 @@ class CodeCheck(enum.StrEnum):
     WRONG = "wrong"
     EXPIRED = "expired"  # no live code: never sent, used, timed out, or too many tries
     REPLAYED = "replayed"  # a TOTP code that was already accepted
+    NO_TRIES_LEFT = "no_tries_left"  # not compared: the account is locked or out of tries
+
+
+LOGIN_METHODS = ("sms", "totp", "recovery")
 
 
 def second_factor_required(user: User) -> bool:
@@ -58,10 +75,22 @@ def second_factor_required(user: User) -> bool:
 
 
 def send_sms_code(
-    session: Session, *, user: User, purpose: str, to: str | None = None
+    session: Session,
+    *,
+    user: User,
+    purpose: str,
+    to: str | None = None,
+    text_for: Callable[[str], str] | None = None,
+    lifetime: dt.timedelta = CODE_LIFETIME,
+    context: dict[str, Any] | None = None,
 ) -> OneTimeCode:
     """Send a fresh code by SMS for the purpose, ending any earlier open code of that purpose.
 
+    Args:
+        text_for: the SMS's text for a code, when the purpose's own (sms_text) will not do (an
+            approval's names the document and the recipient).
+        lifetime: how long the code is valid (an approval code: five minutes).
+        context: what the code is bound to (an approval code: its challenge).
     Raises:
         InvalidState: no mobile number, or the previous code was sent less than 30 s ago.
     """
@@ -87,7 +116,8 @@ def send_sms_code(
         salt=salt,
         sent_to=number,
         created_at=now,
-        expires_at=now + CODE_LIFETIME,
+        expires_at=now + lifetime,
+        context=context or {},
     )
     session.add(row)
     session.flush()
@@ -97,7 +127,7 @@ def send_sms_code(
         dedupe_key=f"sms:code:{row.id}",
         payload={
             "to": number,
-            "text": sms_text(user, purpose, code),
+            "text": text_for(code) if text_for else sms_text(user, purpose, code),
             "reference": f"code-{row.id}",
         },
     )
@@ -120,12 +150,29 @@ def sms_text(user: User, purpose: str, code: str) -> str:
 
 def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> CodeCheck:
     """Check a typed SMS code against the open code of this purpose; a right one is used up."""
-    row = _open_code(session, user, purpose)
-    if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_CODE_ATTEMPTS:
+    return check_code_row(
+        session, user=user, row=_open_code(session, user, purpose), purpose=purpose, code=code
+    )
+
+
+def check_code_row(
+    session: Session, *, user: User, row: OneTimeCode | None, purpose: str, code: str
+) -> CodeCheck:
+    """Check a typed SMS code against one code sent (an approval's: the one its challenge was
+    sent); only an unused, unexpired code of this user and purpose can be right, and a right
+    one is used up."""
+    if (
+        row is None
+        or row.user_id != user.id
+        or row.purpose != purpose
+        or row.used_at is not None
+        or row.expires_at <= utcnow()
+        or row.attempts >= MAX_CODE_ATTEMPTS
+    ):
         return CodeCheck.EXPIRED
-    typed = "".join(ch for ch in code if ch.isdigit())
+    typed = _six_digits(code)
     now = utcnow()
-    if hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
+    if typed is not None and hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
         claimed = claim_row(session, row, OneTimeCode.used_at.is_(None),
                             OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
@@ -136,13 +183,77 @@ def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> 
     return CodeCheck.WRONG
 
 
-def wrong_login_code(session: Session, *, login: UserSession, user: User) -> bool:
-    """A wrong code between the password and the second factor. It counts for this login and
-    for the account (accounts.count_failed_attempt), so that logging in again with a known
-    password buys no new guesses. True when the login ends: MAX_CODE_ATTEMPTS wrong codes in
-    it, or the account locked."""
-    locked = count_failed_attempt(session, user)
-    return increment(session, login, "failed_codes") >= MAX_CODE_ATTEMPTS or locked
+@dataclass(frozen=True)
+class LoginCodeResult:
+    check: CodeCheck
+    #: The login is over (the account locked, or no try was left): the person starts again.
+    login_ended: bool
+
+
+def check_login_code(
+    session: Session, *, user: User, method: str, code: str, trusted_device: bool = False
+) -> LoginCodeResult:
+    """A code typed between the password and the second factor, by SMS, authenticator or
+    recovery code, as one step with its count: the try is counted for the account first
+    (accounts.claim_code_try) and the code compared only when that try was left. Wrong codes
+    count toward the account lock with wrong passwords, so neither logging in again nor
+    several logins at once buy new guesses; the try that reaches the limit locks the account
+    and ends every pending login of it. `trusted_device`: the browser finished a login as this
+    user before (accounts.is_trusted_device), and gets its tries during a lock."""
+    if method not in LOGIN_METHODS:
+        raise ValueError(f"unknown second factor {method!r}")
+    tries = claim_code_try(session, user, trusted_device=trusted_device)
+    if tries is None:
+        record_event(session, action="second_factor.code_refused_no_tries", actor=user,
+                     detail={"method": method})  # fmt: skip
+        return LoginCodeResult(CodeCheck.NO_TRIES_LEFT, login_ended=True)
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="login")
+    if result is CodeCheck.OK:
+        return LoginCodeResult(result, login_ended=False)
+    if tries >= MAX_FAILED_LOGINS:
+        lock_account(session, user)
+        return LoginCodeResult(result, login_ended=True)
+    return LoginCodeResult(result, login_ended=False)
+
+
+def confirm_second_factor(session: Session, *, user: User, method: str, code: str) -> CodeCheck:
+    """The signed-in user proving their current second factor again (an SMS code of purpose
+    "reauth", an authenticator code, or a recovery code) before changing it: a stolen session
+    with the password alone must not be able to put another phone or app in its place.
+
+    Counted as the codes at login are (accounts.claim_code_try, as a known browser: a lock a
+    stranger caused does not stop the owner), and as wrong passwords inside a session are: the
+    fifth wrong one in a row locks the account.
+
+    Raises:
+        TooManyWrongPasswords: that fifth one (or no try was left); the caller ends the session.
+    """
+    from casemodel.services.errors import TooManyWrongPasswords
+
+    if method not in LOGIN_METHODS:
+        raise ValueError(f"unknown second factor {method!r}")
+    tries = claim_code_try(session, user, trusted_device=True)
+    if tries is None:
+        raise TooManyWrongPasswords(f"user {user.id}: no code tries left")
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="reauth")
+    if result is CodeCheck.OK:
+        user.failed_logins = 0
+        record_event(session, action="second_factor.reconfirmed", actor=user,
+                     detail={"method": method})  # fmt: skip
+    elif tries >= MAX_FAILED_LOGINS:
+        lock_account(session, user)
+        raise TooManyWrongPasswords(f"user {user.id}: too many wrong codes")
+    return result
+
+
+def _compare(session: Session, *, user: User, method: str, code: str, sms_purpose: str):
+    """The typed code against the method's: an SMS code of the purpose, the authenticator's,
+    or one of the recovery codes (used up when right)."""
+    if method == "sms":
+        return check_sms_code(session, user=user, purpose=sms_purpose, code=code)
+    if method == "totp":
+        return check_totp(session, user=user, code=code)
+    return use_recovery_code(session, user=user, code=code)
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -161,8 +272,19 @@ def _open_code(session: Session, user: User, purpose: str) -> OneTimeCode | None
     )  # fmt: skip
 
 
+def _six_digits(code: str) -> str | None:
+    """The code as typed, without spaces and dashes, if it is six ASCII digits; else None
+    (other scripts' digits, letters, anything long: a wrong code, never compared)."""
+    typed = re.sub(r"[\s-]", "", code[:MAX_TYPED_LENGTH])
+    if len(code) > MAX_TYPED_LENGTH or not re.fullmatch(r"[0-9]{6}", typed, flags=re.ASCII):
+        return None
+    return typed
+
+
 def _code_hash(salt: str, code: str) -> str:
-    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+    # Keyed with the server's code key (config.code_key): with the database alone, the million
+    # six-digit codes cannot be tried against a row.
+    return hmac.new(config.code_key(), f"sms:{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 # --- the authenticator app (TOTP) --------------------------------------------------------------
@@ -189,10 +311,10 @@ def check_totp(
     if not secret:
         return CodeCheck.EXPIRED
     totp = pyotp.TOTP(secret)
-    typed = "".join(ch for ch in code if ch.isdigit())
+    typed = _six_digits(code) or ""
     now_step = totp.timecode(at or utcnow())
     for step in (now_step - 1, now_step, now_step + 1):
-        if hmac.compare_digest(totp.generate_otp(step), typed):
+        if typed and hmac.compare_digest(totp.generate_otp(step), typed):
             later = or_(User.totp_last_step.is_(None), User.totp_last_step < step)
             if not claim_row(session, user, *([] if enrolling else [later]), totp_last_step=step):
                 record_event(session, action="second_factor.totp_replayed", actor=user)
@@ -212,10 +334,13 @@ def enrol_sms(session: Session, *, user: User, code: str) -> CodeCheck:
     number = open_code_number(session, user=user, purpose="enrol")
     result = check_sms_code(session, user=user, purpose="enrol", code=code)
     if result is CodeCheck.OK:
+        changed = user.second_factor is not None and user.mobile_number != number
         user.mobile_number = number
         if user.second_factor is None:
             user.second_factor = "sms"
         record_event(session, action="second_factor.sms_enrolled", actor=user)
+        if changed:  # not the first factor, set up while activating the account
+            notice_security_change(session, user=user, change="mobile_number")
     return result
 
 
@@ -223,9 +348,12 @@ def enrol_totp(session: Session, *, user: User, secret: str, code: str) -> CodeC
     """Confirm an authenticator by one code from it; it becomes the second factor."""
     result = check_totp(session, user=user, code=code, secret=secret)
     if result is CodeCheck.OK:
+        added_to_a_factor = user.second_factor is not None
         user.totp_secret = secret
         user.second_factor = "totp"
         record_event(session, action="second_factor.totp_enrolled", actor=user)
+        if added_to_a_factor:
+            notice_security_change(session, user=user, change="authenticator_added")
     return result
 
 
@@ -237,13 +365,18 @@ def use_sms_instead(session: Session, *, user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     record_event(session, action="second_factor.switched_to_sms", actor=user)
+    notice_security_change(session, user=user, change="authenticator_removed")
 
 
 # --- recovery codes ----------------------------------------------------------------------------
 
 
 def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
-    """New recovery codes, replacing all earlier ones. Shown once; stored hashed."""
+    """New recovery codes, replacing all earlier ones. Shown once; stored hashed. Replacing
+    earlier ones is a security change the owner is told of by mail."""
+    replacing = session.scalar(
+        select(RecoveryCode.id).where(RecoveryCode.user_id == user.id).limit(1)
+    )
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     now = utcnow()
@@ -252,6 +385,8 @@ def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
         for code in codes
     )
     record_event(session, action="second_factor.recovery_codes_created", actor=user)
+    if replacing is not None:
+        notice_security_change(session, user=user, change="recovery_codes")
     session.flush()
     return codes
 
@@ -268,7 +403,10 @@ def has_recovery_codes(session: Session, user: User) -> bool:
 
 
 def use_recovery_code(session: Session, *, user: User, code: str) -> CodeCheck:
-    typed = "".join(ch for ch in code.lower() if ch.isalnum())
+    """Use up one of the user's recovery codes (any case; spaces and dashes allowed)."""
+    typed = re.sub(r"[\s-]", "", code[:MAX_TYPED_LENGTH]).lower()
+    if len(code) > MAX_TYPED_LENGTH or not re.fullmatch(r"[a-z0-9]{10}", typed, flags=re.ASCII):
+        typed = ""  # matches no stored code: wrong, like any other
     row = session.scalar(
         select(RecoveryCode).where(
             RecoveryCode.user_id == user.id,
@@ -292,5 +430,8 @@ def _recovery_code() -> str:
 
 
 def _recovery_hash(code: str) -> str:
-    # 50 random bits, single use: a fast hash is enough to keep them out of a dump's plain view.
-    return hashlib.sha256("".join(ch for ch in code if ch.isalnum()).encode()).hexdigest()
+    """HMAC (the server's code key) of the code's SHA-256: 50 random bits are within reach of a
+    GPU with the database alone, not without the key. The SHA-256 inside is what codes stored
+    before the key was there held; the migration that brought the key wrapped those in place."""
+    unkeyed = hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    return hmac.new(config.code_key(), f"recovery:{unkeyed}".encode(), hashlib.sha256).hexdigest()

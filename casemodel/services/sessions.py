@@ -53,9 +53,13 @@ def start_session(
     return token
 
 
-def find_session(session: Session, token: str) -> UserSession | None:
+def find_session(session: Session, token: str, *, touch: bool = True) -> UserSession | None:
     """The live session for this token, or None (unknown, ended, idle or too old; the last
-    two are ended on the way). Its user comes in the same query: every signed-in request asks."""
+    two are ended on the way). Its user comes in the same query: every signed-in request asks.
+
+    `touch`: the request is something the person did, and renews the idle timer. A background
+    call of a page's script (a progress poll, a strength hint) reads the session without
+    renewing it (touch=False), so a page left open does not keep its session alive."""
     row = session.scalar(
         select(UserSession)
         .options(joinedload(UserSession.user))
@@ -71,7 +75,7 @@ def find_session(session: Session, token: str) -> UserSession | None:
     if now - row.last_seen_at > IDLE_TIMEOUT:
         end(row, "idle")
         return None
-    if now - row.last_seen_at > TOUCH_INTERVAL:
+    if touch and now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
     return row
 
@@ -97,6 +101,18 @@ def end_other_sessions(session: Session, *, user: User, keep_token: str | None, 
     if keep_token:
         query = query.where(UserSession.token_hash != _digest(keep_token))
     result = session.execute(query.values(ended_at=utcnow(), ended_reason=reason))
+    return result.rowcount or 0
+
+
+def end_pending_logins(session: Session, *, user: User, reason: str) -> int:
+    """End every login of the user that has passed the password but not the second factor.
+    Returns how many."""
+    result = session.execute(
+        update(UserSession)
+        .where(UserSession.user_id == user.id, UserSession.stage == "password",
+               UserSession.ended_at.is_(None))
+        .values(ended_at=utcnow(), ended_reason=reason)
+    )  # fmt: skip
     return result.rowcount or 0
 
 

@@ -15,6 +15,7 @@ from casemodel.models import ArchivedFile, Dossier, Organisation, StagedFile, Us
 from casemodel.services.audit import record_event
 from casemodel.services.errors import NotFound
 from casemodel.services.notifications import notify
+from casemodel.services.quotas import charge
 
 #: A staged file never sent is dropped after this long (the bytes stay in the store only while
 #: something else refers to them).
@@ -24,7 +25,13 @@ STAGED_FILE_LIFETIME = dt.timedelta(days=2)
 def stage_file(
     session: Session, *, dossier: Dossier, user: User, stored: StoredFile, filename: str
 ) -> StagedFile:
-    """Hold an accepted upload for the user until they send the message it belongs to."""
+    """Hold an accepted upload for the user until they send the message it belongs to.
+
+    Raises:
+        QuotaExceeded: the user (or their organisation) uploaded as much as an hour allows.
+    """
+    charge(session, "uploads", actor=user, organisation_id=dossier.organisation_id,
+           size=stored.size)  # fmt: skip
     staged = StagedFile(
         user_id=user.id, dossier_id=dossier.id, sha256=stored.sha256, size=stored.size,
         content_type=stored.content_type,
@@ -74,8 +81,33 @@ def purge_staged_files(session: Session) -> int:
 def archive_upload(
     session: Session, *, organisation: Organisation, user: User, stored: StoredFile, filename: str
 ) -> ArchivedFile:
-    """A client's file from the "Upload" folder: into the office's archive, audited, and the
-    organisation's contact person is told (batched, so ten files make one mail)."""
+    """One file for the "Upload" folder (archive_uploads)."""
+    return archive_uploads(session, organisation=organisation, user=user,
+                           files=[(stored, filename)])[0]  # fmt: skip
+
+
+def archive_uploads(
+    session: Session, *, organisation: Organisation, user: User,
+    files: list[tuple[StoredFile, str]],
+) -> list[ArchivedFile]:  # fmt: skip
+    """A client's files (stored, and the name given) from the "Upload" folder: into the office's
+    archive, audited, and the organisation's contact person is told (batched, so ten files make
+    one mail). All or none.
+
+    Raises:
+        QuotaExceeded: more than the user (or their organisation) may upload in the hour.
+    """
+    charge(session, "uploads", actor=user, organisation_id=organisation.id, count=len(files),
+           size=sum(stored.size for stored, _name in files))  # fmt: skip
+    archived = [_archive(session, organisation, user, stored, name) for stored, name in files]
+    if organisation.contact_person is not None:
+        for _file in archived:
+            notify(session, users=[organisation.contact_person], kind="upload",
+                   organisation_id=organisation.id)  # fmt: skip
+    return archived
+
+
+def _archive(session, organisation, user, stored: StoredFile, filename: str) -> ArchivedFile:
     archived = ArchivedFile(
         organisation_id=organisation.id, sha256=stored.sha256, size=stored.size,
         content_type=stored.content_type,
@@ -89,9 +121,6 @@ def archive_upload(
         detail={"organisation_id": organisation.id, "archived_file_id": archived.id,
                 "sha256": stored.sha256, "size": stored.size},
     )  # fmt: skip
-    if organisation.contact_person is not None:
-        notify(session, users=[organisation.contact_person], kind="upload",
-               organisation_id=organisation.id)  # fmt: skip
     return archived
 
 

@@ -12,8 +12,8 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from casemodel.atomic_write import write_atomically
 from casemodel.config import instance_path
-from casemodel.files import write_atomically
 
 
 def sink_folder() -> Path:

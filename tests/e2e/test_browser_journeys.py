@@ -117,13 +117,13 @@ def test_client_follows_a_dossier_and_switches_to_english(
     _wait_for_heading(browser, "Levering Keizersgracht 12, Amsterdam")
 
     # Collapsed: the counter shows, the steps do not.
-    assert _progress_summary(browser) == "Voortgang (0/9)"
+    assert _progress_summary(browser) == "Voortgang (0/11)"
     assert not _progress_open(browser)
     assert not browser.find_element(By.CSS_SELECTOR, "#progress ol.steps").is_displayed()
 
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
     steps = _visible_steps(browser)
-    assert len(steps) == 9
+    assert len(steps) == 11
     assert steps[0] == ("Intake en opdrachtbevestiging", "Nog niet begonnen")
     assert all(state == "Nog niet begonnen" for _title, state in steps)
 
@@ -132,7 +132,7 @@ def test_client_follows_a_dossier_and_switches_to_english(
         browser, lambda b: b.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     )
     assert "/dossiers/" in browser.current_url  # the switch stays on the page
-    assert _progress_summary(browser) == "Progress (0/9)"
+    assert _progress_summary(browser) == "Progress (0/11)"
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
     assert _visible_steps(browser)[0] == ("Intake and engagement letter", "Not started yet")
 
@@ -150,8 +150,8 @@ def test_office_creates_an_account_and_the_client_activates_it(
     )
     browser.find_element(By.ID, "name").send_keys("Nina Nieuw")
     browser.find_element(By.ID, "email").send_keys(address)
-    browser.find_element(By.XPATH, "//button[normalize-space()='Account aanmaken']").click()
-    assert _flash(browser) == f"{address} heeft een e-mail gekregen om het account in te stellen."
+    browser.find_element(By.XPATH, "//button[normalize-space()='Toegang geven']").click()
+    assert _flash(browser).startswith(f"{address} krijgt een e-mail.")
     sign_out(browser)
 
     # First mail: the invitation, pointing at the page that asks for the e-mail address.
@@ -168,7 +168,8 @@ def test_office_creates_an_account_and_the_client_activates_it(
     assert "Stel uw wachtwoord in" in browser.find_element(By.TAG_NAME, "h1").text
     _follow_link_in_mail(browser, live_portal)
     _wait_for_heading(browser, "Stel uw wachtwoord in")
-    assert "/account/activate/" in browser.current_url
+    # The link's token has left the address bar (and the history) at once.
+    assert browser.current_url.endswith("/account/activate")
 
     # The hint is fetched from the server as one types.
     password = browser.find_element(By.ID, "password")

@@ -15,10 +15,9 @@ from casemodel.filestore import FileStore
 from casemodel.models import AuditEvent
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
-from casemodel.services.files import FILE_REFERENCES, sweep_unreferenced_files
+from casemodel.services.stored_files import FILE_REFERENCES, sweep_unreferenced_files
 from casemodel.services.uploads import archive_upload, stage_file
-
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
+from tests.files import PDF
 
 
 @pytest.fixture

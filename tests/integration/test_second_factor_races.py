@@ -68,7 +68,11 @@ def test_a_failed_enrolment_keeps_the_replay_guard(factory, totp_user):
 
 
 def test_a_set_password_link_used_twice_at_once_sets_one_password(factory, totp_user):
-    from casemodel.services.account_links import request_password_link, set_password_with_token
+    from casemodel.services.account_links import (
+        check_token,
+        request_password_link,
+        set_password_through_link,
+    )
     from casemodel.services.errors import InvalidToken
 
     user_id, _secret, _codes = totp_user
@@ -79,12 +83,13 @@ def test_a_set_password_link_used_twice_at_once_sets_one_password(factory, totp_
             session, email=email, link_for=lambda token, _purpose: tokens.append(token) or "x"
         )
         session.commit()
+        link_id = check_token(session, token=tokens[0], purpose="activation").id
 
     def set_password(password):
         def request(session):
             try:
-                set_password_with_token(session, token=tokens[0], purpose="activation",
-                                        password=password, portal_link="x")  # fmt: skip
+                set_password_through_link(session, link_id=link_id, purpose="activation",
+                                          password=password, portal_link="x")  # fmt: skip
                 return "set"
             except InvalidToken as refused:
                 return refused.reason

@@ -19,16 +19,16 @@ from casemodel.queries.dossiers import open_client_task_count
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState
 from casemodel.services.publishing import complete_publish_task
-from casemodel.services.requests import complete_upload_request, supply_requested_file
 from casemodel.services.steps import complete_staff_task
+from casemodel.services.upload_requests import complete_upload_request, supply_requested_file
 from flows.relay import deliver_due
+from tests.files import PDF
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
 from tests.integration.test_dossier_flow import read, step_state, suspended_on, task_run_states
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
 
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def step(key, kind, nl, en, **settings):

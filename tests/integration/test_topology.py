@@ -123,7 +123,7 @@ def make_office(factory, count: int) -> list[tuple[str, str]]:
         for number in range(count):
             user = create_user(session, email=f"staff{number}@topologie.example",
                                name=f"Medewerker {number}", password=PASSWORD, role="staff",
-                               office_id=office.id)  # fmt: skip
+                               office_ids=[office.id])  # fmt: skip
             user.second_factor = "totp"
             user.totp_secret = pyotp.random_base32()
             staff.append((user.email, user.totp_secret))

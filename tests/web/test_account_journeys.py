@@ -108,9 +108,14 @@ def test_first_login_takes_three_mails_and_lands_on_my_details(
     relay(web_app)
     invitation_and_link = mails_to(mailbox, NEW_CLIENT)
     assert len(invitation_and_link) == 2
-    activation = path_of(link_in(invitation_and_link[1]))
-    assert activation.startswith("/account/activate/")
+    link = path_of(link_in(invitation_and_link[1]))
+    assert link.startswith("/account/activate/")
     assert "Stel uw wachtwoord in" in invitation_and_link[1]["Subject"]
+    # The link's first request trades the token for the session's state: the form is at an
+    # address without it.
+    opened = client.get(link)
+    assert opened.status_code == 302 and opened.headers["Location"] == "/account/activate"
+    activation = opened.headers["Location"]
 
     # A common password that passes the old "capital and digit" rule is refused, with why.
     refused = client.post(activation, data={"password": "Welkom2026!", "repeat": "Welkom2026!"})
@@ -140,7 +145,7 @@ def test_first_login_takes_three_mails_and_lands_on_my_details(
     confirmation = mails_to(mailbox, NEW_CLIENT)[2]
     assert "Uw wachtwoord is ingesteld" in confirmation["Subject"]
     client.post("/logout")
-    again = client.get(activation)
+    again = client.get(link)
     assert again.status_code == 410 and "al gebruikt" in text(again)
 
     # And the new password works, with a code from the authenticator (the next one: the
@@ -197,17 +202,21 @@ def test_a_reset_link_is_single_use_ends_sessions_and_an_activation_link_is_not_
 
     client.post("/password/forgot", data={"email": "klant@example.nl"})
     relay(web_app)
-    reset = path_of(link_in(mails_to(mailbox, "klant@example.nl")[0]))
-    assert reset.startswith("/password/reset/")
-    token = reset.rsplit("/", 1)[1]
+    link = path_of(link_in(mails_to(mailbox, "klant@example.nl")[0]))
+    assert link.startswith("/password/reset/")
+    token = link.rsplit("/", 1)[1]
     # The same token on the activation address is refused: separate purposes.
     assert client.get(f"/account/activate/{token}").status_code == 410
+    assert client.get("/account/activate").status_code == 410  # nothing opened for that
 
+    reset = client.get(link).headers["Location"]
+    assert reset == "/password/reset"
     done = client.post(reset, data={"password": GOOD_PASSWORD, "repeat": GOOD_PASSWORD})
     assert done.status_code == 302
     # The other device's session has ended.
     assert other_device.get("/home").headers["Location"].startswith("/login")
     assert client.post(reset, data={"password": "x", "repeat": "x"}).status_code == 410
+    assert client.get(link).status_code == 410
 
 
 def test_an_expired_link_explains_itself_and_offers_a_new_one(
@@ -259,3 +268,36 @@ def test_a_megabyte_password_is_refused_quickly(client, web_app):
     assert response.status_code == 400
     assert "onjuist" in text(response)
     assert time.monotonic() - started < 1.0
+
+
+def test_a_link_stops_working_once_the_account_logs_in_normally(
+    client, login, web_app, mailbox
+):
+    """The link in a forgotten mail opens nothing once its owner has logged in since: the
+    person remembered the password, and an old mail is no key to the account."""
+    client.post("/password/forgot", data={"email": "klant@example.nl"})
+    relay(web_app)
+    link = path_of(link_in(mails_to(mailbox, "klant@example.nl")[0]))
+    opened_before = web_app.test_client()
+    assert opened_before.get(link).status_code == 302  # opened, the form not yet sent
+
+    login(web_app.test_client(), "klant@example.nl")
+    later = client.get(link)
+    assert later.status_code == 410 and "u bent inmiddels ingelogd" in text(later)
+    refused = opened_before.post("/password/reset",
+                                 data={"password": GOOD_PASSWORD, "repeat": GOOD_PASSWORD})
+    assert refused.status_code == 410
+
+
+def test_a_newer_link_ends_the_older_one(client, web_app, mailbox):
+    links: list[str] = []
+    for count in (1, 2):
+        client.post("/password/forgot", data={"email": "klant@example.nl"})
+        relay(web_app)
+        mails = mails_to(mailbox, "klant@example.nl")
+        assert len(mails) == count
+        (new,) = {path_of(link_in(mail)) for mail in mails} - set(links)
+        links.append(new)
+    older, newer = links
+    assert client.get(older).status_code == 410
+    assert client.get(newer).headers["Location"] == "/password/reset"

@@ -6,17 +6,18 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from casemodel.models import AuditEvent, Dossier
+from tests.files import PDF
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 
 STAFF = "medewerker@example.nl"
 CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 
 
 def text(response) -> str:
@@ -31,7 +32,7 @@ def transfer(web_session) -> Dossier:
 def publish(client, dossier, *, title="Ontwerpakte Keizersgracht", content=PDF, name="akte.pdf",
             folder="documents"):  # fmt: skip
     return client.post(
-        f"/office/dossiers/{dossier.id}/documents",
+        f"/dossiers/{dossier.id}/documents",
         data={"folder": folder, "title": title, "file": (io.BytesIO(content), name)},
         content_type="multipart/form-data",
     )
@@ -61,10 +62,10 @@ def test_published_document_shows_unread_and_downloads_with_safe_headers(
     assert download.status_code == 200
     assert download.data == PDF
     assert download.headers["Content-Type"] == "application/pdf"
-    assert download.headers["Content-Disposition"].startswith("attachment; filename=")
-    assert (
+    # RFC 6266: an attachment, an ASCII fallback, and the name itself in UTF-8 (RFC 5987).
+    assert download.headers["Content-Disposition"] == (
+        'attachment; filename="Akte  Keizersgracht.pdf"; '
         "filename*=UTF-8''Akte%20%E2%80%93%20Keizersgracht.pdf"
-        in download.headers["Content-Disposition"]
     )
     assert download.headers["Cache-Control"] == "no-store"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
@@ -84,7 +85,7 @@ def test_a_new_version_keeps_the_old_one_and_is_unread_again(web_app, login, tra
 
     second = PDF.replace(b"1.7", b"2.0")
     office.post(
-        f"/office/dossiers/{transfer.id}/documents/{doc}/versions",
+        f"/dossiers/{transfer.id}/documents/{doc}/versions",
         data={"file": (io.BytesIO(second), "akte-v2.pdf")},
         content_type="multipart/form-data",
     )
@@ -112,8 +113,17 @@ def test_another_organisation_gets_404_on_every_document_route(web_app, login, t
     # A document id under another dossier's id: 404 too, even for its own client.
     other_dossier = transfer.id + 1
     assert owner.get(f"/dossiers/{other_dossier}/documents/{doc}/download").status_code == 404
-    # Clients do not publish.
-    assert publish(owner, transfer).status_code == 404
+    # Clients do not publish (services.documents.may_publish), nor add versions, and the file
+    # they send is not even stored.
+    files = Path(web_app.config["FILES_PATH"])
+    before = {p for p in files.rglob("*") if p.is_file()}
+    assert publish(owner, transfer, content=PDF + b"client").status_code == 403
+    version = owner.post(f"/dossiers/{transfer.id}/documents/{doc}/versions",
+                         data={"file": (io.BytesIO(PDF + b"v2"), "akte.pdf")},
+                         content_type="multipart/form-data")  # fmt: skip
+    assert version.status_code == 403
+    assert {p for p in files.rglob("*") if p.is_file()} == before
+    assert document_id(owner, transfer) == doc
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from tests.web.test_pages import (
     tr,
 )
 
+MANAGER = "manager@example.nl"
 ERROR = "KeyError: 'registers_check'\nFile \"casemodel/actions.py\", line 42"
 
 
@@ -108,7 +109,7 @@ def test_a_message_given_up_is_listed_without_its_content_and_sent_again(
     message.attempts, message.last_error = 20, "SMTPConnectError(421, 'try later')"
     message.dead_at = utcnow()
     web_session.commit()
-    login(client, STAFF)  # staff of no particular office: sees mails of no dossier
+    login(client, MANAGER)  # a manager sees the mails of no dossier
 
     page = text(client.get("/office/failures"))
     assert "klant@example.nl" in page and "Wachtwoord instellen" in page

@@ -183,13 +183,14 @@ def test_five_wrong_codes_end_the_challenge(client, web_session):
     for _attempt in range(5):
         response = client.post("/login/code", data={"code": "000000"})
     assert response.headers["Location"] == "/login"
-    # The right code no longer helps: the half-way session is gone.
+    # The right code no longer helps: the half-way session is gone, the account locked.
     response = client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
     assert response.headers["Location"] == "/login"
     ended = web_session.scalar(
-        select(UserSession).where(UserSession.ended_reason == "too_many_codes")
+        select(UserSession).where(UserSession.ended_reason == "account_locked")
     )
-    assert ended is not None
+    assert ended is not None and ended.stage == "password"
+    assert user(web_session).locked_until > utcnow()
 
 
 def test_wrong_codes_count_for_the_account_so_a_new_login_buys_no_new_guesses(
@@ -359,11 +360,6 @@ def test_every_post_without_a_csrf_token_is_refused(web_database_url, compiled_t
         path = re.sub(r"<(?:\w+:)?\w+>", "1", rule.rule)
         response = client.post(path, data={"email": CLIENT, "password": DEMO_PASSWORD})
         assert response.status_code == 400, (rule.rule, response.status_code)
-
-
-def test_no_get_changes_state(client):
-    assert client.get("/logout").status_code == 405
-    assert client.get("/language?locale=en").status_code == 405
 
 
 def test_security_headers(client):

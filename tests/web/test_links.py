@@ -19,6 +19,7 @@ from casemodel import links
         links.archive_link(for_staff=False),
         links.archive_link(for_staff=True),
         links.inbox_link(),
+        links.login_link(),
     ],
 )
 def test_each_mail_link_is_a_route_of_the_portal(web_app, link):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from casemodel.models import AuditEvent, Dossier, Message, OutboxMessage, StagedFile, User
 from casemodel.services import notifications
 from casemodel.services.messages import send_message
+from tests.files import PDF
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
 
@@ -22,7 +23,6 @@ STAFF = "medewerker@example.nl"
 MANAGER = "manager@example.nl"
 CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
 PDF_2 = PDF.replace(b"1.7", b"2.0")
 
 
@@ -51,21 +51,19 @@ def office(web_app, login):
 
 
 def send(browser, dossier, subject="Kopie stukken", body="Beste,\n\nHierbij zend ik",
-         staged=(), reply_to=None, office=False):  # fmt: skip
-    prefix = "/office" if office else ""
-    url = f"{prefix}/dossiers/{dossier.id}/messages"
+         staged=(), reply_to=None):  # fmt: skip
+    """The same routes for both sides: the office writes where the client does."""
+    url = f"/dossiers/{dossier.id}/messages"
     if reply_to is not None:
         url += f"/{reply_to}/reply"
     return browser.post(url, data={"subject": subject, "body": body, "staged_id": list(staged)})
 
 
-def upload(browser, dossier, content=PDF, name="paspoort.pdf", csrf=None, office=False):
+def upload(browser, dossier, content=PDF, name="paspoort.pdf", csrf=None):
     headers = {"X-File-Name": name, "Content-Type": "application/pdf"}
     if csrf:
         headers["X-CSRFToken"] = csrf
-    prefix = "/office" if office else ""
-    return browser.post(f"{prefix}/dossiers/{dossier.id}/attachments", data=content,
-                        headers=headers)  # fmt: skip
+    return browser.post(f"/dossiers/{dossier.id}/attachments", data=content, headers=headers)
 
 
 def message_ids(page) -> list[int]:
@@ -94,7 +92,7 @@ def test_client_writes_office_reads_unread_first_and_answers(client_browser, off
     assert re.search(r"Berichten \d+", text(office.get("/office/")))  # the menu's badge
     keys, copies = message_ids(inbox)[:2]  # newest first among the unread
     # Opening the newest marks it read: the older, unread one comes first now.
-    opened = text(office.get(f"/office/dossiers/{transfer.id}/messages/{keys}"))
+    opened = text(office.get(f"/dossiers/{transfer.id}/messages/{keys}"))
     assert "Van Jan de Vries" in opened and "Toewijzen aan" in opened
     order = message_ids(office.get("/office/messages"))
     assert order.index(copies) < order.index(keys)
@@ -102,9 +100,9 @@ def test_client_writes_office_reads_unread_first_and_answers(client_browser, off
     assert "Kopie stukken" in row and "Vraag over de sleutels" not in row
     assert "2026-00001" in row and "J. de Vries" in row
 
-    office.get(f"/office/dossiers/{transfer.id}/messages/{copies}")
+    office.get(f"/dossiers/{transfer.id}/messages/{copies}")
     answer = send(office, transfer, subject="Re: Kopie stukken", body="Ontvangen, dank u.",
-                  reply_to=copies, office=True)  # fmt: skip
+                  reply_to=copies)  # fmt: skip
     assert answer.status_code == 302
     assert "Het antwoord is verstuurd." in text(office.get(answer.headers["Location"]))
 
@@ -189,7 +187,7 @@ def test_markup_is_shown_as_text(client_browser, office, transfer):
         client_browser.get(f"/dossiers/{transfer.id}/messages/{mid}"),
         client_browser.get(f"/dossiers/{transfer.id}?tab=messages"),
         office.get("/office/messages"),
-        office.get(f"/office/dossiers/{transfer.id}/messages/{mid}"),
+        office.get(f"/dossiers/{transfer.id}/messages/{mid}"),
     ):
         source = page.get_data(as_text=True)
         assert markup not in source
@@ -248,26 +246,33 @@ def test_attachments_upload_bin_send_and_download(web_app, client_browser, offic
         select(AuditEvent).where(AuditEvent.action == "document.downloaded")
     )
     assert event_.detail["sha256"] == hashlib.sha256(PDF_2).hexdigest()
-    # Staff see it in the inbox and download it (audited) from the message.
+    # Staff see it in the inbox and download it (audited) from the message: the same page and
+    # the same download route as the client's.
     assert "koopakte.pdf" in text(office.get("/office/messages"))
-    staff_page = office.get(f"/office/dossiers/{transfer.id}/messages/{mid}")
-    staff_link = re.search(r'href="([^"]+/attachments/\d+)">koopakte.pdf', staff_page.text)[1]
-    assert office.get(staff_link).data == PDF_2
+    staff_page = office.get(f"/dossiers/{transfer.id}/messages/{mid}")
+    assert re.search(r'href="([^"]+)">koopakte.pdf', staff_page.text)[1] == link
+    assert office.get(link).data == PDF_2
+    downloads = web_session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "document.downloaded")
+    ).all()
+    assert [event.actor_id for event in downloads][-1] == web_session.scalar(
+        select(User.id).where(User.email == STAFF)
+    )
 
 
 def test_the_office_answers_with_an_attachment_under_correspondence(client_browser, office,
                                                                     transfer):  # fmt: skip
     send(client_browser, transfer, subject="Graag de akte")
     mid = message_ids(office.get(f"/office/dossiers/{transfer.id}"))[0]
-    staged = upload(office, transfer, name="conceptakte.pdf", office=True).json
+    staged = upload(office, transfer, name="conceptakte.pdf").json
     send(office, transfer, subject="Re: Graag de akte", body="Bijgaand.", staged=[staged["id"]],
-         reply_to=mid, office=True)  # fmt: skip
+         reply_to=mid)  # fmt: skip
     page = tab(client_browser, transfer)
     assert "Correspondentie (1) 1 ongelezen" in page and "1 bijlage" in page
 
 
 def test_another_users_staged_file_is_refused(client_browser, office, transfer, web_session):
-    theirs = upload(office, transfer, name="intern.pdf", office=True).json
+    theirs = upload(office, transfer, name="intern.pdf").json
     refused = send(client_browser, transfer, subject="Met bijlage", staged=[theirs["id"]])
     # Not the client's: the message is refused as a whole, with the reason, and nothing is sent.
     assert refused.status_code == 422
@@ -301,12 +306,12 @@ def test_assigning_a_message_to_a_colleague(web_app, login, client_browser, offi
                                             web_session):  # fmt: skip
     send(client_browser, transfer, subject="Voor de manager")
     mid = message_ids(office.get("/office/messages?unread=1"))[0]
-    page = text(office.get(f"/office/dossiers/{transfer.id}/messages/{mid}"))
+    page = text(office.get(f"/dossiers/{transfer.id}/messages/{mid}"))
     assert "Pieter Bakker" in page and "Sanne Jansen" in page  # the colleagues to choose from
     # Unassigned, a message is for the dossier's handler, Sanne.
     assert "Voor de manager" in text(office.get("/office/messages?mine=1"))
     manager = web_session.scalar(select(User).where(User.email == MANAGER))
-    done = office.post(f"/office/dossiers/{transfer.id}/messages/{mid}/assign",
+    done = office.post(f"/dossiers/{transfer.id}/messages/{mid}/assign",
                        data={"assignee_id": manager.id})  # fmt: skip
     assert "Het bericht is toegewezen aan Pieter Bakker." in text(
         office.get(done.headers["Location"])
@@ -319,7 +324,7 @@ def test_assigning_a_message_to_a_colleague(web_app, login, client_browser, offi
     assert "Voor de manager" in text(colleague.get("/office/messages?mine=1"))
     # A client is nobody to assign to.
     client_user = web_session.scalar(select(User).where(User.email == CLIENT))
-    refused = office.post(f"/office/dossiers/{transfer.id}/messages/{mid}/assign",
+    refused = office.post(f"/dossiers/{transfer.id}/messages/{mid}/assign",
                           data={"assignee_id": client_user.id})  # fmt: skip
     assert refused.status_code == 404
 
@@ -330,7 +335,7 @@ def test_the_mail_after_an_answer_names_the_dossier_not_the_message(
     send(client_browser, transfer, subject="Vraag")
     mid = message_ids(office.get(f"/office/dossiers/{transfer.id}"))[0]
     send(office, transfer, subject="Geheim onderwerp", body="Vertrouwelijke inhoud",
-         reply_to=mid, office=True)  # fmt: skip
+         reply_to=mid)  # fmt: skip
     client_user = web_session.scalar(select(User).where(User.email == CLIENT))
     assert notifications.send_digest(web_session, client_user.id) is True
     web_session.commit()
@@ -368,13 +373,17 @@ def test_another_organisation_gets_404_on_every_message_route(web_app, login, cl
     # A message id under another dossier of the same client: 404 as well.
     other = client_browser.get(f"/dossiers/{transfer.id + 1}/messages/{mid}")
     assert other.status_code == 404
-    # Clients never reach the office's routes.
-    assert client_browser.get(f"/office/dossiers/{transfer.id}/messages/{mid}").status_code == 404
+    # What only the office does answers 404 to its own client as well: its inbox, assigning.
+    assert client_browser.get("/office/messages").status_code == 404
+    assigned = client_browser.post(f"/dossiers/{transfer.id}/messages/{mid}/assign",
+                                   data={"assignee_id": 1})  # fmt: skip
+    assert assigned.status_code == 404
 
 
 def test_a_thousand_messages_page_by_fifty_in_a_fixed_number_of_queries(
-    client_browser, transfer, web_session
+    client_browser, transfer, web_session, limits
 ):
+    limits(messages_per_user=0, messages_per_organisation=0)  # arranged as if over days
     client_user = web_session.scalar(select(User).where(User.email == CLIENT))
 
     def statements_for(path: str) -> int:
@@ -400,10 +409,10 @@ def test_a_thousand_messages_page_by_fifty_in_a_fixed_number_of_queries(
 def test_the_office_writes_a_new_message_from_the_dossier_page(client_browser, office, transfer):
     page = text(office.get(f"/office/dossiers/{transfer.id}"))
     assert "Berichten (0)" in page and "Nieuw bericht" in page and "0 van 4000 tekens" in page
-    refused = send(office, transfer, subject=" ", body="De akte is klaar.", office=True)
+    refused = send(office, transfer, subject=" ", body="De akte is klaar.")
     assert refused.status_code == 422
     assert "Vul een onderwerp in." in text(refused) and "De akte is klaar." in refused.text
-    sent = send(office, transfer, subject="Akte klaar", body="De akte is klaar.", office=True)
+    sent = send(office, transfer, subject="Akte klaar", body="De akte is klaar.")
     assert "Het bericht is verstuurd." in text(office.get(sent.headers["Location"]))
     tab_page = tab(client_browser, transfer)
     assert "Berichten (1) 1 ongelezen" in tab_page

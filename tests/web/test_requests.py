@@ -22,8 +22,9 @@ from casemodel.models import (
     User,
 )
 from casemodel.services.publishing import run_publish_step
-from casemodel.services.requests import open_upload_request
 from casemodel.services.steps import run_automatic_step
+from casemodel.services.upload_requests import open_upload_request
+from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
 
@@ -32,8 +33,6 @@ CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
 TRANSFER = "Levering Keizersgracht 12, Amsterdam"
 ANNUAL = "Jaarrekening 2025 en IB-aangifte directeur"
-PDF = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
 
@@ -329,12 +328,15 @@ def test_every_request_route_answers_404_to_someone_else(
     web_session.expire_all()
     assert web_session.get(Document, document.id) is not None
     assert web_session.get(HumanTask, request_task.id).state == "open"
-    # Staff never use the client's routes (the portal sends them to the office).
+    # The office asks, the client answers (services.upload_requests.check_open): staff of the
+    # dossier's office may see the request, and are refused each action on it.
     office = web_app.test_client()
     login(office, STAFF)
-    assert office.post(f"{base}/send").status_code == 302
+    for url in (f"{base}/files", f"{base}/files/{document.id}/delete", f"{base}/send"):
+        assert office.post(url).status_code == 403, url
     web_session.expire_all()
     assert web_session.get(HumanTask, request_task.id).state == "open"
+    assert web_session.get(Document, document.id) is not None
 
 
 @BOTH
@@ -354,6 +356,16 @@ def test_a_generated_engagement_letter_is_published_to_the_client(
     label = tr(locale, "Correspondentie", "Correspondence")
     before = count_in(web_session, annual, "correspondence")
     assert f"{label} ({before})" in page  # a draft is hidden
+    draft_url = f"/dossiers/{annual.id}/documents/{draft.id}/download"
+    assert client.get(draft_url).status_code == 404
+    # The office sees the draft on its dossier page, marked as such, and downloads it through
+    # the same route.
+    office = web_app.test_client()
+    login(office, STAFF)
+    office_page = office.get(f"/office/dossiers/{annual.id}").text
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{re.escape(draft_url)}.*?</tr>", office_page, re.S)
+    assert row and "concept" in row[0]
+    assert office.get(draft_url).data.startswith(b"%PDF-")
 
     assert run_publish_step(web_session, dossier_id=annual.id, step_key="engagement") is True
     web_session.commit()

@@ -21,7 +21,9 @@ class NewPasswordForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
+    # No length validator: whatever is typed is judged (and counted) as a code, and anything
+    # that is not one gets the answer of a wrong code (casemodel.services.second_factor).
+    code = StringField(_l("Code"), validators=[DataRequired()])
 
 
 class MobileNumberForm(FlaskForm):

@@ -11,14 +11,20 @@ at the password and again at the second factor.
 from __future__ import annotations
 
 from flask import current_app, request, session
+from flask_babel import force_locale
 from flask_login import login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from casemodel.models import User, UserSession
 from casemodel.services import sessions as session_service
-from casemodel.services.accounts import device_stamp, signed_in
+from casemodel.services.account_links import end_open_links
+from casemodel.services.accounts import device_stamp, is_trusted_device, signed_in
 from casemodel.services.audit import record_event
+from casemodel.services.sign_in_notices import notice_new_device
+from webapp.auth.browsers import browser_label
+from webapp.background import is_background_call
 from webapp.extensions import db
+from webapp.outbox import deliver_after_commit
 
 PENDING_KEY = "pending_login"
 DEVICE_COOKIE = "dossierflow_device"
@@ -26,8 +32,9 @@ DEVICE_MAX_AGE = 365 * 24 * 3600
 
 
 def load_user(token: str) -> User | None:
-    """Flask-Login's loader: the cookie's token must name a live, fully signed-in session."""
-    row = session_service.find_session(db.session, token)
+    """Flask-Login's loader: the cookie's token must name a live, fully signed-in session. A
+    background call reads it without renewing its idle timer (webapp/background.py)."""
+    row = session_service.find_session(db.session, token, touch=not is_background_call())
     if row is None or row.stage != "full" or not row.user.is_active:
         return None
     row.user.session_token = token
@@ -55,11 +62,19 @@ def pending_login() -> tuple[UserSession, User] | None:
 
 
 def finish_login(user: User, method: str | None) -> None:
-    """Every factor is done: end the pending session, start a full one, log in."""
+    """Every factor is done: end the pending session, start a full one, log in. A browser
+    that has not logged in as this user before gets the owner a mail about it."""
     token = session.pop(PENDING_KEY, None)
     if token:
         session_service.end_session(db.session, token, reason="second_factor")
+    if not is_trusted_device(user, trusted_device()):
+        with force_locale(user.locale):  # the mail is in the user's language
+            device = browser_label(_agent())
+        if notice_new_device(db.session, user=user, device=device, ip=_ip()):
+            deliver_after_commit()
     signed_in(user)
+    # A set-password link mailed before this login is no longer needed: it stops working.
+    end_open_links(db.session, user=user)
     kept = {key: session[key] for key in ("locale", "after_login") if key in session}
     session.clear()  # a new session: nothing of the half-way one carries over but these
     session.update(kept)

@@ -8,21 +8,19 @@ from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate
+from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate, is_trusted_device
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.second_factor import (
+    LOGIN_METHODS,
     CodeCheck,
-    check_sms_code,
-    check_totp,
+    check_login_code,
     has_recovery_codes,
     new_totp_secret,
     provisioning_uri,
     regenerate_recovery_codes,
     second_factor_required,
     send_sms_code,
-    use_recovery_code,
-    wrong_login_code,
 )
 from webapp.auth import bp, enrolment
 from webapp.auth.forms import CodeForm, LoginForm
@@ -107,25 +105,24 @@ def enter_code():
     if pending is None:
         flash(_("Log opnieuw in."), "info")
         return redirect(url_for("auth.login"))
-    row, user = pending
+    _row, user = pending
     method = request.values.get("method") or user.second_factor
-    if method not in ("sms", "totp", "recovery") or (method == "totp" and not user.totp_secret):
-        method = user.second_factor
+    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret):
+        method = user.second_factor or "recovery"
     form = CodeForm()
     if form.validate_on_submit():
-        if method == "sms":
-            result = check_sms_code(db.session, user=user, purpose="login", code=form.code.data)
-        elif method == "totp":
-            result = check_totp(db.session, user=user, code=form.code.data)
-        else:
-            result = use_recovery_code(db.session, user=user, code=form.code.data)
+        outcome = check_login_code(
+            db.session, user=user, method=method, code=form.code.data,
+            trusted_device=is_trusted_device(user, trusted_device()),
+        )  # fmt: skip
+        result = outcome.check
         if result is CodeCheck.OK:
             finish_login(user, method)
             if method == "sms" and user.totp_secret is None:
                 session[OFFER_KEY] = int(time.time())
                 return redirect(url_for("auth.offer_authenticator"))
             return _after_login(user)
-        if wrong_login_code(db.session, login=row, user=user):
+        if outcome.login_ended:
             abandon_login("too_many_codes")
             flash(_("Te vaak een verkeerde code. Log opnieuw in."), "error")
             return redirect(url_for("auth.login"))
@@ -195,6 +192,7 @@ def offer_authenticator():
     if form.validate_on_submit():
         result = enrolment.confirm_totp(current_user, secret, form.code.data)
         if result is CodeCheck.OK:
+            deliver_after_commit()  # the mail about the authenticator added
             session.pop("totp_secret", None)
             session.pop(OFFER_KEY, None)
             flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),

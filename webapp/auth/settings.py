@@ -4,7 +4,10 @@ staff alike.
 
 Clients see the sections on the portal's /details page, staff on /account; both pages include
 auth/settings_sections.html, fed by `account_settings()`. Every change to the second factor asks
-for the password again first, valid for REAUTH_WINDOW (Flask-Security's "fresh login").
+for the password again first, valid for REAUTH_WINDOW (Flask-Security's "fresh login"); a change
+of the number, the method or the recovery codes also asks for the current second factor (or a
+recovery code), as adding or changing a factor does in ASVS: a stolen session and a password
+alone must not be enough to put another phone or app in its place.
 """
 
 from __future__ import annotations
@@ -25,26 +28,38 @@ from casemodel.services.accounts import change_password as change_password_of
 from casemodel.services.accounts import confirm_password
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPasswords, WeakPassword
-from casemodel.services.second_factor import has_recovery_codes, regenerate_recovery_codes
+from casemodel.services.second_factor import (
+    LOGIN_METHODS,
+    CodeCheck,
+    confirm_second_factor,
+    has_recovery_codes,
+    regenerate_recovery_codes,
+    send_sms_code,
+)
 from casemodel.services.second_factor import use_sms_instead as use_sms_instead_for
 from webapp.auth import bp, enrolment
+from webapp.auth.browsers import browser_label
+from webapp.auth.forms import CodeForm
 from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
 from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
 from webapp.extensions import db, limiter
+from webapp.outbox import deliver_after_commit
 from webapp.urls import same_origin
 
 #: How long a re-entered password allows changes to the second factor, in seconds.
 REAUTH_WINDOW = 5 * 60
 REAUTH_KEY = "reauth_at"
+#: When the current second factor was proved again, in this session.
+FACTOR_REAUTH_KEY = "reauth_factor_at"
 NOTIFICATIONS = ("notify_documents", "notify_questionnaires", "notify_messages")
 
 
 # --- re-authentication ---------------------------------------------------------------------------
 
 
-def reauthenticated_recently() -> bool:
-    at = session.get(REAUTH_KEY)
+def reauthenticated_recently(key: str = REAUTH_KEY) -> bool:
+    at = session.get(key)
     return isinstance(at, int | float) and 0 <= time.time() - at <= REAUTH_WINDOW
 
 
@@ -56,12 +71,32 @@ def requires_recent_reauth(view):
     @wraps(view)
     def guarded(*args, **kwargs):
         if not reauthenticated_recently():
-            query = request.query_string.decode() if request.method == "GET" else ""
-            back = request.path + (f"?{query}" if query else "")
-            return redirect(url_for("auth.reauthenticate", next=back))
+            return redirect(url_for("auth.reauthenticate", next=_this_page()))
         return view(*args, **kwargs)
 
     return guarded
+
+
+def requires_recent_factor(view):
+    """As requires_recent_reauth, and then the current second factor proved again within
+    REAUTH_WINDOW too (a user without one: the password alone)."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if (
+            reauthenticated_recently()
+            and current_user.second_factor is not None
+            and not reauthenticated_recently(FACTOR_REAUTH_KEY)
+        ):
+            return redirect(url_for("auth.reconfirm_second_factor", next=_this_page()))
+        return view(*args, **kwargs)
+
+    return requires_recent_reauth(guarded)
+
+
+def _this_page() -> str:
+    query = request.query_string.decode() if request.method == "GET" else ""
+    return request.path + (f"?{query}" if query else "")
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
@@ -84,6 +119,53 @@ def reauthenticate():
         record_event(db.session, action="auth.reauth_failed", actor=current_user)
         flash(_("Het wachtwoord is onjuist."), "error")
     return render_template("auth/reauth.html", form=form, next_url=next_url)
+
+
+@bp.route("/account/confirm/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+@login_required
+@requires_recent_reauth
+def reconfirm_second_factor():
+    """The current second factor again, after the password, before the factor is changed: a
+    code by SMS to the registered number (sent when asked), from the authenticator, or a
+    recovery code."""
+    user = current_user._get_current_object()
+    next_url = same_origin(request.values.get("next")) or details_url()
+    if user.second_factor is None:
+        return redirect(next_url)
+    method = request.values.get("method") or user.second_factor
+    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret) or (
+        method == "sms" and not user.mobile_number
+    ):
+        method = user.second_factor
+    form = CodeForm()
+    if request.method == "POST" and request.form.get("step") == "send":
+        try:
+            send_sms_code(db.session, user=user, purpose="reauth")
+        except InvalidState:
+            flash(_("Er is net een code verstuurd; wacht een halve minuut voor een nieuwe."),
+                  "info")  # fmt: skip
+        else:
+            deliver_after_commit()
+            flash(_("We hebben een code gestuurd naar uw mobiele nummer dat eindigt op "
+                    "%(end)s.", end=user.mobile_number[-2:]), "info")  # fmt: skip
+        return redirect(url_for("auth.reconfirm_second_factor", method="sms", next=next_url))
+    if form.validate_on_submit():
+        try:
+            result = confirm_second_factor(db.session, user=user, method=method,
+                                           code=form.code.data)  # fmt: skip
+        except TooManyWrongPasswords:
+            return signed_out_after_wrong_passwords()
+        if result is CodeCheck.OK:
+            session[FACTOR_REAUTH_KEY] = int(time.time())
+            return redirect(next_url)
+        flash(_("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan.")
+              if result is CodeCheck.EXPIRED else _("De code is onjuist."), "error")  # fmt: skip
+    return render_template(
+        "auth/reauth_code.html", form=form, method=method, next_url=next_url,
+        can_use_sms=bool(user.mobile_number), can_use_totp=bool(user.totp_secret),
+        number_end=(user.mobile_number or "")[-2:],
+    )  # fmt: skip
 
 
 def signed_out_after_wrong_passwords():
@@ -154,31 +236,6 @@ def masked_number(number: str | None) -> str | None:
     return f"{number[:3]} {'•' * max(len(number) - 5, 3)} {number[-2:]}"
 
 
-_BROWSERS = (
-    ("Edg", "Edge"), ("OPR/", "Opera"), ("FxiOS/", "Firefox"), ("Firefox/", "Firefox"),
-    ("CriOS/", "Chrome"), ("Chrome/", "Chrome"), ("Safari/", "Safari"),
-)  # fmt: skip
-_SYSTEMS = (
-    ("iPhone", "iPhone"), ("iPad", "iPad"), ("Android", "Android"), ("Windows", "Windows"),
-    ("Mac OS X", "macOS"), ("CrOS", "ChromeOS"), ("Linux", "Linux"),
-)  # fmt: skip
-
-
-def browser_label(user_agent: str | None) -> str:
-    """A User-Agent header as a person names a browser ("Firefox op Windows"); an unknown one
-    shortened."""
-    agent = user_agent or ""
-    browser = next((name for marker, name in _BROWSERS if marker in agent), None)
-    system = next((name for marker, name in _SYSTEMS if marker in agent), None)
-    if browser and system:
-        return _("%(browser)s op %(system)s", browser=browser, system=system)
-    if browser or system:
-        return browser or system
-    if not agent:
-        return _("Onbekende browser")
-    return agent if len(agent) <= 40 else agent[:40] + "…"
-
-
 # --- two-step verification -----------------------------------------------------------------------
 
 
@@ -190,6 +247,7 @@ def _enrolment_page(method: str, heading: str, done_message: str):
     if not outcome.done:
         return outcome.page
     _end_other_sessions_after_factor_change()
+    deliver_after_commit()  # the mail about the change (services.security_notices)
     flash(done_message, "success")
     return _recovery_codes_if_none()
 
@@ -228,7 +286,7 @@ def set_up_second_factor():
 
 @bp.route("/account/two-step/number", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def change_mobile_number():
     return _enrolment_page(
         "sms", _("Mobiel nummer wijzigen"), _("Uw nieuwe mobiele nummer is bevestigd.")
@@ -237,7 +295,7 @@ def change_mobile_number():
 
 @bp.route("/account/two-step/authenticator", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def switch_to_authenticator():
     return _enrolment_page(
         "totp",
@@ -248,7 +306,7 @@ def switch_to_authenticator():
 
 @bp.route("/account/two-step/sms", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def use_sms_instead():
     if current_user.second_factor != "totp":
         return redirect(details_url())
@@ -259,6 +317,7 @@ def use_sms_instead():
             flash(_("Stel eerst een mobiel nummer in."), "error")
             return redirect(url_for("auth.change_mobile_number", method="sms"))
         _end_other_sessions_after_factor_change()
+        deliver_after_commit()
         flash(_("U logt voortaan in met een code per SMS."), "success")
         return redirect(details_url())
     return render_template(
@@ -275,10 +334,11 @@ def use_sms_instead():
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def renew_recovery_codes():
     if request.method == "POST":
         codes = regenerate_recovery_codes(db.session, user=current_user)
+        deliver_after_commit()
         return render_template("auth/recovery_codes.html", codes=codes, next_url=details_url())
     return render_template(
         "auth/settings_confirm.html",
@@ -328,6 +388,7 @@ def change_password():
             except WeakPassword as exc:
                 problems = explain(exc.verdict)
             else:
+                deliver_after_commit()
                 flash(_("Uw wachtwoord is gewijzigd. Op uw andere apparaten bent u uitgelogd."),
                       "success")  # fmt: skip
                 return redirect(details_url())

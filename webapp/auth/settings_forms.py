@@ -13,7 +13,9 @@ class ReauthForm(FlaskForm):
 
 class NotificationsForm(FlaskForm):
     notify_documents = BooleanField(_l("Er staan nieuwe documenten voor mij klaar"))
-    notify_questionnaires = BooleanField(_l("Er staat een nieuwe vragenlijst voor mij klaar"))
+    notify_questionnaires = BooleanField(
+        _l("Er staat een nieuw formulier (vragenlijst) voor mij klaar")
+    )
     notify_messages = BooleanField(_l("De behandelaar heeft mij een bericht gestuurd"))
 
 

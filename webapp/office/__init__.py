@@ -1,4 +1,6 @@
-"""The office's pages: dossiers, opening one, my steps."""
+"""The office's pages: dossiers, opening one, a dossier's page, my steps, client accounts. The
+features on a dossier's page (documents, messages) and the archive have blueprints of their
+own, shared with the clients' portal."""
 
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
@@ -13,4 +15,4 @@ def require_staff():
         abort(404)  # clients do not learn that office pages exist
 
 
-from webapp.office import archive, failures, messages, routes  # noqa: E402, F401
+from webapp.office import failures, limits, routes  # noqa: E402, F401

@@ -1,6 +1,5 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
@@ -26,16 +25,3 @@ class ClientAccountForm(FlaskForm):
     locale = SelectField(_l("Taal"), choices=[("nl", "Nederlands"), ("en", "English")])
     can_approve = BooleanField(_l("Mag documenten accorderen"))
     is_admin = BooleanField(_l("Mag gebruikers van de organisatie beheren"))
-
-
-class PublishDocumentForm(FlaskForm):
-    folder = SelectField(
-        _l("Tabblad"),
-        choices=[("documents", _l("Documenten")), ("correspondence", _l("Correspondentie"))],
-    )
-    title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
-    file = FileField(_l("Bestand"), validators=[FileRequired()])
-
-
-class NewVersionForm(FlaskForm):
-    file = FileField(_l("Bestand"), validators=[FileRequired()])

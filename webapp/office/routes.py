@@ -6,31 +6,27 @@ from sqlalchemy.orm import joinedload
 
 from casemodel.casetemplates import TemplateRegistry
 from casemodel.models import AuditEvent, Dossier, HumanTask, Organisation
-from casemodel.queries.documents import documents_in, get_version_for
+from casemodel.queries.documents import documents_in
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
+from casemodel.queries.offices import organisations_of
 from casemodel.queries.tasks import open_staff_tasks
-from casemodel.services.account_links import invite
-from casemodel.services.accounts import create_client_account
-from casemodel.services.documents import add_version
-from casemodel.services.documents import publish_document as publish_document_service
+from casemodel.services.documents import may_publish
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
+from casemodel.services.invitations import give_access
+from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.steps import complete_staff_task
+from webapp.approvals.office import place_for_task
 from webapp.auth.accounts import external_url
-from webapp.extensions import db
-from webapp.files import store_all_or_none
+from webapp.documents.forms import PublishDocumentForm
+from webapp.extensions import answer_no_sooner_than, db
+from webapp.messages.drafts import Draft, messages_page
 from webapp.office import bp
-from webapp.office.forms import (
-    ClientAccountForm,
-    CompleteTaskForm,
-    NewVersionForm,
-    OpenDossierForm,
-    PublishDocumentForm,
-)
-from webapp.office.messages import dossier_messages
+from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
 from webapp.office.publishing import publish_for_task
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
+from webapp.quota_messages import limit_message
 
 
 def _templates() -> TemplateRegistry:
@@ -104,8 +100,8 @@ def show_dossier(dossier_id: int):
     }
     return render_template(
         "office/dossier.html",
+        may_publish=may_publish(current_user, dossier),
         publish_form=PublishDocumentForm(),
-        version_form=NewVersionForm(),
         documents={
             folder: documents_in(db.session, dossier.id, folder, current_user, drafts=True)
             for folder in ("correspondence", "documents", "supplied")
@@ -116,47 +112,9 @@ def show_dossier(dossier_id: int):
         tasks=tasks,
         form=CompleteTaskForm(),
         prefect_ui=current_app.config["PREFECT_UI_URL"],
-        **dossier_messages(dossier),
+        draft=Draft(),
+        **messages_page(dossier),
     )
-
-
-@bp.route("/dossiers/<int:dossier_id>/documents", methods=["POST"])
-def publish_document(dossier_id: int):
-    dossier = get_dossier_for(db.session, dossier_id, current_user)
-    form = PublishDocumentForm()
-    if form.validate_on_submit():
-        stored = store_all_or_none([form.file.data])
-        if stored is not None:
-            document = publish_document_service(
-                db.session, dossier=dossier, folder=form.folder.data, title=form.title.data,
-                stored=stored[0], filename=form.file.data.filename or "", actor=current_user,
-            )  # fmt: skip
-            flash(_("'%(title)s' staat nu in het dossier.", title=document.title), "success")
-    else:
-        flash(_("Kies een bestand en vul een titel in."), "error")
-    return redirect(url_for("office.show_dossier", dossier_id=dossier.id))
-
-
-@bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>/versions", methods=["POST"])
-def add_document_version(dossier_id: int, document_id: int):
-    _dossier, document, _version = get_version_for(
-        db.session, dossier_id=dossier_id, document_id=document_id, version=None,
-        user=current_user,
-    )  # fmt: skip
-    form = NewVersionForm()
-    if form.validate_on_submit():
-        stored = store_all_or_none([form.file.data])
-        if stored is not None:
-            filename = form.file.data.filename or ""
-            version = add_version(
-                db.session, document=document, stored=stored[0], filename=filename,
-                actor=current_user,
-            )  # fmt: skip
-            flash(_("Versie %(version)s van '%(title)s' staat nu in het dossier.",
-                    version=version.version, title=document.title), "success")  # fmt: skip
-    else:
-        flash(_("Kies een bestand."), "error")
-    return redirect(url_for("office.show_dossier", dossier_id=dossier_id))
 
 
 @bp.route("/tasks")
@@ -183,6 +141,8 @@ def complete_task(task_id: int):
         return redirect(target)
     if task is not None and task.kind == "publish":  # its form carries the document
         return publish_for_task(task_id, target)
+    if task is not None and task.kind == "approval":  # the document to put up for approval
+        return place_for_task(task_id, target)
     try:
         task = complete_staff_task(
             db.session, task_id=task_id, actor=current_user, key_date=form.key_date.data
@@ -201,50 +161,40 @@ def complete_task(task_id: int):
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 def new_client_account():
-    """Give a person access to a client organisation; a new account gets the first activation
-    mail (notary manual §1.1)."""
+    """Give a person access to a client organisation (notary manual §1.1): a new account gets
+    the first activation mail, an existing one an invitation to accept. The answer is the same
+    whatever the address belongs to, and comes as late (services.invitations)."""
     form = ClientAccountForm()
     form.organisation_id.choices = [
         (o.id, f"{o.name} ({o.client_number})") for o in _organisations()
     ]
     if form.validate_on_submit():
+        answer_no_sooner_than(ACCESS_ANSWER_SECONDS)
         try:
-            user, created = create_client_account(
-                db.session,
-                organisation_id=form.organisation_id.data,
-                email=form.email.data,
-                name=form.name.data,
-                locale=form.locale.data,
-                can_approve=form.can_approve.data,
-                is_admin=form.is_admin.data,
-                actor=current_user,
-            )
-        except InvalidState:
-            form.email.errors.append(_("Dit e-mailadres hoort bij een medewerker van het kantoor."))
-        else:
-            if created or user.password_hash is None:
-                invite(
-                    db.session,
-                    user=user,
-                    start_link=external_url("auth.start_account"),
-                    actor=current_user,
-                )
-                deliver_after_commit()
-                flash(_("%(email)s heeft een e-mail gekregen om het account in te stellen.",
-                        email=user.email), "success")  # fmt: skip
-            else:
-                flash(_("%(email)s heeft nu ook toegang tot deze cliënt.", email=user.email),
-                      "success")  # fmt: skip
-            return redirect(url_for("office.new_client_account"))
+            give_access(
+                db.session, organisation_id=form.organisation_id.data, email=form.email.data,
+                name=form.name.data, locale=form.locale.data, can_approve=form.can_approve.data,
+                is_admin=form.is_admin.data, actor=current_user,
+                start_link=external_url("auth.start_account"),
+            )  # fmt: skip
+        except QuotaExceeded as exc:  # the form again, as typed, with from when
+            form.email.errors.append(limit_message(exc))
+            return render_template("office/new_account.html", form=form), 429
+        deliver_after_commit()
+        flash(_("%(email)s krijgt een e-mail. Is het een nieuw account, dan stelt de persoon "
+                "het daarmee in; heeft de persoon al een account, dan krijgt die toegang zodra "
+                "hij de uitnodiging na het inloggen aanneemt.", email=form.email.data),
+              "success")  # fmt: skip
+        return redirect(url_for("office.new_client_account"))
     return render_template("office/new_account.html", form=form)
 
 
+#: The Accounts page answers this long after the request, whatever the address belongs to.
+ACCESS_ANSWER_SECONDS = 0.3
+
+
 def _organisations() -> list[Organisation]:
-    """The client organisations of the user's office (all, for staff without an office)."""
-    query = select(Organisation).order_by(Organisation.name)
-    if current_user.office_id:
-        query = query.where(Organisation.office_id == current_user.office_id)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(organisations_of(current_user)))
 
 
 def _locale() -> str:

@@ -1,9 +1,11 @@
-"""The client's portal: Home, dossiers, my details."""
+"""The client's portal: Home, dossiers, a dossier's page, my details, switching organisation.
+The features on a dossier's page (documents, messages, upload requests) and the organisation's
+folders have blueprints of their own, shared with the office."""
 
 from flask import Blueprint, g, redirect, url_for
 from flask_login import current_user, login_required
 
-from webapp.portal.organisations import active_organisation
+from webapp.audience import active_organisation
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -17,4 +19,4 @@ def require_client():
     return None
 
 
-from webapp.portal import archive, messages, requests, routes  # noqa: E402, F401
+from webapp.portal import invitations, routes  # noqa: E402, F401

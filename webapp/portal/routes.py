@@ -2,7 +2,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from casemodel.models import Dossier
-from casemodel.queries.documents import documents_in, folder_counts, get_version_for
+from casemodel.queries.documents import documents_in, folder_counts
 from casemodel.queries.dossiers import (
     current_steps,
     dossier_counts,
@@ -13,12 +13,13 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
+from webapp.approvals.context import approvals_waiting
+from webapp.audience import memberships_of_current_user
+from webapp.background import background_call
 from webapp.extensions import db
-from webapp.files import download
+from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
 from webapp.portal import bp
-from webapp.portal.messages import messages_page
-from webapp.portal.organisations import memberships_of_current_user
 
 
 def _organisation_id() -> int | None:
@@ -29,7 +30,9 @@ def _organisation_id() -> int | None:
 @bp.route("/home")
 def home():
     counts = dossier_counts(db.session, current_user, _organisation_id())
-    actions = open_client_task_count(db.session, current_user, _organisation_id())
+    actions = open_client_task_count(
+        db.session, current_user, _organisation_id()
+    ) + approvals_waiting(_organisation_id())
     return render_template("portal/home.html", counts=counts, actions=actions)
 
 
@@ -95,18 +98,8 @@ def _documents_page(dossier: Dossier, folder: str, total: int) -> Page:
     return Page(rows, number, size, total)
 
 
-@bp.route("/dossiers/<int:dossier_id>/documents/<int:document_id>/download")
-def download_document(dossier_id: int, document_id: int):
-    """Authorised, audited, marks the document read (GET changes only the read mark, which is
-    what opening a document means, and the audit trail)."""
-    _dossier, document, version = get_version_for(
-        db.session, dossier_id=dossier_id, document_id=document_id,
-        version=request.args.get("version", type=int), user=current_user,
-    )  # fmt: skip
-    return download(document, version)
-
-
 @bp.route("/dossiers/<int:dossier_id>/progress")
+@background_call
 def show_progress(dossier_id: int):
     """The progress block alone, fetched every few seconds by the dossier page."""
     dossier = get_dossier_for(db.session, dossier_id, current_user)

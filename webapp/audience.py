@@ -1,0 +1,88 @@
+"""Who is signed in, as the pages of every feature need it: a login before anything, the
+organisation a client acts for (a user may belong to several and switch), and where the
+dossier's own page is for them. Who may do what is decided in casemodel, not here."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask import abort, g, session, url_for
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
+
+from casemodel.models import Dossier, Membership, Organisation
+from webapp.extensions import db
+
+
+@login_required
+def require_login():
+    """The before_request of every feature blueprint (documents, messages, attachments, upload
+    requests, archive): signed in, and for a client the organisation they act for, which the
+    page header shows and lets them switch."""
+    if not current_user.is_staff:
+        g.organisation = active_organisation()
+
+
+def memberships_of_current_user() -> list[Membership]:
+    """The user's memberships with their organisations, by organisation name; read once per
+    request (the organisation switcher in the page header uses them too)."""
+    if "memberships" not in g:
+        g.memberships = list(
+            db.session.scalars(
+                select(Membership)
+                .join(Membership.organisation)
+                .options(contains_eager(Membership.organisation))
+                .where(Membership.user_id == current_user.id)
+                .order_by(Organisation.name)
+            )
+        )
+    return g.memberships
+
+
+def active_organisation() -> Organisation | None:
+    """The organisation chosen in this session if the user still belongs to it (a revoked
+    membership takes effect on the next request), else their first one."""
+    memberships = memberships_of_current_user()
+    chosen = session.get("organisation_id")
+    for membership in memberships:
+        if membership.organisation_id == chosen:
+            return membership.organisation
+    if memberships:
+        session["organisation_id"] = memberships[0].organisation_id
+        return memberships[0].organisation
+    return None
+
+
+def dossier_page_url(dossier: Dossier, tab: str | None = None) -> str:
+    """The dossier's own page for the current user: the office's for staff (its messages are a
+    section of it), the client's with the tab asked for."""
+    if current_user.is_staff:
+        anchor = "#messages" if tab == "messages" else ""
+        return url_for("office.show_dossier", dossier_id=dossier.id) + anchor
+    return url_for("portal.show_dossier", dossier_id=dossier.id, tab=tab)
+
+
+def for_clients(view):
+    """A route of a feature blueprint that is the client's own: staff get 404."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def for_staff(view):
+    """A route of a feature blueprint that is the office's own: clients get 404 (they do not
+    learn that office pages exist)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
