@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from casemodel import mail
 from casemodel.db import session_scope, utcnow
 from casemodel.models import Dossier, OutboxMessage, Step
-from casemodel.services.audit import record_event
 from casemodel.services.approvals.delivery import SEND_KIND, deliver
+from casemodel.services.audit import record_event
 from casemodel.services.dossiers import record_flow_run
 from casemodel.services.notifications import send_digest
 from casemodel.services.outbox import (

@@ -83,13 +83,9 @@ def due_messages(
     return list(session.scalars(query))
 
 
-#: How long a claim holds: longer than any handler takes (a mail server's or Prefect's time-out).
-LEASE_SECONDS = 120
-
-
 def claim_message(session: Session, *, message: OutboxMessage) -> str | None:
-    """Take the message for delivery, in one conditional UPDATE (a lease until LEASE_SECONDS
-    from now): two relays, or a relay and a portal process delivering right after its commit,
+    """Take the message for delivery, in one conditional UPDATE (a lease for
+    casemodel.config.outbox_lease_seconds()): two relays, or a relay and a portal process delivering right after its commit,
     never both send it. Returns the claim's token, or None when another holds it or it is no
     longer due. Commit before delivering, so that the others see the claim."""
     now = utcnow()
@@ -99,7 +95,8 @@ def claim_message(session: Session, *, message: OutboxMessage) -> str | None:
         OutboxMessage.done_at.is_(None), OutboxMessage.dead_at.is_(None),
         OutboxMessage.due_at <= now,
         or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
-        claimed_until=now + dt.timedelta(seconds=LEASE_SECONDS), claim_token=token,
+        claimed_until=now + dt.timedelta(seconds=config.outbox_lease_seconds()),
+        claim_token=token,
     )  # fmt: skip
     return token if claimed else None
 
