@@ -16,8 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
 BENCHMARKS = [
     "questionnaire_pdf", "questionnaire_save", "approvals", "pages", "demo_ready", "resume_latency",
-    "login",
-    "transfers",
+    "dossier_open", "recovery", "load", "login", "transfers",
 ]  # fmt: skip
 
 

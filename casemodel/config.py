@@ -52,6 +52,19 @@ def files_path() -> Path:
     return Path(os.environ.get("DOSSIERFLOW_FILES", instance_path() / "files")).resolve()
 
 
+def outbox_lease_seconds() -> int:
+    """How long a relay's claim on an outbox message holds: longer than a handler may take (the
+    mail server's, the SMS gateway's and Prefect's calls time out after 30 s). A relay that dies
+    mid-delivery leaves the message to the others after that."""
+    return int(os.environ.get("DOSSIERFLOW_OUTBOX_LEASE_SECONDS", "60"))
+
+
+def outbox_max_attempts() -> int:
+    """Failed deliveries after which an outbox message is given up (dead) for staff to retry:
+    with the back-off capped at five minutes, 20 attempts keep trying for about 80 minutes."""
+    return int(os.environ.get("DOSSIERFLOW_OUTBOX_MAX_ATTEMPTS", "20"))
+
+
 def clamd_address() -> str | None:
     """ClamAV's daemon, for scanning uploads: DOSSIERFLOW_CLAMD, the path of its local socket or
     host:port. None (unset): uploads are not scanned."""

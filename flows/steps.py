@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from prefect import task
+from prefect.cache_policies import NO_CACHE
 from prefect.context import TaskRunContext
 from prefect.flow_runs import suspend_flow_run
 
@@ -24,6 +25,7 @@ from casemodel.services import dossiers as dossier_services
 from casemodel.services import publishing, step_conditions, upload_requests
 from casemodel.services import steps as step_services
 from casemodel.services.approvals import step_kind as approval_kind
+from casemodel.services.failures import fail_step
 from casemodel.services.questionnaires import step_kind as questionnaire_kind
 from casemodel.services.steps import FINISHED_STATES
 from flows.database import transaction
@@ -116,14 +118,14 @@ def decide_when(dossier_id: int, step_key: str) -> bool:
             return step_conditions.step_applies(session, dossier_id=dossier_id, step_key=step_key)
     except AnswersInvalid as refused:  # the office's step table shows it failed, and why
         with transaction() as session:
-            step_services.fail_step(
-                session, dossier_id=dossier_id, step_key=step_key, error=str(refused)
-            )
+            fail_step(session, dossier_id=dossier_id, step_key=step_key, error=str(refused))
         raise
 
 
-# Not cached: after a resume it must look at the date again (it may have moved).
-@task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5)
+# Not cached (Prefect's default policy would cache it by its inputs within the run): after a
+# resume it must look at the date again, which may have moved or come.
+@task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5,
+      cache_policy=NO_CACHE)  # fmt: skip
 def plan_wait(dossier_id: int, step_key: str) -> bool:
     """True when the step is finished (its date has passed), False when the run must wait."""
     with transaction() as session:

@@ -9,7 +9,7 @@ from casemodel.models.approvals import (
 )
 from casemodel.models.audit import AuditChainHead, AuditEvent
 from casemodel.models.documents import Document, DocumentKind, DocumentRead, DocumentVersion
-from casemodel.models.dossiers import Dossier, Step
+from casemodel.models.dossiers import Dossier, DossierNumberSequence, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
 from casemodel.models.notifications import Notification
 from casemodel.models.organisations import (
@@ -48,6 +48,7 @@ __all__ = [
     "DocumentRead",
     "DocumentVersion",
     "Dossier",
+    "DossierNumberSequence",
     "HumanTask",
     "Membership",
     "MembershipInvitation",

@@ -128,11 +128,12 @@ class DossierCounts:
 
 
 def dossier_counts(session: Session, user: User, organisation_id: int | None) -> DossierCounts:
-    """The Home tile: dossiers in progress, and all of them."""
+    """The Home tile: dossiers in progress (a failed one, delayed, too), and all of them."""
     visible = visible_dossiers(user, organisation_id).subquery()
+    going = visible.c.status.in_(("open", "failed"))
     in_progress, total = session.execute(
         select(
-            func.coalesce(func.sum(case((visible.c.status == "open", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((going, 1), else_=0)), 0),
             func.count(),
         ).select_from(visible)
     ).one()

@@ -151,22 +151,6 @@ def reopen_steps(
     return again
 
 
-def fail_step(session: Session, *, dossier_id: int, step_key: str, error: str) -> Step:
-    """Record that a step's task failed; managers see it, the flow run's retries may recover."""
-    step = get_step(session, dossier_id=dossier_id, step_key=step_key)
-    if step.state not in FINISHED_STATES:
-        step.state = "failed"
-        record_event(
-            session,
-            action="step.failed",
-            actor=None,
-            dossier_id=dossier_id,
-            detail={"step": step_key, "error": error[:500]},
-        )
-        session.flush()
-    return step
-
-
 def run_automatic_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
     """Run the step's registered action and mark the step done, in one transaction."""
     step = begin_step(session, dossier_id=dossier_id, step_key=step_key)

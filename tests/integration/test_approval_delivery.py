@@ -151,6 +151,8 @@ def relay_process(database_url: str, tmp_path) -> subprocess.Popen:
         "DOSSIERFLOW_DATABASE_URL": database_url,
         "DOSSIERFLOW_INSTANCE": str(tmp_path / "relay-instance"),
         "PREFECT_API_URL": "http://127.0.0.1:9/api",  # the resumes wait; the sending does not
+        # A killed relay's claim on its message runs out after this (the receiver takes 4 s).
+        "DOSSIERFLOW_OUTBOX_LEASE_SECONDS": "10",
         "PYTHONPATH": str(PROJECT_ROOT),
     }
     return subprocess.Popen(

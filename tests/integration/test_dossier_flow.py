@@ -162,7 +162,8 @@ def test_a_dossier_runs_suspends_resumes_and_completes(flow_stack, office_setup)
 
     run = flow_run(flow_stack, dossier_id)
     number = read(flow_stack, lambda s: s.get(Dossier, dossier_id).number)
-    assert run.name == f"dossier {number}"
+    office = read(flow_stack, lambda s: s.get(Dossier, dossier_id).office.name)
+    assert run.name == f"dossier {number} · {office}"
     assert f"dossier:{number}" in run.tags
 
     # The automatic step runs, then the run suspends on the staff step; the counter shows it.

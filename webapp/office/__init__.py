@@ -17,6 +17,7 @@ def require_staff():
 
 
 from webapp.office import (  # noqa: E402, F401
+    failures,
     limits,
     organisations,
     people,

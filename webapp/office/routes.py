@@ -38,7 +38,7 @@ def _templates() -> TemplateRegistry:
 def list_dossiers():
     search = request.args.get("q", "")[:100]
     status = request.args.get("status", "open")
-    statuses = [status] if status in ("open", "completed", "cancelled") else []
+    statuses = [status] if status in ("open", "failed", "completed", "cancelled") else []
     query = dossiers_for(current_user, search=search, statuses=statuses).options(
         joinedload(Dossier.organisation)  # each row names its client: not a query per row
     )

@@ -1,7 +1,7 @@
 """beheer: rights per membership, people's and organisations' details, proposals, support
 
 Revision ID: 8e2f4a6c1b93
-Revises: ef1adb5a485a
+Revises: f7d4bf02ff47
 Create Date: 2026-12-02 09:00:00
 
 Issue 17. Memberships (and the invitations that offer one) get the rights to see dossiers,
@@ -23,7 +23,7 @@ from alembic import op
 import casemodel.db
 
 revision: str = "8e2f4a6c1b93"
-down_revision: str | None = "ef1adb5a485a"
+down_revision: str | None = "f7d4bf02ff47"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
