@@ -72,6 +72,25 @@ class PdfHeader:
 _fonts_lock = threading.Lock()
 
 
+class _TTFont(TTFont):
+    """reportlab's TTFont for documents built in several threads at once (the portal renders
+    a PDF in its request thread, and two clients may finish together). A registered font is
+    one object for the whole process, and its typeface reads the font file with one cursor:
+    `makeSubset`, run when a document is saved, seeks to a glyph and then reads it, so two
+    documents saved at once read each other's positions (a wrong subset, or an IndexError).
+    Saving a font into a document therefore takes turns per font; the rest of a render (the
+    layout, the other fonts) still runs side by side. `addObjects` is the method through
+    which every document asks a font for its PDF objects."""
+
+    def __init__(self, name: str, filename: str):
+        super().__init__(name, filename)
+        self._subsetting = threading.Lock()
+
+    def addObjects(self, doc: Any) -> None:  # noqa: N802 (reportlab's name)
+        with self._subsetting:
+            super().addObjects(doc)
+
+
 def register_fonts() -> tuple[str, str, str]:
     """The library's fonts (DejaVu Sans, bold and mono) registered with reportlab, for other
     PDFs of the portal that need more than Latin-1; their names (sans, bold, mono)."""
@@ -83,9 +102,9 @@ def _register_fonts() -> None:
     with _fonts_lock:
         if SANS in pdfmetrics.getRegisteredFontNames():
             return
-        pdfmetrics.registerFont(TTFont(SANS, str(FONTS / "DejaVuSans.ttf")))
-        pdfmetrics.registerFont(TTFont(SANS_BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
-        pdfmetrics.registerFont(TTFont(MONO, str(FONTS / "DejaVuSansMono.ttf")))
+        pdfmetrics.registerFont(_TTFont(SANS, str(FONTS / "DejaVuSans.ttf")))
+        pdfmetrics.registerFont(_TTFont(SANS_BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
+        pdfmetrics.registerFont(_TTFont(MONO, str(FONTS / "DejaVuSansMono.ttf")))
         pdfmetrics.registerFontFamily(SANS, normal=SANS, bold=SANS_BOLD)
 
 

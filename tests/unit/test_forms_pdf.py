@@ -242,3 +242,41 @@ def test_two_renders_at_once_give_the_bytes_of_one_alone(buyer):
         langs = [NL, EN] * 4
         together = list(pool.map(lambda lang: render_pdf(definition, answers, lang, HEADER), langs))
     assert together == [alone[lang.code] for lang in langs]
+
+
+@pytest.fixture
+def frequent_thread_switches():
+    """Threads switch every microsecond instead of every 5 ms, so a race between a seek and
+    its read shows in a few hundred runs instead of once in a while under load."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)
+
+
+def test_documents_saved_at_once_each_get_the_whole_font_subset(frequent_thread_switches):
+    # The root of the two-renders race: a registered font is one object per process, and its
+    # subsetting reads the font file with a shared cursor. Accented letters are composite
+    # glyphs, whose components the subsetter follows by seeking and reading: the widest window.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from forms import register_fonts
+
+    fonts = register_fonts()
+    letters = "éëèêáàäâíìïîóòöôúùüûýÿçñÉËÈÊÁÀÄÂÍÌÏÎÓÒÖÔÚÙÜÛÝŸÇÑąęłśźżćńĳĲğşı€"
+
+    def save(_: int) -> bytes:
+        buffer = io.BytesIO()
+        canvas = Canvas(buffer, invariant=1)
+        for font in fonts:
+            canvas.setFont(font, 12)
+            canvas.drawString(50, 700, letters)
+        canvas.save()
+        return buffer.getvalue()
+
+    alone = save(0)
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(save, range(300)))
+    assert all(pdf == alone for pdf in together)
