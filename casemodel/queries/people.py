@@ -4,7 +4,7 @@ people and proposals of the offices they work for, and nothing of another office
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, func, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 
 from casemodel.db import utcnow
@@ -162,9 +162,19 @@ def memberships_seen_by(session: Session, person: User, actor: User) -> list[Mem
     ]
 
 
+def _reviewable_by(user: User):
+    """The proposals the staff member reviews (services.proposals.may_review): all of their
+    offices' for a manager, else those of organisations whose contact person they are. Needs
+    Organisation joined."""
+    condition = ChangeProposal.office_id.in_(office_ids_of(user))
+    if user.is_manager:
+        return condition
+    return and_(condition, Organisation.contact_person_id == user.id)
+
+
 def proposal_queue(user: User, *, mine_only: bool = False) -> Select:
-    """The pending proposals to the staff member's offices, oldest first; mine_only: those of
-    organisations whose contact person they are."""
+    """The pending proposals the staff member reviews, oldest first; mine_only (for a
+    manager): those of organisations whose contact person they are."""
     query = (
         select(ChangeProposal)
         .join(ChangeProposal.organisation)
@@ -173,10 +183,7 @@ def proposal_queue(user: User, *, mine_only: bool = False) -> Select:
             joinedload(ChangeProposal.user),
             joinedload(ChangeProposal.proposed_by),
         )
-        .where(
-            ChangeProposal.state == "pending",
-            ChangeProposal.office_id.in_(office_ids_of(user)),
-        )
+        .where(ChangeProposal.state == "pending", _reviewable_by(user))
         .order_by(ChangeProposal.proposed_at, ChangeProposal.id)
     )
     if mine_only:
@@ -185,12 +192,12 @@ def proposal_queue(user: User, *, mine_only: bool = False) -> Select:
 
 
 def pending_proposal_count(session: Session, user: User) -> int:
-    """The count in the office's menu: pending proposals to the staff member's offices."""
+    """The count in the office's menu: the pending proposals the staff member reviews."""
     return session.scalar(
-        select(func.count()).where(
-            ChangeProposal.state == "pending",
-            ChangeProposal.office_id.in_(office_ids_of(user)),
-        )
+        select(func.count())
+        .select_from(ChangeProposal)
+        .join(ChangeProposal.organisation)
+        .where(ChangeProposal.state == "pending", _reviewable_by(user))
     )
 
 

@@ -1,8 +1,10 @@
 """Changes to personal and organisation data (accountancy manual, "Beheer": "Indien u hier
 wijzigingen aanbrengt, worden deze voorgelegd aan uw contactpersoon"): a client's change is a
 proposal the organisation's contact person at the office accepts, or rejects with a remark the
-client sees; until then the old values stay in force and the client sees the new ones as "in
-behandeling". An office that does not want that (`Office.changes_need_review` off, a small
+client sees. The office's managers stand in: they may review any of the office's proposals, and
+are the reviewers while no contact person is set or the one set has left the office. Until then
+the old values stay in force and the client sees the new ones as "in behandeling".
+An office that does not want that (`Office.changes_need_review` off, a small
 notary office) has changes apply at once; the office's own changes always do.
 
 Every change, proposed or direct, is a ChangeProposal row: the history of a person's or an
@@ -55,6 +57,15 @@ class NoChanges(DomainError):
 
 class EmailTaken(DomainError):
     """Another account has the e-mail address."""
+
+
+class NotReviewer(NotAllowed):
+    """Staff of the office who may not review this proposal: neither the organisation's contact
+    person nor a manager of the office. `contact_person` is whom to ask (None: a manager)."""
+
+    def __init__(self, contact_person: User | None):
+        super().__init__("only the contact person or a manager reviews a proposal")
+        self.contact_person = contact_person
 
 
 class RemarkRequired(DomainError):
@@ -123,11 +134,14 @@ def review_proposal(
     the client sees. The proposer is told by mail.
 
     Raises:
-        NotFound: not a proposal of the actor's offices. InvalidState: reviewed (or withdrawn)
+        NotFound: not a proposal of the actor's offices. NotReviewer: staff of the office who
+            is neither the contact person nor a manager. InvalidState: reviewed (or withdrawn)
             already, also by a colleague a moment ago. RemarkRequired: a rejection without a
             remark. EmailTaken: accepting an address another account took since.
     """
     proposal = get_proposal_for(session, proposal_id, actor)
+    if not may_review(actor, proposal):
+        raise NotReviewer(_contact_reviewer(proposal.organisation))
     remark = " ".join(remark.split())[:MAX_REMARK] or None
     if not accept and not remark:
         raise RemarkRequired()
@@ -178,6 +192,26 @@ def get_proposal_for(session: Session, proposal_id: int, actor: User) -> ChangeP
     return proposal
 
 
+def may_review(actor: User, proposal: ChangeProposal) -> bool:
+    """Whether the actor reviews the proposal: the organisation's contact person, or a manager
+    of its office (who stands in for any contact person, and is the reviewer when none is set)."""
+    if not actor.is_active or not actor.works_for(proposal.office_id):
+        return False
+    return actor.is_manager or proposal.organisation.contact_person_id == actor.id
+
+
+def reviewers_of(session: Session, organisation: Organisation) -> list[User]:
+    """Whom a new proposal is told to: the organisation's contact person, or while there is
+    none at the office, its managers."""
+    from casemodel.queries.offices import colleagues_in
+
+    contact = _contact_reviewer(organisation)
+    if contact is not None:
+        return [contact]
+    return list(session.scalars(colleagues_in(organisation.office_id).where(
+        User.role == "manager")))  # fmt: skip
+
+
 def pending_changes(
     session: Session, *, person: User | None = None, organisation: Organisation | None = None
 ) -> dict[str, Any]:
@@ -226,9 +260,8 @@ def _propose(session, *, organisation: Organisation, person: User | None, change
             detail={"proposal_id": proposal.id, "organisation_id": organisation.id,
                     "user_id": proposal.user_id, "fields": sorted(changes)},
         )  # fmt: skip
-        if organisation.contact_person is not None:
-            notify(session, users=[organisation.contact_person], kind="proposal",
-                   organisation_id=organisation.id)  # fmt: skip
+        notify(session, users=reviewers_of(session, organisation), kind="proposal",
+               organisation_id=organisation.id)  # fmt: skip
     else:
         _apply(session, proposal, actor)
     return proposal
@@ -320,6 +353,14 @@ def _organisation_of_person(session, person: User, organisation_id: int, actor: 
     elif membership_of(session, actor, organisation_id) is None:
         raise NotFound(f"organisation {organisation_id}")
     return organisation
+
+
+def _contact_reviewer(organisation: Organisation) -> User | None:
+    """The organisation's contact person while they can review: active staff of its office."""
+    contact = organisation.contact_person
+    if contact is None or not contact.is_active or not contact.works_for(organisation.office_id):
+        return None
+    return contact
 
 
 def _email_taken(session: Session, email: str, person: User) -> bool:

@@ -35,6 +35,7 @@ from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.memberships import RightsRefused, remove_member, set_rights
 from casemodel.services.messages import send_message
 from casemodel.services.proposals import (
+    NotReviewer,
     RemarkRequired,
     pending_changes,
     propose_organisation_changes,
@@ -326,6 +327,54 @@ def test_a_proposal_keeps_the_old_values_until_the_office_accepts(session, firm)
                         actor=firm.staff)  # fmt: skip
 
 
+def _city_proposal(session, firm) -> ChangeProposal:
+    return propose_person_changes(session, person=firm.client, actor=firm.client,
+                                  organisation_id=firm.organisation.id,
+                                  values={"address_city": "Zwolle"}, fields=("address_city",))
+
+
+def _told_of_proposals(session) -> set[int]:
+    return set(session.scalars(select(Notification.user_id).where(Notification.kind == "proposal")))
+
+
+def test_only_the_contact_person_or_a_manager_reviews_a_proposal(session, firm):
+    colleague = create_user(session, email="collega-a@example.nl", name="Collega", role="staff",
+                            office_ids=[firm.office.id])  # fmt: skip
+    firm.organisation.contact_person_id = firm.staff.id
+    proposal = _city_proposal(session, firm)
+    assert _told_of_proposals(session) == {firm.staff.id}
+    assert session.scalars(proposal_queue(colleague)).all() == []
+    assert pending_proposal_count(session, colleague) == 0
+    assert pending_proposal_count(session, firm.manager) == 1  # managers stand in
+    with pytest.raises(NotReviewer) as refused:
+        review_proposal(session, proposal_id=proposal.id, accept=True, remark="", actor=colleague)
+    assert refused.value.contact_person is firm.staff
+    assert proposal.state == "pending" and firm.client.address_city is None
+    review_proposal(session, proposal_id=proposal.id, accept=True, remark="", actor=firm.manager)
+    assert firm.client.address_city == "Zwolle"
+
+
+def test_without_a_contact_person_the_managers_review(session, firm):
+    proposal = _city_proposal(session, firm)
+    assert _told_of_proposals(session) == {firm.manager.id}
+    assert pending_proposal_count(session, firm.staff) == 0
+    assert session.scalars(proposal_queue(firm.manager)).all() == [proposal]
+    with pytest.raises(NotReviewer) as refused:
+        review_proposal(session, proposal_id=proposal.id, accept=True, remark="",
+                        actor=firm.staff)  # fmt: skip
+    assert refused.value.contact_person is None
+    review_proposal(session, proposal_id=proposal.id, accept=False, remark="Graag bellen.",
+                    actor=firm.manager)  # fmt: skip
+    assert proposal.state == "rejected"
+
+
+def test_a_contact_person_who_left_the_office_leaves_review_to_the_managers(session, firm):
+    firm.organisation.contact_person_id = firm.staff.id
+    deactivate_account(session, person=firm.staff, actor=firm.manager)
+    _city_proposal(session, firm)
+    assert _told_of_proposals(session) == {firm.manager.id}
+
+
 def test_a_rejected_proposal_changes_nothing_and_says_why(session, firm, admin):
     proposal = propose_organisation_changes(
         session, organisation=firm.organisation, actor=admin,
@@ -333,10 +382,10 @@ def test_a_rejected_proposal_changes_nothing_and_says_why(session, firm, admin):
     )  # fmt: skip
     with pytest.raises(RemarkRequired):
         review_proposal(session, proposal_id=proposal.id, accept=False, remark=" ",
-                        actor=firm.staff)  # fmt: skip
+                        actor=firm.manager)  # fmt: skip
     remark = "Dit rekeningnummer staat niet op naam van de bv."
     review_proposal(session, proposal_id=proposal.id, accept=False, remark=remark,
-                    actor=firm.staff)  # fmt: skip
+                    actor=firm.manager)  # fmt: skip
     assert firm.organisation.iban is None and firm.organisation.kvk_number is None
     assert proposal.state == "rejected" and proposal.remark.startswith("Dit rekeningnummer")
 
@@ -384,7 +433,7 @@ def test_an_accepted_e_mail_address_tells_the_old_one_and_ends_open_links(sessio
     proposal = propose_person_changes(session, person=firm.client, actor=admin,
                                       organisation_id=firm.organisation.id,
                                       values={"email": "nieuw@example.nl"}, fields=("email",))
-    review_proposal(session, proposal_id=proposal.id, accept=True, remark="", actor=firm.staff)
+    review_proposal(session, proposal_id=proposal.id, accept=True, remark="", actor=firm.manager)
     assert firm.client.email == "nieuw@example.nl"
     told = [m.payload for m in session.scalars(select(OutboxMessage).where(
         OutboxMessage.kind == "send_mail")) if m.payload["to"] == old]  # fmt: skip

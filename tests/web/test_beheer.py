@@ -271,6 +271,39 @@ def test_the_office_rejects_a_proposal_with_a_remark_the_client_sees(director, o
     assert user(web_session, DIRECTOR).address_city is None
 
 
+def test_only_the_contact_person_or_a_manager_reviews_through_the_web(web_app, login, director,
+                                                                     web_session):  # fmt: skip
+    accountancy = organisation(web_session, BAKERY).office
+    other = create_user(web_session, email="collega-accountant@example.nl", name="Collega",
+                        role="staff", office_ids=[accountancy.id],
+                        password=DEMO_PASSWORD)  # fmt: skip
+    other.mobile_number, other.second_factor = "+31612349999", "sms"
+    web_session.commit()
+    director.post("/beheer/account", data={"name": "Annelies van Dam", "address_country": "NL",
+                                           "address_city": "Kampen"})  # fmt: skip
+    proposal = web_session.scalar(select(ChangeProposal).where(ChangeProposal.state == "pending"))
+    browser = web_app.test_client()
+    login(browser, other.email)
+    assert "Annelies van Dam" not in text(browser.get("/office/proposals"))
+    menu = browser.get("/office/").get_data(as_text=True)
+    assert not re.search(r'data-testid="nav-proposals">Wijzigingen <span class="badge"', menu)
+    page = text(browser.get(f"/office/proposals/{proposal.id}"))
+    assert "beoordeelt de contactpersoon van de cliënt, Sanne Jansen" in page
+    assert "Verwerken" not in page
+    refused = browser.post(f"/office/proposals/{proposal.id}/review", data={"decision": "accept"})
+    assert refused.status_code == 403
+    assert "beoordeelt de contactpersoon, Sanne Jansen, of een manager" in text(refused)
+    web_session.expire_all()
+    assert web_session.get(ChangeProposal, proposal.id).state == "pending"
+    assert user(web_session, DIRECTOR).address_city is None
+
+    boss = web_app.test_client()
+    login(boss, MANAGER)
+    assert "Annelies van Dam" in text(boss.get("/office/proposals"))
+    boss.post(f"/office/proposals/{proposal.id}/review", data={"decision": "accept"})
+    assert user(web_session, DIRECTOR).address_city == "Kampen"
+
+
 def test_an_office_without_review_applies_a_change_at_once(web_app, login, web_session):
     notary = web_session.scalar(select(Office).where(Office.kind == "notary"))
     assert notary.changes_need_review is False  # the demo's small notary office

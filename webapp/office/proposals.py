@@ -5,7 +5,7 @@ accepts it (it takes effect now) or rejects it with a remark the client sees."""
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -13,8 +13,10 @@ from casemodel.queries.people import pending_proposal_count, proposal_queue
 from casemodel.services.errors import InvalidState
 from casemodel.services.proposals import (
     EmailTaken,
+    NotReviewer,
     RemarkRequired,
     get_proposal_for,
+    may_review,
     review_proposal,
 )
 from webapp.extensions import db
@@ -42,8 +44,9 @@ def list_proposals():
 def _review_page(proposal, form, status: int = 200):
     subject = proposal.user if proposal.user_id is not None else proposal.organisation
     return render_template(
-        "office/proposal.html", proposal=proposal, subject=subject, form=form
-    ), status
+        "office/proposal.html", proposal=proposal, subject=subject, form=form,
+        may_review=may_review(current_user, proposal),
+    ), status  # fmt: skip
 
 
 @bp.route("/proposals/<int:proposal_id>")
@@ -71,9 +74,20 @@ def review(proposal_id: int):
               "af met een toelichting.")
         )  # fmt: skip
         return _review_page(proposal, form, 409)
+    except NotReviewer as refused:
+        abort(403, description=_not_reviewer_reason(refused))
     except InvalidState:
         flash(_("Dit voorstel is al beoordeeld."), "info")
         return redirect(url_for("office.list_proposals"))
     deliver_after_commit()
     flash(_("Het voorstel is verwerkt.") if accept else _("Het voorstel is afgewezen."), "success")
     return redirect(url_for("office.list_proposals"))
+
+
+def _not_reviewer_reason(refused: NotReviewer) -> str:
+    if refused.contact_person is None:
+        return _("Een voorstel van deze cliënt beoordeelt een manager van het kantoor.")
+    return _(
+        "Een voorstel van deze cliënt beoordeelt de contactpersoon, %(name)s, of een manager "
+        "van het kantoor.", name=refused.contact_person.name,
+    )  # fmt: skip
