@@ -88,7 +88,8 @@ def propose_person_changes(
         InvalidDetails: what does not check out, by field (nothing is proposed).
         NotFound: the person or organisation is not the actor's to change.
         NotAllowed: the e-mail address or mobile number by someone not allowed to.
-        NoChanges: nothing differs. EmailTaken: applied at once, the address is in use.
+        NoChanges: nothing differs. EmailTaken: staff giving an address another account has
+            (a client's new address is a proposal whatever it is: see email_clash).
     """
     organisation = _organisation_of_person(session, person, organisation_id, actor)
     own = person.id == actor.id
@@ -105,7 +106,9 @@ def propose_person_changes(
     changes = _changed(person, cleaned)
     if set(changes) & set(CONTACT_FIELDS) and not manages_person:
         raise NotAllowed("only an administrator changes an e-mail address or mobile number")
-    if changes.get("email") and _email_taken(session, changes["email"], person):
+    # The office may know that an address has an account; a client may not (account
+    # enumeration): their new address is always a proposal, and its reviewer sees the clash.
+    if changes.get("email") and actor.is_staff and _email_taken(session, changes["email"], person):
         raise EmailTaken(changes["email"])
     return _propose(session, organisation=organisation, person=person, changes=changes,
                     actor=actor)  # fmt: skip
@@ -137,7 +140,7 @@ def review_proposal(
         NotFound: not a proposal of the actor's offices. NotReviewer: staff of the office who
             is neither the contact person nor a manager. InvalidState: reviewed (or withdrawn)
             already, also by a colleague a moment ago. RemarkRequired: a rejection without a
-            remark. EmailTaken: accepting an address another account took since.
+            remark. EmailTaken: accepting an address another account has (email_clash).
     """
     proposal = get_proposal_for(session, proposal_id, actor)
     if not may_review(actor, proposal):
@@ -147,11 +150,7 @@ def review_proposal(
         raise RemarkRequired()
     if proposal.state != "pending":
         raise InvalidState(f"proposal {proposal.id} is {proposal.state}")
-    if (
-        accept
-        and proposal.changes.get("email")
-        and _email_taken(session, proposal.changes["email"], proposal.user)
-    ):
+    if accept and email_clash(session, proposal):
         raise EmailTaken(proposal.changes["email"])
     state = "accepted" if accept else "rejected"
     if not claim_row(session, proposal, ChangeProposal.state == "pending", state=state,
@@ -190,6 +189,13 @@ def get_proposal_for(session: Session, proposal_id: int, actor: User) -> ChangeP
     if proposal is None or not actor.works_for(proposal.office_id):
         raise NotFound(f"proposal {proposal_id}")
     return proposal
+
+
+def email_clash(session: Session, proposal: ChangeProposal) -> bool:
+    """Whether the proposal gives its person an e-mail address another account has: shown to
+    the reviewer, never to the client who proposed it; such a proposal cannot be accepted."""
+    email = proposal.changes.get("email")
+    return bool(email) and _email_taken(session, email, proposal.user)
 
 
 def may_review(actor: User, proposal: ChangeProposal) -> bool:
@@ -237,7 +243,9 @@ def _propose(session, *, organisation: Organisation, person: User | None, change
     # Proposals for one organisation take turns: the one still pending is found and replaced.
     increment(session, organisation, "revision")
     now = utcnow()
-    review = organisation.office.changes_need_review and not actor.is_staff
+    # A client's new e-mail address is reviewed even where other changes apply at once: the
+    # answer must be the same whether or not the address has an account here.
+    review = not actor.is_staff and (organisation.office.changes_need_review or "email" in changes)
     previous = {field: getattr(subject, field) for field in changes}
     if review:
         replaced = _pending(session, organisation, person)

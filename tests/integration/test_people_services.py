@@ -35,8 +35,10 @@ from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.memberships import RightsRefused, remove_member, set_rights
 from casemodel.services.messages import send_message
 from casemodel.services.proposals import (
+    EmailTaken,
     NotReviewer,
     RemarkRequired,
+    email_clash,
     pending_changes,
     propose_organisation_changes,
     propose_person_changes,
@@ -424,6 +426,32 @@ def test_only_administrators_change_an_e_mail_address_or_mobile_number(session, 
         values={"email": "Nieuw@Example.nl"}, fields=("email",),
     )  # fmt: skip
     assert proposal.changes == {"email": "nieuw@example.nl"} and proposal.state == "pending"
+
+
+@pytest.mark.parametrize("review", [True, False], ids=["reviewed", "at-once-office"])
+def test_a_taken_address_is_a_proposal_like_any_other_and_cannot_be_accepted(
+    session, firm, other_firm, admin, review
+):
+    firm.office.changes_need_review = review
+    firm.organisation.contact_person_id = firm.staff.id
+    proposals = [
+        propose_person_changes(session, person=firm.client, actor=admin,
+                               organisation_id=firm.organisation.id, values={"email": email},
+                               fields=("email",))  # fmt: skip
+        for email in ("nog-vrij@example.nl", other_firm.client.email)
+    ]
+    free, taken = proposals
+    assert (free.state, taken.state) == ("replaced", "pending")  # both went to review
+    assert pending_changes(session, person=firm.client) == {"email": other_firm.client.email}
+    assert email_clash(session, taken) and not email_clash(session, free)
+    with pytest.raises(EmailTaken):
+        review_proposal(session, proposal_id=taken.id, accept=True, remark="", actor=firm.staff)
+    assert taken.state == "pending" and firm.client.email == "client-a@example.nl"
+    # The office is told at once when it types such an address itself.
+    with pytest.raises(EmailTaken):
+        propose_person_changes(session, person=firm.client, actor=firm.staff,
+                               organisation_id=firm.organisation.id,
+                               values={"email": other_firm.client.email}, fields=("email",))
 
 
 def test_an_accepted_e_mail_address_tells_the_old_one_and_ends_open_links(session, firm, admin):

@@ -381,6 +381,42 @@ def test_changing_a_users_address_needs_the_administrators_password_and_code(
     assert told and "wordt gewijzigd" in told[-1]["text"]
 
 
+def test_a_taken_address_looks_like_any_other_to_the_client_and_the_reviewer_sees_it(
+    director, colleague, web_session, office
+):
+    page = f"/beheer/users/{colleague.id}/contact"
+    director.post("/account/confirm", data={"password": DEMO_PASSWORD, "next": page})
+    director.post("/account/confirm/code", data={"step": "send", "next": page})
+    director.post("/account/confirm/code?method=sms",
+                  data={"code": latest_sms_code(DIRECTOR), "next": page})  # fmt: skip
+    director.get(page)  # takes the flash of the code sent
+
+    def propose(email: str) -> tuple[int, str, str]:
+        answer = director.post(page, data={"email": email, "mobile_number": "06 1234 9001"},
+                               follow_redirects=True)  # fmt: skip
+        shown = text(director.get(page))
+        return answer.status_code, flashed(answer), shown.replace(email, "ADDRESS")
+
+    free = propose("nog-vrij@example.nl")
+    taken = propose(CLIENT)  # the notary office's client: an account the bakery has no part in
+    assert free == taken  # the same answer, the same page
+    assert "voorgelegd aan uw contactpersoon" in taken[1] and "In behandeling" in taken[2]
+    assert "ander account" not in taken[2]
+    proposal = web_session.scalar(select(ChangeProposal).where(ChangeProposal.state == "pending"))
+    assert proposal.changes == {"email": CLIENT}
+
+    review = text(office.get(f"/office/proposals/{proposal.id}"))
+    assert "Het voorgestelde e-mailadres hoort al bij een ander account" in review
+    refused = office.post(f"/office/proposals/{proposal.id}/review", data={"decision": "accept"})
+    assert refused.status_code == 409
+    assert "hoort bij een ander account, dus dit voorstel kan niet worden verwerkt" in text(refused)
+    assert user(web_session, COLLEAGUE).email == COLLEAGUE
+    office.post(f"/office/proposals/{proposal.id}/review",
+                data={"decision": "reject", "remark": "Bel ons even over uw adres."})
+    web_session.expire_all()
+    assert web_session.get(ChangeProposal, proposal.id).state == "rejected"
+
+
 # --- the office: its own organisations, people and proposals only --------------------------------
 
 

@@ -15,6 +15,7 @@ from casemodel.services.proposals import (
     EmailTaken,
     NotReviewer,
     RemarkRequired,
+    email_clash,
     get_proposal_for,
     may_review,
     review_proposal,
@@ -46,6 +47,7 @@ def _review_page(proposal, form, status: int = 200):
     return render_template(
         "office/proposal.html", proposal=proposal, subject=subject, form=form,
         may_review=may_review(current_user, proposal),
+        email_clash=proposal.state == "pending" and email_clash(db.session, proposal),
     ), status  # fmt: skip
 
 
@@ -70,8 +72,8 @@ def review(proposal_id: int):
         return _review_page(proposal, form, 422)
     except EmailTaken:
         form.remark.errors.append(
-            _("Het nieuwe e-mailadres hoort intussen bij een ander account. Wijs het voorstel "
-              "af met een toelichting.")
+            _("Het voorgestelde e-mailadres hoort bij een ander account, dus dit voorstel kan "
+              "niet worden verwerkt. Wijs het af met een toelichting.")
         )  # fmt: skip
         return _review_page(proposal, form, 409)
     except NotReviewer as refused:
