@@ -24,6 +24,7 @@ class User(HasAddress, Base):
         CheckConstraint(f"role IN {ROLES}", name="role"),
         CheckConstraint(f"locale IN {LOCALES}", name="locale"),
         CheckConstraint("second_factor IN ('sms', 'totp')", name="second_factor"),
+        CheckConstraint("closed_reason IN ('office', 'no_organisation')", name="closed_reason"),
     )
 
     id: Mapped[intpk]
@@ -37,6 +38,10 @@ class User(HasAddress, Base):
     #: False once the office deactivated the account (services.account_status): no login, no
     #: set-password link, no session; what the person did keeps their name.
     is_active: Mapped[bool] = mapped_column(default=True)
+    #: Why is_active is False: "office" (staff or a manager deactivated it; only the office
+    #: opens it again) or "no_organisation" (taken out of the last organisation it belonged
+    #: to, services.memberships.remove_member; access given again reopens it).
+    closed_reason: Mapped[str | None] = mapped_column(String(20))
     #: The registered mobile number, E.164 ("+31612345678"), for SMS codes.
     mobile_number: Mapped[str | None] = mapped_column(String(20))
     #: A number an administrator gave in place of mobile_number, not yet confirmed: the next

@@ -77,7 +77,7 @@ def deactivate_account(session: Session, *, person: User, actor: User) -> None:
         raise InvalidState(f"user {person.id} is inactive already")
     if person.is_manager:
         _keep_a_manager(session, person)
-    person.is_active = False
+    person.is_active, person.closed_reason = False, "office"
     ended = end_other_sessions(session, user=person, keep_token=None, reason="deactivated")
     end_open_links(session, user=person)
     _mail(session, person, "deactivated")
@@ -95,12 +95,18 @@ def reactivate_account(session: Session, *, person: User, actor: User) -> None:
     check_may_change_status(session, person=person, actor=actor)
     if person.is_active:
         raise InvalidState(f"user {person.id} is active already")
-    person.is_active = True
-    person.failed_logins, person.locked_until = 0, None
+    reopen_account(person)
     _mail(session, person, "reactivated")
     record_event(session, action="account.reactivated", actor=actor,
                  detail={"user_id": person.id})  # fmt: skip
     session.flush()
+
+
+def reopen_account(person: User) -> None:
+    """The account can log in again (the caller says who did it): reactivated by the office,
+    or given access again after it belonged nowhere."""
+    person.is_active, person.closed_reason = True, None
+    person.failed_logins, person.locked_until = 0, None
 
 
 def _mail(session: Session, person: User, change: str) -> None:

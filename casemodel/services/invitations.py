@@ -26,6 +26,7 @@ from casemodel import links
 from casemodel.db import claim_row, utcnow
 from casemodel.models import Membership, MembershipInvitation, Organisation, User
 from casemodel.services.account_links import invite, queue_mail
+from casemodel.services.account_status import reopen_account
 from casemodel.services.accounts import add_membership, create_user, normalise_email
 from casemodel.services.audit import record_event
 from casemodel.services.errors import NotFound
@@ -77,8 +78,8 @@ def give_access(
         add_membership(session, user=user, organisation=organisation, rights=rights)
         invite(session, user=user, start_link=start_link, actor=actor)
         outcome = "new_account"
-    elif not user.is_active:  # the office closed it: nothing until the office opens it again
-        outcome = "inactive_account"
+    elif not user.is_active and user.closed_reason != "no_organisation":
+        outcome = "inactive_account"  # the office closed it: nothing until the office opens it
     elif user.is_staff:
         _mail(session, user, organisation, kind="staff")
         outcome = "staff_address"
@@ -89,6 +90,10 @@ def give_access(
             _mail(session, user, organisation, kind="already")
         outcome = "already_member"
     else:
+        if not user.is_active:  # closed when it belonged nowhere: access given reopens it
+            reopen_account(user)
+            record_event(session, action="account.reopened", actor=actor,
+                         detail={"user_id": user.id, "organisation_id": organisation.id})
         _offer(session, user, organisation, actor, rights)
         if user.password_hash is None:  # to accept it, the account is activated first
             invite(session, user=user, start_link=start_link, actor=actor)

@@ -147,9 +147,13 @@ def notification_modules(membership: Membership) -> dict[str, bool]:
 
 def remove_member(session: Session, *, membership: Membership, actor: User) -> None:
     """Take the person out of the organisation: from their next request they reach nothing of
-    it. A person who belongs to no other organisation is signed out everywhere (sessions,
-    logins waiting for their code, set-password links end); the account stays, and what they
-    did keeps their name in the audit trail. They are told by mail.
+    it. What they did keeps their name in the audit trail, and they are told by mail.
+
+    An account that belongs to no other organisation has nothing left to log in to: it is
+    closed (inactive, `closed_reason` "no_organisation"), every session and login waiting for
+    its code ends and set-password links die, so a portal account with a password and a
+    mobile number does not linger unused. The row stays (names on what they did); access
+    given again later (services.invitations.give_access) reopens it.
 
     Raises:
         NotFound, NotAllowed: the actor does not manage the organisation's people.
@@ -171,18 +175,23 @@ def remove_member(session: Session, *, membership: Membership, actor: User) -> N
     elsewhere = session.scalar(
         select(func.count()).select_from(Membership).where(Membership.user_id == person.id)
     )
+    closed = not elsewhere and person.is_active
     if not elsewhere:
         end_other_sessions(session, user=person, keep_token=None, reason="removed")
         end_open_links(session, user=person)
+    if closed:
+        person.is_active, person.closed_reason = False, "no_organisation"
+        session.flush()
     queue_mail(
         session, template="access_change", user=person, office_name=organisation.office.name,
         dedupe=f"access_change:removed:{person.id}:{organisation.id}:{organisation.revision}",
         change="removed", organisation=organisation.name, link=links.login_link(),
+        closed=closed,
     )  # fmt: skip
     record_event(
         session, action="membership.removed", actor=actor,
         detail={"user_id": person.id, "organisation_id": organisation.id,
-                "signed_out": not elsewhere},
+                "signed_out": not elsewhere, "account_closed": closed},
     )  # fmt: skip
 
 

@@ -28,10 +28,11 @@ from casemodel.services.account_status import (
     deactivate_account,
     reactivate_account,
 )
-from casemodel.services.accounts import add_membership, authenticate, create_user
+from casemodel.services.accounts import add_membership, authenticate, create_user, hash_password
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
+from casemodel.services.invitations import give_access, open_invitations
 from casemodel.services.memberships import RightsRefused, remove_member, set_rights
 from casemodel.services.messages import send_message
 from casemodel.services.proposals import (
@@ -274,17 +275,40 @@ def test_two_administrators_demoting_each_other_at_once_leave_one(own_session_fa
         assert len(admins) == 1
 
 
-def test_removing_someone_with_no_other_organisation_signs_them_out(session, firm, admin):
+def test_removing_someone_with_no_other_organisation_closes_their_account(session, firm, admin):
+    firm.client.password_hash = hash_password(PASSWORD)
     token = sessions.start_session(session, user=firm.client, stage="full", ip=None,
                                    user_agent=None)  # fmt: skip
     remove_member(session, membership=membership(session, firm.client, firm), actor=admin)
     assert sessions.find_session(session, token) is None
-    assert session.get(User, firm.client.id).is_active  # the account stays
+    closed = session.get(User, firm.client.id)  # the row stays, with its name
+    assert (closed.is_active, closed.closed_reason) == (False, "no_organisation")
+    assert authenticate(session, email=firm.client.email, password=PASSWORD) is None
+    assert request_password_link(session, email=firm.client.email,
+                                 link_for=lambda token, purpose: token) is None  # fmt: skip
     mail = session.scalars(select(OutboxMessage).where(OutboxMessage.kind == "send_mail")).all()
-    assert any("Cliënt a" in m.payload["subject"] for m in mail)
+    told = [m.payload for m in mail if "Cliënt a" in m.payload["subject"]]
+    assert told and "uw account is daarom gesloten" in told[0]["text"]
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "membership.removed"))
     event = event.one()
     assert event.actor_id == admin.id and event.detail["user_id"] == firm.client.id
+    assert event.detail["account_closed"] is True
+
+    # Access given again reopens it: the person logs in and accepts the invitation.
+    give_access(session, organisation_id=firm.organisation.id, email=firm.client.email,
+                name="x", actor=admin, start_link="https://portal.example/activate")  # fmt: skip
+    assert closed.is_active and closed.closed_reason is None
+    assert authenticate(session, email=firm.client.email, password=PASSWORD) is not None
+    assert [i.organisation_id for i in open_invitations(session, closed)] == [firm.organisation.id]
+
+
+def test_an_account_the_office_closed_stays_closed_when_removed_and_invited(session, firm, admin):
+    deactivate_account(session, person=firm.client, actor=firm.staff)
+    remove_member(session, membership=membership(session, firm.client, firm), actor=admin)
+    assert firm.client.closed_reason == "office"
+    give_access(session, organisation_id=firm.organisation.id, email=firm.client.email,
+                name="x", actor=admin, start_link="https://portal.example/activate")  # fmt: skip
+    assert not firm.client.is_active and open_invitations(session, firm.client) == []
 
 
 def test_removal_from_one_organisation_keeps_the_session_for_the_other(

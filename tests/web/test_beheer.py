@@ -224,7 +224,10 @@ def test_removing_a_user_ends_their_session(web_app, login, director, colleague,
     removed = director.post(f"/beheer/users/{colleague.id}/remove", follow_redirects=True)
     assert "Kees Boekhouder heeft geen toegang meer" in flashed(removed)
     assert browser.get("/home").headers["Location"].startswith("/login")
-    assert user(web_session, COLLEAGUE).is_active  # the account stays
+    assert not user(web_session, COLLEAGUE).is_active  # it belonged nowhere else: closed
+    again = web_app.test_client().post("/login", data={"email": COLLEAGUE,
+                                                        "password": DEMO_PASSWORD})  # fmt: skip
+    assert "Het e-mailadres of wachtwoord is onjuist." in text(again)
     assert any("beëindigd" in mail["subject"] for mail in mails_to(web_session, COLLEAGUE))
 
 
