@@ -99,9 +99,12 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(url)
         accounts, dossiers = make_clients(url, args.users)
         port = free_port()
+        from casemodel.config import totp_keys
+
         env = {k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "DOSSIER"))}
         env.update(
             DOSSIERFLOW_DATABASE_URL=url, DOSSIERFLOW_INSTANCE=str(tmp / "instance"),
+            DOSSIERFLOW_TOTP_KEY=b",".join(totp_keys()).decode(),  # what make_clients sealed with
             DOSSIERFLOW_SECRET_KEY=secrets.token_hex(32), DOSSIERFLOW_INSECURE_COOKIES="1",
             DOSSIERFLOW_RATELIMIT_ENABLED="0", PREFECT_API_URL="http://127.0.0.1:9/api",
         )  # fmt: skip

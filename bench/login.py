@@ -154,10 +154,14 @@ def free_port() -> int:
 
 def start_gunicorn(stack: ExitStack, *, url: str, instance: Path, port: int, workers: int,
                    threads: int, argon2: str | None) -> subprocess.Popen:  # fmt: skip
+    from casemodel.config import totp_keys
+
     env = dict(os.environ)
     env.update(
         DOSSIERFLOW_DATABASE_URL=url,
         DOSSIERFLOW_INSTANCE=str(instance),
+        # The key this process sealed the accounts' authenticator secrets with.
+        DOSSIERFLOW_TOTP_KEY=b",".join(totp_keys()).decode(),
         DOSSIERFLOW_INSECURE_COOKIES="1",
         DOSSIERFLOW_RATELIMIT_ENABLED="0",
         DOSSIERFLOW_RATELIMIT_STORAGE="memory://",

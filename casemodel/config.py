@@ -86,3 +86,36 @@ def code_key() -> bytes:
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)
     return path.read_text().strip().encode()
+
+
+def totp_keys() -> list[bytes]:
+    """The keys that seal the authenticators' TOTP secrets in the database (casemodel.sealing),
+    newest first: DOSSIERFLOW_TOTP_KEY, one or more Fernet keys separated by commas (one is
+    made by `cryptography.fernet.Fernet.generate_key()`; kept out of the database and its
+    backups), or, for running locally without configuration, a
+    key made once under instance/. The first seals; every one opens, so a new key is put first
+    and the old one kept until `flask secrets reseal` has sealed every secret with the new one.
+
+    Raises:
+        ValueError: a configured key that is not a Fernet key (32 bytes, URL-safe base64).
+    """
+    from cryptography.fernet import Fernet
+
+    configured = os.environ.get("DOSSIERFLOW_TOTP_KEY")
+    if configured:
+        keys = [key.strip().encode() for key in configured.split(",") if key.strip()]
+        for position, key in enumerate(keys, 1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"DOSSIERFLOW_TOTP_KEY: key {position} is not a Fernet key (32 random bytes "
+                    "in URL-safe base64, as Fernet.generate_key() makes)"
+                ) from None
+        return keys
+    path = instance_path() / "totp_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return [path.read_bytes().strip()]

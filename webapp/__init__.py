@@ -23,6 +23,7 @@ from webapp.extensions import (
     login_manager,
     wait_for_the_answer_time,
 )
+from webapp.server_keys import check_server_keys
 from webapp.static_files import favicon, static_url_version
 from webapp.urls import LOCALES, same_origin
 
@@ -80,6 +81,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
     check_demo_settings(app.config)  # refuses to start with demo settings on a public address
+    check_server_keys(app.config["BASE_URL"], secret_key_given=bool(
+        os.environ.get("DOSSIERFLOW_SECRET_KEY") or (config or {}).get("SECRET_KEY")))
 
     from webapp.auth.identity import load_user, set_device_cookie
     from webapp.background import unauthorized

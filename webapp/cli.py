@@ -30,6 +30,7 @@ def register_cli(app: Flask) -> None:
     app.cli.add_command(office_group)
     app.cli.add_command(files_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(secrets_group)
 
 
 @click.group("db", cls=AppGroup, help="The portal database.")
@@ -330,6 +331,25 @@ def audit_verify() -> None:
     if broken:
         raise SystemExit(1)
     click.echo("every chain verifies")
+
+
+@click.group("secrets", cls=AppGroup, help="Secrets kept sealed in the database.")
+def secrets_group() -> None:
+    pass
+
+
+@secrets_group.command("reseal", help="Seal every authenticator secret again with the first key "
+                       "of DOSSIERFLOW_TOTP_KEY (key rotation; see README).")  # fmt: skip
+def secrets_reseal() -> None:
+    from casemodel.sealing import SealBroken
+    from casemodel.services.second_factor import reseal_totp_secrets
+
+    try:
+        with session_scope(db.session_factory) as session:
+            count = reseal_totp_secrets(session)
+    except SealBroken as exc:
+        raise click.ClickException(f"{exc} Nothing was changed.") from None
+    click.echo(f"{count} authenticator secret(s) sealed with the first key")
 
 
 @click.group("templates", cls=AppGroup, help="Case templates.")

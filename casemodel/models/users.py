@@ -7,6 +7,7 @@ import datetime as dt
 from sqlalchemy import CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casemodel import sealing
 from casemodel.db import Base, intpk, utc_timestamp
 from casemodel.models.addresses import HasAddress
 from casemodel.models.organisations import Membership, Office, OfficeMembership
@@ -52,8 +53,9 @@ class User(HasAddress, Base):
     phone_number: Mapped[str | None] = mapped_column(String(20))
     #: The second factor in use: "sms", "totp" or None (not enrolled yet).
     second_factor: Mapped[str | None] = mapped_column(String(10))
-    #: The authenticator's shared secret (base32); None without an authenticator.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The authenticator's shared secret, sealed (casemodel.sealing: Fernet under
+    #: DOSSIERFLOW_TOTP_KEY); None without an authenticator. Read and set through totp_secret.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(String(255))
     #: The last TOTP time step accepted: a code is usable once (replay guard).
     totp_last_step: Mapped[int | None]
     #: Wrong passwords in a row; reset by a successful login.
@@ -95,6 +97,16 @@ class User(HasAddress, Base):
         """Where codes for logging in go: a new number waiting for its confirmation (which such
         a code is), else the registered one."""
         return self.pending_mobile_number or self.mobile_number
+
+    @property
+    def totp_secret(self) -> str | None:
+        """The authenticator's shared secret (base32), opened from its sealed form."""
+        sealed = self.totp_secret_sealed
+        return None if sealed is None else sealing.unseal(sealed)
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str | None) -> None:
+        self.totp_secret_sealed = None if secret is None else sealing.seal(secret)
 
     def works_for(self, office_id: int) -> bool:
         """Whether this is staff of that office (a membership of it; a client never is)."""

@@ -32,7 +32,7 @@ import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from casemodel import config
+from casemodel import config, sealing
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import OneTimeCode, RecoveryCode, User
@@ -346,6 +346,24 @@ def check_totp(
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"method": "totp"})  # fmt: skip
     return CodeCheck.WRONG
+
+
+def reseal_totp_secrets(session: Session) -> int:
+    """Seal every stored authenticator secret again with the newest key of
+    DOSSIERFLOW_TOTP_KEY (key rotation, casemodel.sealing); the number of secrets sealed.
+
+    Raises:
+        SealBroken: a secret none of the keys opens (nothing is changed by the caller's
+            rollback).
+    """
+    users = session.scalars(select(User).where(User.totp_secret_sealed.is_not(None))).all()
+    for user in users:
+        user.totp_secret_sealed = sealing.reseal(user.totp_secret_sealed)
+    session.flush()
+    if users:
+        record_event(session, action="second_factor.totp_resealed", actor=None,
+                     detail={"users": len(users)})  # fmt: skip
+    return len(users)
 
 
 # --- enrolment -----------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from prefect.utilities.asyncutils import run_coro_as_sync
 from sqlalchemy import func, select
 
 from casemodel import migrate
+from casemodel.config import totp_keys
 from casemodel.db import make_engine, make_session_factory, session_scope, utcnow
 from casemodel.models import (
     AuditEvent,
@@ -78,6 +79,8 @@ def topology(pg_cluster, tmp_path_factory):
         "DOSSIERFLOW_TEMPLATES": str(home / "templates"),
         "DOSSIERFLOW_INSTANCE": str(home / "instance"),
         "DOSSIERFLOW_SECRET_KEY": secrets.token_hex(32),  # one key for both portal processes
+        # The key make_office seals the authenticators' secrets with, in this process.
+        "DOSSIERFLOW_TOTP_KEY": b",".join(totp_keys()).decode(),
         "DOSSIERFLOW_INSECURE_COOKIES": "1",
         "DOSSIERFLOW_RATELIMIT_ENABLED": "0",  # ten browsers from one address
         "DOSSIERFLOW_RECONCILE_SECONDS": "5",

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from casemodel.db import utcnow
 from casemodel.models import OneTimeCode, User, UserSession
+from casemodel.sealing import seal
 from casemodel.services.second_factor import regenerate_recovery_codes
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code
@@ -50,7 +51,8 @@ def odd_inputs(right: str) -> list[str]:
 @pytest.mark.parametrize("method", ["sms", "totp", "recovery"])
 def test_anything_typed_at_login_is_a_wrong_code_and_counts(client, web_session, method):
     secret = pyotp.random_base32()
-    web_session.execute(update(User).where(User.email == CLIENT).values(totp_secret=secret))
+    web_session.execute(update(User).where(User.email == CLIENT).values(
+        totp_secret_sealed=seal(secret)))  # fmt: skip
     recovery = regenerate_recovery_codes(web_session, user=the_user(web_session))[0]
     web_session.commit()
     for index, typed in enumerate(odd_inputs("123456")):

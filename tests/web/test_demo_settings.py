@@ -1,5 +1,6 @@
 """Demo-only settings (plain-http cookies, the dev mailbox) never reach a deployment: the portal
-refuses to start with them unless its public address is on the loopback, and logs which are on."""
+refuses to start with them unless its public address is on the loopback, and logs which are on.
+Nor does a deployment start without its keys (webapp.server_keys)."""
 
 from __future__ import annotations
 
@@ -9,19 +10,28 @@ import subprocess
 import sys
 
 import pytest
+from cryptography.fernet import Fernet
 
 from casemodel.config import PROJECT_ROOT
 from webapp import create_app
 from webapp.demo_settings import UnsafeSettings, is_loopback_url
+from webapp.server_keys import SERVER_KEYS, MissingServerKeys
 
 
 @pytest.fixture
 def environment(monkeypatch: pytest.MonkeyPatch, tmp_path, web_database_url: str):
     monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path / "instance"))
     monkeypatch.setenv("DOSSIERFLOW_DATABASE_URL", web_database_url)
-    for name in ("DOSSIERFLOW_INSECURE_COOKIES", "DOSSIERFLOW_DEV_MAILBOX", "DOSSIERFLOW_BASE_URL"):
+    for name in ("DOSSIERFLOW_INSECURE_COOKIES", "DOSSIERFLOW_DEV_MAILBOX", "DOSSIERFLOW_BASE_URL",
+                 *SERVER_KEYS):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+def set_server_keys(environment) -> None:
+    environment.setenv("DOSSIERFLOW_SECRET_KEY", "s" * 64)
+    environment.setenv("DOSSIERFLOW_CODE_KEY", "c" * 64)
+    environment.setenv("DOSSIERFLOW_TOTP_KEY", Fernet.generate_key().decode())
 
 
 @pytest.mark.parametrize("setting", ["DOSSIERFLOW_INSECURE_COOKIES", "DOSSIERFLOW_DEV_MAILBOX"])
@@ -53,11 +63,37 @@ def test_a_deployment_without_demo_settings_starts_silently(
     environment, caplog: pytest.LogCaptureFixture
 ):
     environment.setenv("DOSSIERFLOW_BASE_URL", "https://portaal.notaris.example")
+    set_server_keys(environment)
     with caplog.at_level(logging.WARNING, logger="webapp.demo_settings"):
         app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert "devmail" not in app.blueprints
     assert caplog.records == []
+
+
+@pytest.mark.parametrize("missing", SERVER_KEYS)
+def test_a_deployment_without_one_of_its_keys_refuses_to_start(environment, missing: str):
+    environment.setenv("DOSSIERFLOW_BASE_URL", "https://portaal.notaris.example")
+    set_server_keys(environment)
+    environment.delenv(missing)
+    with pytest.raises(MissingServerKeys) as refused:
+        create_app()
+    named, _, why = str(refused.value).partition(" must be set for a deployment")
+    assert named == missing and "https://portaal.notaris.example" in why
+
+
+def test_on_the_loopback_the_keys_are_made_under_instance(environment, tmp_path):
+    environment.setenv("DOSSIERFLOW_BASE_URL", "http://127.0.0.1:5000")
+    create_app()
+    from casemodel.config import totp_keys
+
+    assert totp_keys() == [(tmp_path / "instance" / "totp_key").read_bytes().strip()]
+
+
+def test_a_totp_key_that_is_no_fernet_key_stops_the_start(environment):
+    environment.setenv("DOSSIERFLOW_TOTP_KEY", "CHANGE-ME")
+    with pytest.raises(ValueError, match="key 1 is not a Fernet key"):
+        create_app()
 
 
 @pytest.mark.parametrize(

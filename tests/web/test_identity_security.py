@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 
 from casemodel.db import utcnow
 from casemodel.models import AuditEvent, OneTimeCode, OutboxMessage, User, UserSession
+from casemodel.sealing import seal
 from casemodel.services.passwords import judge_password
 from casemodel.services.second_factor import CodeCheck, check_sms_code, regenerate_recovery_codes
 from devtools.seed import DEMO_PASSWORD
@@ -269,7 +270,7 @@ def test_a_login_code_serves_no_other_purpose(client, web_session):
 def test_the_same_totp_code_twice_is_refused_and_logged(web_app, web_session):
     secret = pyotp.random_base32()
     web_session.execute(update(User).where(User.email == CLIENT).values(
-        second_factor="totp", totp_secret=secret))  # fmt: skip
+        second_factor="totp", totp_secret_sealed=seal(secret)))  # fmt: skip
     web_session.commit()
     code = pyotp.TOTP(secret).now()
     first, second = web_app.test_client(), web_app.test_client()

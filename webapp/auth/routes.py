@@ -107,7 +107,7 @@ def enter_code():
         return redirect(url_for("auth.login"))
     _row, user = pending
     method = request.values.get("method") or user.second_factor
-    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret):
+    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret_sealed):
         method = user.second_factor or "recovery"
     form = CodeForm()
     if form.validate_on_submit():
@@ -118,7 +118,7 @@ def enter_code():
         result = outcome.check
         if result is CodeCheck.OK:
             finish_login(user, method)
-            if method == "sms" and user.totp_secret is None:
+            if method == "sms" and user.totp_secret_sealed is None:
                 session[OFFER_KEY] = int(time.time())
                 return redirect(url_for("auth.offer_authenticator"))
             return _after_login(user)
@@ -134,7 +134,7 @@ def enter_code():
             flash(_("De code is onjuist."), "error")
     return render_template(
         "auth/login_code.html", form=form, method=method, user=user,
-        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret),
+        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret_sealed),
     )  # fmt: skip
 
 
@@ -180,7 +180,7 @@ def offer_authenticator():
     replace an authenticator, "Mijn gegevens" asks for the password first."""
     offered_at = session.get(OFFER_KEY)
     if (
-        current_user.totp_secret is not None
+        current_user.totp_secret_sealed is not None
         or not isinstance(offered_at, int)
         or not 0 <= time.time() - offered_at <= OFFER_WINDOW
     ):

@@ -141,7 +141,7 @@ def reconfirm_second_factor():
     if user.second_factor is None:
         return redirect(next_url)
     method = request.values.get("method") or user.second_factor
-    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret) or (
+    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret_sealed) or (
         method == "sms" and not user.code_number
     ):
         method = user.second_factor
@@ -170,7 +170,7 @@ def reconfirm_second_factor():
               if result is CodeCheck.EXPIRED else _("De code is onjuist."), "error")  # fmt: skip
     return render_template(
         "auth/reauth_code.html", form=form, method=method, next_url=next_url,
-        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret),
+        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret_sealed),
         number_end=(user.code_number or "")[-2:],
     )  # fmt: skip
 

@@ -81,7 +81,7 @@ class ApproveResult:
 def second_factor_of(user: User) -> str | None:
     """How the user gets an approval code: "totp" with an authenticator, "sms" with a mobile
     number, None without a second factor (they set one up first)."""
-    if user.second_factor == "totp" and user.totp_secret:
+    if user.second_factor == "totp" and user.totp_secret_sealed:
         return "totp"
     if user.mobile_number:
         return "sms"
