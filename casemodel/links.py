@@ -34,5 +34,10 @@ def my_account_link() -> str:
     return config.base_url() + "/beheer/account"
 
 
+def news_link() -> str:
+    """The client's news page (the organisation they last worked in)."""
+    return config.base_url() + "/news"
+
+
 def login_link() -> str:
     return config.base_url() + "/login"

@@ -110,6 +110,7 @@ class ModulesForm(FlaskForm):
     messages = BooleanField(_l("De behandelaar heeft mij een bericht gestuurd"))
     approvals = BooleanField(_l("Er staat een document voor mij klaar om te accorderen"))
     uploads = BooleanField(_l("Het kantoor vraagt mij om bestanden aan te leveren"))
+    news = BooleanField(_l("Het kantoor heeft nieuws gepubliceerd"))
 
     def modules(self) -> dict[str, bool]:
         from casemodel.services.memberships import MODULES

@@ -11,6 +11,7 @@ from casemodel.models.audit import AuditChainHead, AuditEvent
 from casemodel.models.documents import Document, DocumentKind, DocumentRead, DocumentVersion
 from casemodel.models.dossiers import Dossier, DossierNumberSequence, Step
 from casemodel.models.messages import Message, MessageAttachment, MessageRead
+from casemodel.models.news import NewsItem
 from casemodel.models.notifications import Notification
 from casemodel.models.organisations import (
     Membership,
@@ -37,6 +38,7 @@ __all__ = [
     "Message",
     "MessageAttachment",
     "MessageRead",
+    "NewsItem",
     "Notification",
     "StagedFile",
     "AccountToken",

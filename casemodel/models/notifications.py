@@ -17,10 +17,10 @@ from casemodel.db import Base, intpk, utc_timestamp
 #: approval (to its approvers); approval_done: a client approved or rejected one (to staff);
 #: proposal: a client proposed a change to personal or organisation data (to the
 #: organisation's contact person); proposal_reviewed: the office accepted or rejected it (to
-#: the client who proposed it).
+#: the client who proposed it); news: the office published news for the organisation.
 NOTIFICATION_KINDS = (
     "document", "message", "questionnaire", "upload", "client_message", "request",
-    "questionnaire_done", "approval", "approval_done", "proposal", "proposal_reviewed",
+    "questionnaire_done", "approval", "approval_done", "proposal", "proposal_reviewed", "news",
 )  # fmt: skip
 
 

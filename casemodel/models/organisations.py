@@ -120,6 +120,8 @@ class Membership(HasRights, Base):
     notify_questionnaires: Mapped[bool] = mapped_column(default=True)
     notify_approvals: Mapped[bool] = mapped_column(default=True)
     notify_uploads: Mapped[bool] = mapped_column(default=True)
+    #: The office published news for the organisation (services.news).
+    notify_news: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[utc_timestamp]
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")

@@ -24,8 +24,8 @@ from casemodel.services.errors import NotAllowed, NotFound
 from casemodel.services.rights import RIGHTS, Rights, membership_of, require_right
 
 #: The notification modules of a membership (column notify_<module>), in the order pages show
-#: them. The office's news has no module: the portal has no news yet.
-MODULES = ("documents", "messages", "questionnaires", "approvals", "uploads")
+#: them.
+MODULES = ("documents", "messages", "questionnaires", "approvals", "uploads", "news")
 
 
 class RightsRefused(NotAllowed):

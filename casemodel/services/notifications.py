@@ -19,6 +19,7 @@ from casemodel.links import (
     dossier_link,
     inbox_link,
     my_account_link,
+    news_link,
     proposals_link,
 )
 from casemodel.models import Dossier, Notification, Organisation, User
@@ -35,6 +36,7 @@ CLIENT_KINDS = {
     "questionnaire": ("notify_questionnaires", ("fill",)),
     "request": ("notify_uploads", ("view", "upload")),
     "approval": ("notify_approvals", ("approve",)),
+    "news": ("notify_news", ()),
 }
 #: A batch's digest goes out this long after the window closes, so that a transaction still
 #: committing rows of that window is in it.
@@ -151,7 +153,8 @@ def _digest_items(session: Session, user: User, pending: list[Notification]) -> 
 
 _TABS = {"message": "messages", "client_message": "messages", "document": None}
 #: Where an organisation's item leads, by kind (else its folders, or the office's archive).
-_ORGANISATION_LINKS = {"proposal": proposals_link, "proposal_reviewed": my_account_link}
+_ORGANISATION_LINKS = {"proposal": proposals_link, "proposal_reviewed": my_account_link,
+                       "news": news_link}  # fmt: skip
 
 
 def _window_end(moment: dt.datetime) -> dt.datetime:

@@ -21,6 +21,7 @@ from casemodel import links
         links.inbox_link(),
         links.proposals_link(),
         links.my_account_link(),
+        links.news_link(),
         links.login_link(),
     ],
 )

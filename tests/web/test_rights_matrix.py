@@ -37,6 +37,8 @@ ROUTE_RIGHTS: dict[tuple[str, str], set[str] | str] = {
     ("portal.home", "GET"): set(),
     ("portal.list_dossiers", "GET"): set(),
     ("portal.my_details", "GET"): set(),
+    ("portal.list_news", "GET"): set(),
+    ("portal.show_news", "GET"): set(),
     ("portal.switch_organisation", "POST"): set(),
     ("portal.accept", "POST"): set(),
     ("portal.decline", "POST"): set(),

@@ -19,6 +19,7 @@ def require_staff():
 from webapp.office import (  # noqa: E402, F401
     failures,
     limits,
+    news,
     organisations,
     people,
     proposals,

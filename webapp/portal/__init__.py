@@ -19,4 +19,4 @@ def require_client():
     return None
 
 
-from webapp.portal import invitations, routes  # noqa: E402, F401
+from webapp.portal import invitations, news, routes  # noqa: E402, F401

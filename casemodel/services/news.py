@@ -1,0 +1,159 @@
+"""The office's news for its clients (accountancy manual, "Actueel"; the Home page's "Nieuws"
+widget): staff of an office publish an item for all the office's client organisations or for
+chosen ones, and may withdraw it. Every member of such an organisation sees it; those whose
+news module is on (Membership.notify_news) are told by the batched notification mail. An
+office's news never reaches another office's clients, and staff only publish for their own
+offices' organisations.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import Select, exists, or_, select
+from sqlalchemy.orm import Session
+
+from casemodel.db import utcnow
+from casemodel.models import Membership, NewsItem, Office, Organisation, User
+from casemodel.models.news import news_audience
+from casemodel.services.audit import record_event
+from casemodel.services.errors import DomainError, NotFound
+from casemodel.services.notifications import notify
+from casemodel.services.rights import membership_of
+
+MAX_TITLE = 200
+MAX_BODY = 10_000
+
+
+class InvalidNews(DomainError):
+    """A news item that cannot be published; `problems` by field: "title_required",
+    "title_too_long", "body_required", "body_too_long", "audience_required"."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__(", ".join(f"{field}: {code}" for field, code in problems.items()))
+        self.problems = problems
+
+
+def publish_news(
+    session: Session, *, office_id: int, title: str, body: str,
+    organisation_ids: Iterable[int] | None, actor: User,
+) -> NewsItem:  # fmt: skip
+    """Publish a news item of the office, for all its clients (organisation_ids None) or for
+    those organisations, and tell their members whose news module is on.
+
+    Raises:
+        NotFound: the actor is not staff of the office, or an organisation is not its client.
+        InvalidNews: an empty or too long title or text, or an empty chosen audience (nothing
+            is published).
+    """
+    office = session.get(Office, office_id)
+    if office is None or not actor.works_for(office_id):
+        raise NotFound(f"office {office_id}")
+    title, body = " ".join(title.split()), body.strip()
+    problems = {}
+    if not title:
+        problems["title"] = "title_required"
+    elif len(title) > MAX_TITLE:
+        problems["title"] = "title_too_long"
+    if not body:
+        problems["body"] = "body_required"
+    elif len(body) > MAX_BODY:
+        problems["body"] = "body_too_long"
+    audience: list[Organisation] = []
+    if organisation_ids is not None:
+        wanted = set(organisation_ids)
+        audience = list(session.scalars(select(Organisation).where(
+            Organisation.id.in_(wanted), Organisation.office_id == office_id)))  # fmt: skip
+        if len(audience) != len(wanted):
+            raise NotFound(f"organisations {sorted(wanted)} of office {office_id}")
+        if not audience:
+            problems["audience"] = "audience_required"
+    if problems:
+        raise InvalidNews(problems)
+    item = NewsItem(office_id=office_id, title=title, body=body, audience=audience,
+                    for_all_clients=organisation_ids is None, published_by_id=actor.id,
+                    published_at=utcnow())  # fmt: skip
+    session.add(item)
+    session.flush()
+    told = 0
+    for organisation_id, members in _members_by_organisation(session, item).items():
+        told += notify(session, users=members, kind="news", organisation_id=organisation_id)
+    record_event(
+        session, action="news.published", actor=actor,
+        detail={"news_item_id": item.id, "office_id": office_id,
+                "organisation_ids": None if item.for_all_clients else sorted(
+                    o.id for o in audience), "told": told},
+    )  # fmt: skip
+    return item
+
+
+def withdraw_news(session: Session, *, news_item_id: int, actor: User) -> None:
+    """Take a published item back: clients no longer see it (mails already sent stay sent).
+
+    Raises:
+        NotFound: not an item of the actor's offices, or withdrawn already.
+    """
+    item = get_news_for_office(session, news_item_id, actor)
+    if item.withdrawn_at is not None:
+        raise NotFound(f"news item {news_item_id}")
+    item.withdrawn_at = utcnow()
+    session.flush()
+    record_event(session, action="news.withdrawn", actor=actor,
+                 detail={"news_item_id": item.id})  # fmt: skip
+
+
+def get_news_for_office(session: Session, news_item_id: int, actor: User) -> NewsItem:
+    """An item of one of the staff member's offices; anything else answers NotFound."""
+    item = session.get(NewsItem, news_item_id)
+    if item is None or not actor.works_for(item.office_id):
+        raise NotFound(f"news item {news_item_id}")
+    return item
+
+
+def news_of_office(office_ids: Select) -> Select:
+    """The news items of these offices (an IN clause's ids), newest first, withdrawn ones too:
+    the office's own list."""
+    return (
+        select(NewsItem)
+        .where(NewsItem.office_id.in_(office_ids))
+        .order_by(NewsItem.published_at.desc(), NewsItem.id.desc())
+    )
+
+
+def news_for(session: Session, user: User, organisation_id: int | None) -> Select:
+    """The news a member of the organisation sees, newest first: its office's items for all
+    clients or for this organisation, not withdrawn. Nothing for anyone else.
+    """
+    organisation = session.get(Organisation, organisation_id) if organisation_id else None
+    query = select(NewsItem).order_by(NewsItem.published_at.desc(), NewsItem.id.desc())
+    if organisation is None or membership_of(session, user, organisation.id) is None:
+        return query.where(NewsItem.id.is_(None))
+    chosen = exists().where(news_audience.c.news_item_id == NewsItem.id,
+                            news_audience.c.organisation_id == organisation.id)  # fmt: skip
+    return query.where(
+        NewsItem.office_id == organisation.office_id,
+        NewsItem.withdrawn_at.is_(None),
+        or_(NewsItem.for_all_clients.is_(True), chosen),
+    )
+
+
+def get_news_for(session: Session, news_item_id: int, user: User,
+                 organisation_id: int | None) -> NewsItem:  # fmt: skip
+    """One item the member sees (news_for); anything else answers NotFound."""
+    item = session.scalar(news_for(session, user, organisation_id).where(
+        NewsItem.id == news_item_id))  # fmt: skip
+    if item is None:
+        raise NotFound(f"news item {news_item_id}")
+    return item
+
+
+def _members_by_organisation(session: Session, item: NewsItem) -> dict[int, list[User]]:
+    """The people of the item's organisations, by organisation (one notification each, so the
+    mail says whose news it is)."""
+    query = select(Membership).join(Organisation).where(Organisation.office_id == item.office_id)
+    if not item.for_all_clients:
+        query = query.where(Organisation.id.in_([o.id for o in item.audience]))
+    members: dict[int, list[User]] = {}
+    for membership in session.scalars(query):
+        members.setdefault(membership.organisation_id, []).append(membership.user)
+    return members
