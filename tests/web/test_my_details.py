@@ -399,7 +399,7 @@ def test_notification_preferences_are_saved_per_organisation(client, login):
         membership = session.get(Membership, membership.id)
         assert notification_modules(membership) == {
             "documents": False, "messages": True, "questionnaires": False, "approvals": False,
-            "uploads": True,
+            "uploads": True, "news": False,
         }  # fmt: skip
     page = client.get("/details")
     assert "Uw voorkeuren voor e-mailberichten zijn opgeslagen." in text(page)
