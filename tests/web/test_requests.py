@@ -21,9 +21,9 @@ from casemodel.models import (
     Step,
     User,
 )
-from casemodel.services.publishing import run_publish_step
-from casemodel.services.steps import run_automatic_step
-from casemodel.services.upload_requests import open_upload_request
+from casemodel.stepkinds.automatic import run_automatic_step
+from casemodel.stepkinds.publish import run_publish_step
+from casemodel.stepkinds.upload_request import open_upload_request
 from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during

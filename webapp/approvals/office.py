@@ -18,9 +18,9 @@ from casemodel.services.approvals import (
     retry,
     withdraw,
 )
-from casemodel.services.approvals.step_kind import place_document
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotFound
+from casemodel.stepkinds.approval import place_document
 from webapp.approvals import bp, for_staff
 from webapp.approvals.context import put_up_form, recipient_choices
 from webapp.approvals.forms import RecipientForm

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.services.errors import InvalidState
-from casemodel.services.publishing import complete_publish_task
+from casemodel.stepkinds.publish import complete_publish_task
 from webapp.extensions import db
 from webapp.outbox import deliver_after_commit
 from webapp.uploads import store_form_file

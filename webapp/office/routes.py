@@ -16,7 +16,7 @@ from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.invitations import give_access
 from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.rights import Rights
-from casemodel.services.steps import complete_staff_task
+from casemodel.stepkinds.staff_task import complete_staff_task
 from webapp.approvals.office import place_for_task
 from webapp.auth.accounts import external_url
 from webapp.documents.forms import PublishDocumentForm
