@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         cleanups.callback(engine.dispose)
         factory = make_session_factory(engine)
 
-        from flows.relay import deliver_due
+        from relay.delivery import deliver_due
 
         with session_scope(factory) as session:
             firm = make_firm(session, "recovery")

@@ -202,7 +202,7 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
     from casemodel.db import session_scope
     from casemodel.models import Dossier, HumanTask, Step
     from devtools.seed import seed_demo
-    from flows import relay
+    from relay import delivery as relay
 
     with session_scope(factory) as session:
         seed_demo(session)

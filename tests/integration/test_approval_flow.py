@@ -25,7 +25,7 @@ from casemodel.services.approvals import (
 )
 from casemodel.services.dossiers import open_dossier
 from casemodel.stepkinds.approval import place_document
-from flows.relay import deliver_due
+from relay.delivery import deliver_due
 from tests.approvals import BROWSER, opened
 from tests.files import pdf_bytes
 from tests.fixtures.domain import make_firm

@@ -20,7 +20,8 @@ from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.queries.dossiers import progress_of
 from casemodel.services.dossiers import open_dossier
 from casemodel.stepkinds.staff_task import complete_staff_task
-from flows.relay import deliver_due, resume_dossier_flow
+from relay.delivery import deliver_due
+from relay.flow_runs import resume_dossier_flow
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
 

@@ -21,7 +21,7 @@ from casemodel.services.errors import InvalidState
 from casemodel.stepkinds.publish import complete_publish_task
 from casemodel.stepkinds.staff_task import complete_staff_task
 from casemodel.stepkinds.upload_request import complete_upload_request, supply_requested_file
-from flows.relay import deliver_due
+from relay.delivery import deliver_due
 from tests.files import PDF
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for

@@ -18,7 +18,6 @@ from casemodel.stepkinds.upload_request import (
 )
 from casemodel.stepkinds.upload_request import supply_requested_files as supply_files
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 from webapp.upload_requests import bp
 from webapp.uploads import store_all_or_none
 from webapp.urls import LOCALES
@@ -103,6 +102,5 @@ def send_upload_request(dossier_id: int, task_id: int):
     except InvalidState:
         flash(_("Deze aanvraag is al verstuurd."), "info")
     else:
-        deliver_after_commit()
         flash(_("Verstuurd. Uw behandelaar gaat ermee aan de slag."), "success")
     return _back(dossier_id)

@@ -38,7 +38,7 @@ from casemodel.services.errors import InvalidState, NotFound
 from casemodel.services.outbox import enqueue
 from casemodel.stepkinds import approval as approval_step
 
-#: The outbox message kind whose handler is `deliver` (flows/relay.py: HANDLERS).
+#: The outbox message kind whose handler is `deliver` (relay/delivery.py: HANDLERS).
 SEND_KIND = "send_approved_document"
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
