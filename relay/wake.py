@@ -44,10 +44,16 @@ def wake_addresses() -> list[tuple[str, int]]:
 
 def wake(addresses: list[tuple[str, int]]) -> None:
     """Tell the relays that messages are due. Best effort."""
+    send_datagrams(addresses, MESSAGE)
+
+
+def send_datagrams(addresses: list[tuple[str, int]], message: bytes) -> None:
+    """One UDP datagram to each address; never blocks, never raises (the relay's wake here,
+    the dossier workers' nudge in flows/nudge.py)."""
     for address in addresses:
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-                sender.sendto(MESSAGE, address)
+                sender.sendto(message, address)
         except OSError:
             pass
 
