@@ -46,7 +46,7 @@ from casemodel.services.steps import (
     open_staff_task,
     reopen_steps,
 )
-from casemodel.stepkinds.base import EarlierSteps, Settings, StepKind, due_in_days
+from casemodel.stepkinds.base import EarlierSteps, Settings, StepKind, due_in_days, only
 from casemodel.stepkinds.publish import document_title
 from forms import office_today
 
@@ -60,10 +60,8 @@ REJECT_TO_KINDS = ("staff_task", "publish", "automatic", "wait_until")
 def check_settings(settings: Settings, office_kind: str) -> None:
     """The step's settings as a case template gives them. Raises ValueError saying what is
     wrong (the template loader adds the file and the step; check_order the earlier steps)."""
-    unknown = set(settings) - {"recipient", "source", "title", "folder", "instructions",
-                               "due_in_days", "on_reject"}  # fmt: skip
-    if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    only(settings, {"recipient", "source", "title", "folder", "instructions", "due_in_days",
+                    "on_reject"})  # fmt: skip
     key = settings.get("recipient")
     try:
         known = recipients()

@@ -32,7 +32,7 @@ from casemodel.services.questionnaires.answers import (
 )
 from casemodel.services.questionnaires.sending import create_questionnaire
 from casemodel.services.steps import get_step, open_human_task
-from casemodel.stepkinds.base import StepKind, due_in_days
+from casemodel.stepkinds.base import StepKind, due_in_days, only
 from forms import Definition, office_today, validate_answers
 
 #: Who may fill it: the dossier's client organisation.
@@ -42,9 +42,7 @@ FILLED_BY = ("client",)
 def check_settings(settings: dict[str, Any], office_kind: str) -> Definition:
     """The step's settings as a case template gives them; the definition they name. Raises
     ValueError saying what is wrong (the template loader adds the file and the step)."""
-    unknown = set(settings) - {"definition", "filled_by", "due_in_days"}
-    if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    only(settings, {"definition", "filled_by", "due_in_days"})
     key = settings.get("definition")
     if not isinstance(key, str):
         raise ValueError("settings.definition is required (the key of a questionnaire)")
