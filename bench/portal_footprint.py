@@ -15,7 +15,8 @@ Prints, as the median of the runs,
     portal_first_request_ms <v> ms   from starting the process to its first page
     portal_rss_mb <v> MB             the worker's resident memory, idle after that first action
 
-and on stderr each run's figures and whether the worker imported prefect (its open files and
+and on stderr each run's figures, the worker's CPU time from the link request until idle, and
+whether the worker imported prefect (its open files and
 the modules it loaded are not visible from outside, so this is read from the worker's memory
 maps: Prefect's compiled dependencies orjson and pendulum are shared objects that nothing else
 of the portal loads).
@@ -102,7 +103,7 @@ def wait_idle(pid: int, quiet_seconds: float = 3.0, limit: float = 60.0) -> None
     log("the worker did not become idle within the limit")
 
 
-def one_run(env: dict[str, str]) -> tuple[float, float, bool]:
+def one_run(env: dict[str, str]) -> tuple[float, float, bool, float]:
     from devtools.prefect_stack import free_port, stop
 
     port = free_port()
@@ -125,6 +126,8 @@ def one_run(env: dict[str, str]) -> tuple[float, float, bool]:
                 raise RuntimeError("the portal did not start")
             time.sleep(0.02)
         first_ms = (time.monotonic() - started) * 1000
+        pid = worker_pid(gunicorn.pid)
+        before = cpu_ticks(pid)
         browser = Browser(base)
         _status, _location, page = browser.request("GET", "/password/forgot")
         status, _location, page = browser.request(
@@ -132,9 +135,9 @@ def one_run(env: dict[str, str]) -> tuple[float, float, bool]:
         )
         if status != 200 or EMAIL not in page:
             raise RuntimeError(f"asking for a link answered {status}")
-        pid = worker_pid(gunicorn.pid)
         wait_idle(pid)
-        return first_ms, rss_mb(pid), maps_prefect(pid)
+        cpu_s = (cpu_ticks(pid) - before) / os.sysconf("SC_CLK_TCK")
+        return first_ms, rss_mb(pid), maps_prefect(pid), cpu_s
     finally:
         stop(gunicorn)
 
@@ -157,10 +160,11 @@ def main(argv: list[str] | None = None) -> int:
         )  # fmt: skip
         firsts, sizes = [], []
         for number in range(1, args.runs + 1):
-            first_ms, size, prefect = one_run(env)
+            first_ms, size, prefect, cpu_s = one_run(env)
             firsts.append(first_ms)
             sizes.append(size)
             log(f"run {number}: first page {first_ms:.0f} ms, idle worker {size:.1f} MB, "
+                f"worker CPU for the link request and after it {cpu_s:.2f} s, "
                 f"prefect {'imported' if prefect else 'not imported'}")  # fmt: skip
     print(f"portal_first_request_ms {statistics.median(firsts):.0f} ms", flush=True)
     print(f"portal_rss_mb {statistics.median(sizes):.1f} MB", flush=True)
