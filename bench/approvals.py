@@ -102,6 +102,7 @@ class Bench:
         from casemodel.db import make_engine, make_session_factory, session_scope
         from casemodel.models import Dossier, Office, Organisation
         from casemodel.services.accounts import add_membership, create_user
+        from casemodel.services.rights import Rights
         from webapp import create_app
 
         url = os.environ["DOSSIERFLOW_DATABASE_URL"]
@@ -118,7 +119,8 @@ class Bench:
             client = create_user(session, email="bench-akkoord@example.nl", name="Bench",
                                  password=PASSWORD)  # fmt: skip
             client.second_factor, client.totp_secret = "totp", pyotp.random_base32()
-            add_membership(session, user=client, organisation=organisation, can_approve=True)
+            add_membership(session, user=client, organisation=organisation,
+                           rights=Rights(approve=True))  # fmt: skip
             staff = create_user(session, email="bench-staf@example.nl", name="Staf",
                                 role="staff", office_ids=[office.id])  # fmt: skip
             session.add(Dossier(number="B-0001", description="Bench", office_id=office.id,
