@@ -22,6 +22,8 @@ from relay.wake import WakeListener, wake_addresses
 log = logging.getLogger(__name__)
 
 PURGE_EVERY_SECONDS = 3600
+#: Messages delivered per round at most; a full round goes on at once with the next.
+ROUND_LIMIT = 50
 
 
 def run_relay(
@@ -50,7 +52,7 @@ def run_relay(
         while not stopping():
             delivered = 0
             try:
-                delivered = deliver_due(factory)
+                delivered = deliver_due(factory, limit=ROUND_LIMIT)
             except Exception as exc:
                 report(f"relay round failed: {exc!r}")
             try:
@@ -72,8 +74,7 @@ def run_relay(
                 report(f"housekeeping failed: {exc!r}")
             if once:
                 return delivered
-            # A full round leaves more due at once; else sleep until woken or the interval.
-            if delivered < 50:
+            if delivered < ROUND_LIMIT:  # else more are due at once
                 listener.wait(interval)
         return 0
     finally:

@@ -254,7 +254,8 @@ def outbox_group() -> None:
               help="udp host:port to be woken on (default: the first of "
                    "$DOSSIERFLOW_RELAY_WAKE; 'off': rounds only).")  # fmt: skip
 def outbox_relay(once: bool, interval: float, wake_address: str | None) -> None:
-    # The relay's own process: the only one of the web's commands that loads Prefect.
+    # Its own process, which loads Prefect (as the commands that deliver at once do); the
+    # portal's processes never do.
     from relay.loop import run_relay
     from relay.wake import parse_addresses
     from webapp.extensions import file_store
