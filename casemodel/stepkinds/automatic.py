@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from casemodel.actions import ACTIONS
 from casemodel.models import Step
-from casemodel.services.failures import fail_step
-from casemodel.services.steps import FINISHED_STATES, begin_step, finish_step, get_step
+from casemodel.services.steps import FINISHED_STATES, begin_step, finish_step
 from casemodel.stepkinds.base import Settings, StepKind, only
 
 
@@ -41,14 +40,6 @@ def run_automatic_step(session: Session, *, dossier_id: int, step_key: str) -> S
     )
 
 
-def fail(session: Session, *, dossier_id: int, step_key: str, error: str) -> Step | None:
-    """As every step fails, with the action named first: staff see which integration broke."""
-    action = get_step(session, dossier_id=dossier_id, step_key=step_key).settings["action"]
-    return fail_step(session, dossier_id=dossier_id, step_key=step_key,
-                     error=f"action {action}: {error}")  # fmt: skip
-
-
 KIND = StepKind(
-    name="automatic", check_settings=check_settings, start=run_automatic_step, waits=False,
-    fail=fail,
-)  # fmt: skip
+    name="automatic", check_settings=check_settings, start=run_automatic_step, waits=False
+)
