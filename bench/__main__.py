@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
 BENCHMARKS = [
     "questionnaire_pdf", "questionnaire_save", "approvals", "pages", "demo_ready", "resume_latency",
-    "dossier_open", "recovery", "load", "login", "transfers",
+    "dossier_open", "recovery", "load", "login", "transfers", "portal_footprint",
 ]  # fmt: skip
 
 

@@ -81,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
             organisation_id, staff_id = firm.organisation.id, firm.staff.id
         time.sleep(3)  # the workers' forkservers are ready
 
-        from flows.relay import deliver_due
+        from relay.delivery import deliver_due
 
         opened_at: dict[int, float] = {}
         first_step_at: dict[int, float] = {}

@@ -296,7 +296,7 @@ def make_app(url: str, translations: Path):
             "DATABASE_URL": url,
             "WTF_CSRF_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
-            "OUTBOX_DELIVER_AFTER_COMMIT": False,
+            "RELAY_WAKE": "",
             # Errors raise instead of rendering an error page that would be timed as a page.
             "TESTING": True,
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),

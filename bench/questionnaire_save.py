@@ -142,7 +142,7 @@ def prepare(url: str, translations: Path):
             "DATABASE_URL": url,
             "WTF_CSRF_ENABLED": False,
             "SESSION_COOKIE_SECURE": False,
-            "OUTBOX_DELIVER_AFTER_COMMIT": False,
+            "RELAY_WAKE": "",
             "TESTING": True,
             "RATELIMIT_ENABLED": False,
             "BABEL_TRANSLATION_DIRECTORIES": str(translations),

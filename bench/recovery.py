@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     from casemodel.db import make_engine, make_session_factory, session_scope
     from casemodel.models import HumanTask, Step, User
     from casemodel.services.dossiers import open_dossier
-    from casemodel.services.steps import complete_staff_task
+    from casemodel.stepkinds.staff_task import complete_staff_task
     from tests.fixtures.domain import make_firm
     from tests.processes import kill
 
@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         cleanups.callback(engine.dispose)
         factory = make_session_factory(engine)
 
-        from flows.relay import deliver_due
+        from relay.delivery import deliver_due
 
         with session_scope(factory) as session:
             firm = make_firm(session, "recovery")

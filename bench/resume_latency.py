@@ -202,7 +202,7 @@ def measure(factory, *, count: int, warmup: int) -> list[float]:
     from casemodel.db import session_scope
     from casemodel.models import Dossier, HumanTask, Step
     from devtools.seed import seed_demo
-    from flows import relay
+    from relay import delivery as relay
 
     with session_scope(factory) as session:
         seed_demo(session)
@@ -280,9 +280,9 @@ def complete_as_the_portal_does(session, task) -> None:
 
     from casemodel.filestore import StoredFile
     from casemodel.models import Membership, User
-    from casemodel.services.publishing import complete_publish_task
-    from casemodel.services.steps import complete_staff_task
-    from casemodel.services.upload_requests import (
+    from casemodel.stepkinds.publish import complete_publish_task
+    from casemodel.stepkinds.staff_task import complete_staff_task
+    from casemodel.stepkinds.upload_request import (
         complete_upload_request,
         requested_files,
         supply_requested_file,

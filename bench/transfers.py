@@ -360,7 +360,7 @@ def time_dossier_page(url: str, files: Path, seeded: Seeded, requests: int, tran
 
     app = create_app({
         "DATABASE_URL": url, "WTF_CSRF_ENABLED": False, "SESSION_COOKIE_SECURE": False,
-        "OUTBOX_DELIVER_AFTER_COMMIT": False, "TESTING": True, "RATELIMIT_ENABLED": False,
+        "RELAY_WAKE": "", "TESTING": True, "RATELIMIT_ENABLED": False,
         "BABEL_TRANSLATION_DIRECTORIES": str(translations), "FILES_PATH": str(files),
     })  # fmt: skip
     client = app.test_client()

@@ -1,6 +1,6 @@
 """Case templates: the steps a kind of dossier goes through, written as YAML by the office.
 
-A template file looks like this (see flows/templates/ for real ones)::
+A template file looks like this (see casetemplates/ at the project's root for real ones)::
 
     key: levering-woning
     version: 1
@@ -11,7 +11,7 @@ A template file looks like this (see flows/templates/ for real ones)::
         title: {nl: Intakegesprek, en: Intake meeting}
         kind: staff_task
         progress: true            # counts toward the client's "(done/total)"; default true
-        settings: {role: staff}   # per kind, see STEP_KINDS
+        settings: {role: staff}   # per kind: casemodel/stepkinds/<kind>.py
       - key: mortgage-deed
         ...
         when:                     # optional: the step runs only if an earlier questionnaire
@@ -24,8 +24,7 @@ what is wrong, so a typo never reaches a running dossier.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,14 +33,14 @@ import yaml
 
 from casemodel import config
 from casemodel.definitions import questionnaire_definitions
+from casemodel.stepkinds import kind_names, kind_of
+from casemodel.stepkinds.base import bilingual, key
 from forms import (
     ConditionError,
     check_condition,
     condition_to_json,
     parse_condition,
 )
-
-KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,79}$")
 
 
 class TemplateError(ValueError):
@@ -74,135 +73,11 @@ class CaseTemplate:
         return self.title_en if locale == "en" else self.title_nl
 
 
-# --- the step kinds and what each needs in its settings -----------------------------------------
-
-
-def _check_staff_task(settings: dict[str, Any]) -> None:
-    _only(settings, {"role", "asks_date", "instructions"})
-    if settings.get("role", "staff") not in ("staff", "manager"):
-        raise TemplateError("settings.role must be 'staff' or 'manager'")
-    if "asks_date" in settings:
-        _key(settings["asks_date"], "settings.asks_date")
-    if "instructions" in settings:
-        _bilingual(settings["instructions"], "settings.instructions")
-
-
-def _check_automatic(settings: dict[str, Any]) -> None:
-    from casemodel.actions import ACTIONS
-
-    _only(settings, {"action"})
-    action = settings.get("action")
-    if not action:
-        raise TemplateError("settings.action is required")
-    if action not in ACTIONS:
-        raise TemplateError(f"unknown action {action!r}; known: {', '.join(sorted(ACTIONS))}")
-
-
-def _check_wait_until(settings: dict[str, Any]) -> None:
-    _only(settings, {"date"})
-    if "date" not in settings:
-        raise TemplateError("settings.date is required (the name of a dossier date)")
-    _key(settings["date"], "settings.date")
-
-
-def _check_publish(settings: dict[str, Any]) -> None:
-    # That the source is an EARLIER step is checked in _parse, which knows the steps before.
-    _only(settings, {"folder", "source", "title", "instructions"})
-    if settings.get("folder") not in ("correspondence", "documents"):
-        raise TemplateError("settings.folder must be 'correspondence' or 'documents'")
-    if "source" not in settings:
-        raise TemplateError("settings.source is required (the key of an earlier step)")
-    _key(settings["source"], "settings.source")
-    for name in ("title", "instructions"):
-        if name in settings:
-            _bilingual(settings[name], f"settings.{name}")
-
-
-def _check_upload_request(settings: dict[str, Any]) -> None:
-    _only(settings, {"files", "instructions"})
-    files = settings.get("files")
-    if not isinstance(files, list) or not files:
-        raise TemplateError("settings.files must be a list of the files asked for")
-    seen = set()
-    for number, item in enumerate(files, start=1):
-        where = f"settings.files[{number}]"
-        if not isinstance(item, dict):
-            raise TemplateError(f"{where} must be a mapping with key and title")
-        unknown = set(item) - {"key", "title", "required"}
-        if unknown:
-            raise TemplateError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
-        key = _key(item.get("key"), f"{where}.key")
-        if key in seen:
-            raise TemplateError(f"{where}: the key {key!r} is used twice")
-        seen.add(key)
-        _bilingual(item.get("title"), f"{where}.title")
-        if not isinstance(item.get("required", True), bool):
-            raise TemplateError(f"{where}.required must be true or false")
-    if "instructions" in settings:
-        _bilingual(settings["instructions"], "settings.instructions")
-
-
-def _check_questionnaire(settings: dict[str, Any], office_kind: str) -> None:
-    from casemodel.services.questionnaires.step_kind import check_settings
-
-    try:
-        check_settings(settings, office_kind)
-    except ValueError as exc:
-        raise TemplateError(str(exc)) from None
-
-
-def _check_approval(settings: dict[str, Any], office_kind: str) -> None:
-    from casemodel.services.approvals.step_kind import check_settings
-
-    try:
-        check_settings(settings, office_kind)
-    except ValueError as exc:
-        raise TemplateError(str(exc)) from None
-
-
-#: Each kind with the check of its settings (and the office kind of the template);
-#: flows/steps.py:RUNNERS has a runner for each.
-STEP_KINDS: dict[str, Callable[[dict[str, Any], str], None]] = {
-    "staff_task": lambda settings, _office_kind: _check_staff_task(settings),
-    "automatic": lambda settings, _office_kind: _check_automatic(settings),
-    "wait_until": lambda settings, _office_kind: _check_wait_until(settings),
-    "publish": lambda settings, _office_kind: _check_publish(settings),
-    "upload_request": lambda settings, _office_kind: _check_upload_request(settings),
-    "questionnaire": _check_questionnaire,
-    "approval": _check_approval,
-}
-
-#: The kinds that suspend the flow run until a person acts (publish: only while it has nothing
-#: to publish and waits for staff to upload the document).
-HUMAN_KINDS = frozenset({"staff_task", "publish", "upload_request", "questionnaire", "approval"})
-
-
-def _only(settings: dict[str, Any], allowed: set[str]) -> None:
-    unknown = set(settings) - allowed
-    if unknown:
-        raise TemplateError(f"unknown setting(s): {', '.join(sorted(unknown))}")
-
-
-def _key(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not KEY_PATTERN.match(value):
-        raise TemplateError(f"{where} must be a lower-case key like 'signing' (got {value!r})")
-    return value
-
-
-def _bilingual(value: Any, where: str) -> tuple[str, str]:
-    if not isinstance(value, dict) or set(value) != {"nl", "en"}:
-        raise TemplateError(f"{where} must have exactly 'nl' and 'en'")
-    for lang in ("nl", "en"):
-        if not isinstance(value[lang], str) or not value[lang].strip():
-            raise TemplateError(f"{where}.{lang} must be a non-empty text")
-    return value["nl"].strip(), value["en"].strip()
-
-
 def parse_template(data: Any, source: str = "<string>") -> CaseTemplate:
     """Validate one template's parsed YAML and return it. Raises TemplateError."""
     try:
         return _parse(data, source)
-    except TemplateError as exc:
+    except ValueError as exc:  # TemplateError, or a shared check's ValueError
         raise TemplateError(f"{source}: {exc}") from None
 
 
@@ -212,14 +87,14 @@ def _parse(data: Any, source: str) -> CaseTemplate:
     unknown = set(data) - {"key", "version", "office_kind", "title", "steps"}
     if unknown:
         raise TemplateError(f"unknown field(s): {', '.join(sorted(unknown))}")
-    key = _key(data.get("key"), "key")
+    template_key = key(data.get("key"), "key")
     version = data.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version < 1:
         raise TemplateError("version must be a whole number of at least 1")
     office_kind = data.get("office_kind")
     if office_kind not in ("notary", "accountancy"):
         raise TemplateError("office_kind must be 'notary' or 'accountancy'")
-    title_nl, title_en = _bilingual(data.get("title"), "title")
+    title_nl, title_en = bilingual(data.get("title"), "title")
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list):
         raise TemplateError("steps must be a list (it may be empty)")
@@ -228,26 +103,15 @@ def _parse(data: Any, source: str) -> CaseTemplate:
         step = _parse_step(raw, index, office_kind, steps)
         if step.key in seen:
             raise TemplateError(f"step {index} ({step.key!r}): the key is used twice")
-        if step.kind == "publish" and step.settings["source"] not in seen:
-            raise TemplateError(
-                f"step {index} ({step.key!r}): settings.source must be the key of an earlier "
-                f"step (got {step.settings['source']!r})"
-            )
-        if step.kind == "approval":
-            _check_approval_order(step, index, steps)
+        try:
+            kind_of(step.kind).check_order(step.settings, [(s.key, s.kind) for s in steps])
+        except ValueError as exc:
+            raise TemplateError(f"step {index} ({step.key!r}): {exc}") from None
         seen.add(step.key)
         steps.append(step)
-    return CaseTemplate(key, version, office_kind, title_nl, title_en, tuple(steps), source)
-
-
-def _check_approval_order(step: StepDefinition, index: int, earlier: list[StepDefinition]) -> None:
-    """An approval's `source` and `on_reject` name earlier steps of the right kinds."""
-    from casemodel.services.approvals.step_kind import check_order
-
-    try:
-        check_order(step.settings, [(s.key, s.kind) for s in earlier])
-    except ValueError as exc:
-        raise TemplateError(f"step {index} ({step.key!r}): {exc}") from None
+    return CaseTemplate(
+        template_key, version, office_kind, title_nl, title_en, tuple(steps), source
+    )
 
 
 def _parse_step(
@@ -260,21 +124,21 @@ def _parse_step(
         unknown = set(raw) - {"key", "title", "kind", "progress", "settings", "when"}
         if unknown:
             raise TemplateError(f"unknown field(s): {', '.join(sorted(unknown))}")
-        key = _key(raw.get("key"), "key")
-        title_nl, title_en = _bilingual(raw.get("title"), "title")
+        step_key = key(raw.get("key"), "key")
+        title_nl, title_en = bilingual(raw.get("title"), "title")
         kind = raw.get("kind")
-        if kind not in STEP_KINDS:
-            raise TemplateError(f"kind must be one of {', '.join(STEP_KINDS)} (got {kind!r})")
+        if kind not in kind_names():
+            raise TemplateError(f"kind must be one of {', '.join(kind_names())} (got {kind!r})")
         progress = raw.get("progress", True)
         if not isinstance(progress, bool):
             raise TemplateError("progress must be true or false")
         settings = raw.get("settings") or {}
         if not isinstance(settings, dict):
             raise TemplateError("settings must be a mapping")
-        STEP_KINDS[kind](settings, office_kind)
+        kind_of(kind).check_settings(settings, office_kind)
         when = _check_when(raw["when"], earlier) if "when" in raw else None
-        return StepDefinition(key, title_nl, title_en, kind, progress, dict(settings), when)
-    except TemplateError as exc:
+        return StepDefinition(step_key, title_nl, title_en, kind, progress, dict(settings), when)
+    except ValueError as exc:  # TemplateError, or the kind's check
         raise TemplateError(f"step {index} ({name!r}): {exc}") from None
 
 

@@ -22,9 +22,10 @@ def database_url() -> str:
 
 
 def templates_path() -> Path:
-    """The folder with the case templates (YAML)."""
+    """The folder with the case templates (YAML): DOSSIERFLOW_TEMPLATES, or the shipped
+    casetemplates/ at the project's root."""
     return Path(
-        os.environ.get("DOSSIERFLOW_TEMPLATES", PROJECT_ROOT / "flows" / "templates")
+        os.environ.get("DOSSIERFLOW_TEMPLATES", PROJECT_ROOT / "casetemplates")
     ).resolve()
 
 

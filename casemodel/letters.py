@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from casemodel.i18n import LOCALES, gettext_for
 from casemodel.models import Dossier
 from casemodel.services.notifications import client_users
+from casemodel.stepkinds import kind_of
 
 
 def client_locale(session: Session, dossier: Dossier) -> str:
@@ -53,7 +54,7 @@ def engagement_letter_pdf(dossier: Dossier, locale: str, today: dt.date | None =
     steps = [
         s.title(locale)
         for s in dossier.steps
-        if s.counts_toward_progress and s.kind not in ("publish", "upload_request")
+        if s.counts_toward_progress and kind_of(s.kind).in_engagement_letter
     ]
     story = [
         para(office.name, styles["Heading3"]),

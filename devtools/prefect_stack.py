@@ -172,9 +172,15 @@ class PrefectStack:
         return self.worker
 
     def start_relay(self, env: dict[str, str], interval: float = 0.2) -> subprocess.Popen:
-        """`flask outbox relay` (with its reconciler) against this stack."""
+        """`flask outbox relay` (with its reconciler) against this stack. Its wake port is a
+        free one, added to this process's DOSSIERFLOW_RELAY_WAKE so that portals started from
+        here wake it."""
+        wake = f"127.0.0.1:{free_port(socket.SOCK_DGRAM)}"
+        known = os.environ.get("DOSSIERFLOW_RELAY_WAKE")
+        os.environ["DOSSIERFLOW_RELAY_WAKE"] = f"{known},{wake}" if known else wake
         command = [str(BIN / "flask"), "--app", "webapp", "outbox", "relay"]
-        relay = self._spawn([*command, "--interval", str(interval)], "relay.log", extra=env)
+        command += ["--interval", str(interval), "--wake-address", wake]
+        relay = self._spawn(command, "relay.log", extra=env)
         self.processes.append(relay)
         return relay
 

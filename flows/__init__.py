@@ -1,5 +1,6 @@
 """Prefect side: one generic flow runs every dossier (flows/dossier.py), the step primitives
-(flows/steps.py), and the outbox relay that starts and resumes flow runs (flows/relay.py)."""
+(flows/steps.py), the dossier worker (flows/worker.py) and the reconciler (flows/reconcile.py).
+The outbox relay that starts and resumes flow runs is a package of its own (relay/)."""
 
 import os
 import sys

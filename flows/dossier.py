@@ -1,7 +1,8 @@
 """The one flow that runs every dossier, whatever its case template.
 
 Deployed from prefect.yaml as "dossier/dossier". The body reads the dossier's steps and
-hands each unfinished one to the runner of its kind (flows/steps.py). After a resume the body
+hands each unfinished one to flows/steps.py:run_step, which runs its kind's start and, for a kind
+that may wait, suspends until the step is finished (casemodel/stepkinds/). After a resume the body
 runs again from the top: steps the portal database records as finished are passed over without
 asking Prefect anything (each would cost a cached task run, a few API calls, on the client's
 wait for the next step), and a started but unfinished step's side effects come back from the
@@ -21,9 +22,7 @@ from __future__ import annotations
 from prefect import flow
 from prefect.logging import get_run_logger
 
-from casemodel.services.failures import fail_step
-from flows.database import transaction
-from flows.steps import RUNNERS, finish_dossier, plan_of, step_applies
+from flows.steps import finish_dossier, plan_of, record_failure, run_step, step_applies
 
 
 @flow(name="dossier", persist_result=True, log_prints=True)
@@ -33,19 +32,17 @@ def dossier_flow(dossier_id: int) -> str:
             continue
         try:
             if step_applies(dossier_id, step_key):
-                RUNNERS[kind](dossier_id, step_key, attempt)
+                run_step(dossier_id, step_key, kind, attempt)
         except Exception as exc:  # a suspension is no Exception: it passes through
-            record_failure(dossier_id, step_key, exc)
+            note_failure(dossier_id, step_key, kind, exc)
             raise
     finish_dossier(dossier_id)
     return "completed"
 
 
-def record_failure(dossier_id: int, step_key: str, exc: Exception) -> None:
+def note_failure(dossier_id: int, step_key: str, kind: str, exc: Exception) -> None:
     """The step failed: say so in the portal, with the error, before the run fails."""
-    error = f"{type(exc).__name__}: {exc}"
     try:
-        with transaction() as session:
-            fail_step(session, dossier_id=dossier_id, step_key=step_key, error=error)
+        record_failure(dossier_id, step_key, kind, f"{type(exc).__name__}: {exc}")
     except Exception:
         get_run_logger().exception("recording the failure of step %s failed", step_key)

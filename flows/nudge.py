@@ -8,7 +8,8 @@ the run until the worker polls again (every few seconds), so nothing depends on 
 from __future__ import annotations
 
 import os
-import socket
+
+from relay.wake import parse_addresses, send_datagrams
 
 #: Where workers listen, "host:port" separated by commas (one per worker machine).
 ADDRESSES_ENV = "DOSSIERFLOW_WORKER_NUDGE"
@@ -18,20 +19,9 @@ MESSAGE = b"nudge"
 
 def nudge_addresses() -> list[tuple[str, int]]:
     """The workers' nudge addresses, from DOSSIERFLOW_WORKER_NUDGE (empty: none)."""
-    raw = os.environ.get(ADDRESSES_ENV, DEFAULT_ADDRESS)
-    addresses = []
-    for item in raw.split(","):
-        host, _, port = item.strip().rpartition(":")
-        if host and port.isdigit():
-            addresses.append((host, int(port)))
-    return addresses
+    return parse_addresses(os.environ.get(ADDRESSES_ENV, DEFAULT_ADDRESS))
 
 
 def nudge() -> None:
     """Tell the workers that a flow run may be waiting to be picked up. Best effort."""
-    for address in nudge_addresses():
-        try:
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:
-                sender.sendto(MESSAGE, address)
-        except OSError:
-            pass
+    send_datagrams(nudge_addresses(), MESSAGE)

@@ -59,7 +59,7 @@ from casemodel.services.dossiers import cancel_dossier
 from casemodel.services.failures import fail_step, may_reschedule
 from flows.automations import zombie_seconds
 from flows.nudge import nudge
-from flows.relay import DEPLOYMENT, prefect_client
+from relay.flow_runs import DEPLOYMENT, prefect_client
 
 log = logging.getLogger(__name__)
 

@@ -1,17 +1,19 @@
-"""The step primitives: what the generic dossier flow does for each kind of step.
+"""The flow's side of a step, the same for every kind: the kind's `start`
+(casemodel/stepkinds/<kind>.py) in a task, then, for a kind that may wait, a suspension until
+the step is finished in the portal.
 
 Every side effect lives in a task whose cache key is (flow run, dossier, step, attempt),
 persisted, so that the flow body, which runs again from the top after each resume, gets finished
 steps back from the cache instead of doing them again. The key leaves out the source code on
 purpose: a redeploy must not re-run finished steps. A step's attempt is 1 until a rejected
 approval sends the dossier back over it (`on_reject`); its next attempt has new cache and
-suspension keys, so it runs again. The domain work itself is in casemodel.services.steps.
+suspension keys, so it runs again. Whether the run goes on is read from the portal's step
+mirror, never from a task's result: a result cached by an earlier release means nothing here.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
 from typing import Any
 
 from prefect import task
@@ -22,12 +24,11 @@ from prefect.flow_runs import suspend_flow_run
 from casemodel.models import Dossier
 from casemodel.queries.dossiers import step_plan
 from casemodel.services import dossiers as dossier_services
-from casemodel.services import publishing, step_conditions, upload_requests
+from casemodel.services import step_conditions
 from casemodel.services import steps as step_services
-from casemodel.services.approvals import step_kind as approval_kind
 from casemodel.services.failures import fail_step
-from casemodel.services.questionnaires import step_kind as questionnaire_kind
 from casemodel.services.steps import FINISHED_STATES
+from casemodel.stepkinds import kind_of
 from flows.database import transaction
 from forms import AnswersInvalid
 
@@ -44,58 +45,40 @@ def step_cache_key(context: TaskRunContext, parameters: dict[str, Any]) -> str:
     return key if attempt == 1 else f"{key}-attempt-{attempt}"
 
 
-step_task = task(
-    cache_key_fn=step_cache_key,
-    persist_result=True,
-    retries=2,
-    retry_delay_seconds=5,
-)
-
-
-@step_task(task_run_name="automatic:{step_key}")
-def run_automatic(dossier_id: int, step_key: str, attempt: int = 1) -> str:
+@task(task_run_name="{kind}:{step_key}", cache_key_fn=step_cache_key, persist_result=True,
+      retries=2, retry_delay_seconds=5)  # fmt: skip
+def start_step(dossier_id: int, step_key: str, kind: str, attempt: int = 1) -> str:
+    """The kind's start, once per (run, step, attempt)."""
     with transaction() as session:
-        step_services.run_automatic_step(session, dossier_id=dossier_id, step_key=step_key)
-    return "done"
+        kind_of(kind).start(session, dossier_id=dossier_id, step_key=step_key)
+    return "started"
 
 
-@step_task(task_run_name="open-task:{step_key}")
-def open_task(dossier_id: int, step_key: str, attempt: int = 1) -> int:
+# Not cached (Prefect's default policy would cache it by its inputs within the run): after a
+# resume the kind decides again (a wait_until looks at its date, which may have moved or come).
+@task(task_run_name="{kind}:{step_key}", retries=2, retry_delay_seconds=5,
+      cache_policy=NO_CACHE)  # fmt: skip
+def start_step_again(dossier_id: int, step_key: str, kind: str, attempt: int = 1) -> str:
+    """The kind's start, on every pass of the flow body."""
     with transaction() as session:
-        return step_services.open_human_task(session, dossier_id=dossier_id, step_key=step_key).id
+        kind_of(kind).start(session, dossier_id=dossier_id, step_key=step_key)
+    return "started"
 
 
-@step_task(task_run_name="publish:{step_key}")
-def run_publish(dossier_id: int, step_key: str, attempt: int = 1) -> bool:
-    """True when the drafts are published; False when the step waits for staff to upload."""
+def run_step(dossier_id: int, step_key: str, kind: str, attempt: int = 1) -> None:
+    """What the flow does for one unfinished step of any kind."""
+    step_kind = kind_of(kind)
+    start = start_step_again if step_kind.start_each_pass else start_step
+    start(dossier_id, step_key, kind, attempt)
+    if step_kind.waits:
+        wait_for_person(dossier_id, step_key, attempt)
+
+
+def record_failure(dossier_id: int, step_key: str, kind: str, error: str) -> None:
+    """The step failed: the kind records it in the portal, with the error, before the run
+    fails."""
     with transaction() as session:
-        return publishing.run_publish_step(session, dossier_id=dossier_id, step_key=step_key)
-
-
-@step_task(task_run_name="request-files:{step_key}")
-def open_request(dossier_id: int, step_key: str, attempt: int = 1) -> int:
-    with transaction() as session:
-        task = upload_requests.open_upload_request(
-            session, dossier_id=dossier_id, step_key=step_key
-        )
-        return task.id
-
-
-@step_task(task_run_name="questionnaire:{step_key}")
-def open_questionnaire(dossier_id: int, step_key: str, attempt: int = 1) -> int:
-    with transaction() as session:
-        return questionnaire_kind.open_for_step(
-            session, dossier_id=dossier_id, step_key=step_key
-        ).id
-
-
-@step_task(task_run_name="approval:{step_key}")
-def open_approval(dossier_id: int, step_key: str, attempt: int = 1) -> int | None:
-    """The request put up for the client (its id), or None while the office places the
-    document."""
-    with transaction() as session:
-        request = approval_kind.open_for_step(session, dossier_id=dossier_id, step_key=step_key)
-        return request.id if request else None
+        kind_of(kind).fail(session, dossier_id=dossier_id, step_key=step_key, error=error)
 
 
 @task(
@@ -120,18 +103,6 @@ def decide_when(dossier_id: int, step_key: str) -> bool:
         with transaction() as session:
             fail_step(session, dossier_id=dossier_id, step_key=step_key, error=str(refused))
         raise
-
-
-# Not cached (Prefect's default policy would cache it by its inputs within the run): after a
-# resume it must look at the date again, which may have moved or come.
-@task(task_run_name="wait-until:{step_key}", retries=2, retry_delay_seconds=5,
-      cache_policy=NO_CACHE)  # fmt: skip
-def plan_wait(dossier_id: int, step_key: str) -> bool:
-    """True when the step is finished (its date has passed), False when the run must wait."""
-    with transaction() as session:
-        return (
-            step_services.wait_until_due(session, dossier_id=dossier_id, step_key=step_key) is None
-        )
 
 
 @task(
@@ -164,7 +135,8 @@ def step_finished(dossier_id: int, step_key: str) -> bool:
 
 
 def wait_for_person(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    """Suspend the run until the step is finished in the portal.
+    """Suspend the run until the step is finished in the portal (by a person, or by the run's
+    resume on a wait_until's date).
 
     Each suspension has its own key, "<step>#<n>" ("<step>@<attempt>#<n>" from the second
     attempt on). Prefect refuses a key it has seen before and then returns at once, so after a
@@ -176,61 +148,6 @@ def wait_for_person(dossier_id: int, step_key: str, attempt: int = 1) -> None:
         if step_finished(dossier_id, step_key):
             return
         suspend_flow_run(key=f"{prefix}#{number}", timeout=SUSPEND_TIMEOUT_SECONDS)
-
-
-def staff_task(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    open_task(dossier_id, step_key, attempt)
-    wait_for_person(dossier_id, step_key, attempt)
-
-
-def automatic(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    run_automatic(dossier_id, step_key, attempt)
-
-
-def wait_until(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    if not plan_wait(dossier_id, step_key):
-        wait_for_person(dossier_id, step_key, attempt)
-
-
-def publish(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    if not run_publish(dossier_id, step_key, attempt):
-        wait_for_person(dossier_id, step_key, attempt)
-
-
-def upload_request(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    open_request(dossier_id, step_key, attempt)
-    wait_for_person(dossier_id, step_key, attempt)
-
-
-def questionnaire(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    """The client's questionnaire; the portal finishes the step once the answers pass their
-    definition. The answers reach the run where it needs them, in a later step's `when:`
-    (decide_when, which checks them again), and stay out of Prefect's results: they hold BSNs
-    and IBANs."""
-    open_questionnaire(dossier_id, step_key, attempt)
-    wait_for_person(dossier_id, step_key, attempt)
-
-
-def approval(dossier_id: int, step_key: str, attempt: int = 1) -> None:
-    """The client's approval of a document, gated by a code (casemodel.services.approvals).
-    The portal finishes the step once it is approved and the document reached its recipient
-    (the outbox relay, for a recipient outside the office); "Niet akkoord" with `on_reject`
-    sends the dossier back to an earlier step, which the run, resumed, walks again in a new
-    attempt."""
-    open_approval(dossier_id, step_key, attempt)
-    wait_for_person(dossier_id, step_key, attempt)
-
-
-#: How the flow runs each step kind; casemodel.casetemplates.STEP_KINDS validates the settings.
-RUNNERS: dict[str, Callable[[int, str, int], None]] = {
-    "staff_task": staff_task,
-    "automatic": automatic,
-    "wait_until": wait_until,
-    "publish": publish,
-    "upload_request": upload_request,
-    "questionnaire": questionnaire,
-    "approval": approval,
-}
 
 
 def plan_of(dossier_id: int) -> list[tuple[str, str, bool, int]]:

@@ -74,7 +74,6 @@ PRELOAD = [
     "prefect.task_engine",
     "prefect.deployments.steps",
     "flows.dossier",
-    "flows.relay",
     "flows.database",
     # create_engine() imports the dialect and the driver on first use: 0.8 s in every child
     # unless it happens here. Modules that are not installed are skipped.

@@ -31,9 +31,9 @@ from casemodel.services.approvals import (
     record_view,
     start_challenge,
 )
-from casemodel.services.approvals.step_kind import open_for_step, place_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.steps import get_step
+from casemodel.stepkinds.approval import open_for_step, place_document
 from tests.files import pdf_bytes
 from tests.fixtures.domain import Firm, make_firm
 

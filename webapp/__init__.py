@@ -13,6 +13,8 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casemodel import config as settings
 from casemodel.i18n import translations_folder
 from casemodel.services.errors import NotFound
+from relay.wake import ADDRESSES_ENV as RELAY_WAKE_ENV
+from relay.wake import DEFAULT_ADDRESSES as DEFAULT_RELAY_WAKE
 from webapp.demo_settings import check_demo_settings
 from webapp.extensions import (
     babel,
@@ -41,9 +43,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="dossierflow_session",
         REMEMBER_COOKIE_DURATION=0,
         WTF_CSRF_TIME_LIMIT=None,
-        #: Deliver outbox messages right after the request's commit (the relay catches up
-        #: whatever fails); tests that simulate Prefect being down switch it off.
-        OUTBOX_DELIVER_AFTER_COMMIT=True,
+        #: The outbox relays' wake addresses (relay.wake: "host:port", comma separated): a
+        #: commit that queued messages wakes them; empty, none (they deliver on their rounds).
+        RELAY_WAKE=os.environ.get(RELAY_WAKE_ENV, DEFAULT_RELAY_WAKE),
         PREFECT_UI_URL=os.environ.get("DOSSIERFLOW_PREFECT_UI_URL", "http://127.0.0.1:4200"),
         PAGE_SIZE=20,
         #: The portal's public address, for links in mails (behind a proxy: the proxy's).

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import signal
-import time
 
 import click
 from flask import Flask
@@ -125,7 +124,7 @@ def user_invite(client_number, email, name, locale, can_approve, admin, staff_em
 
     from casemodel.services.invitations import give_access
     from casemodel.services.rights import Rights
-    from flows.relay import deliver_due
+    from relay.delivery import deliver_due
     from webapp.auth.accounts import external_url
 
     with session_scope(db.session_factory) as session:
@@ -225,7 +224,7 @@ def _client_and_staff(session, client_number: str, staff_email: str):
 
 def _start_flow_runs() -> None:
     """Deliver the queued flow run starts now, and say so when Prefect does not answer."""
-    from flows.relay import deliver_due
+    from relay.delivery import deliver_due
 
     deliver_due(db.session_factory)
     with session_scope(db.session_factory) as session:
@@ -247,54 +246,36 @@ def outbox_group() -> None:
     pass
 
 
-PURGE_EVERY_SECONDS = 3600
-
-
 @outbox_group.command("relay", help="Deliver due outbox messages and look after the dossier "
                       "runs (the reconciler), for ever or once.")  # fmt: skip
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
-@click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
-def outbox_relay(once: bool, interval: float) -> None:
-    from casemodel.services.stored_files import sweep_unreferenced_files
-    from casemodel.services.uploads import purge_staged_files
-    from flows.reconcile import Reconciler, reconcile_seconds
-    from flows.relay import deliver_due
+@click.option("--interval", default=1.0, show_default=True,
+              help="Seconds between rounds when nothing wakes the relay.")  # fmt: skip
+@click.option("--wake-address", default=None,
+              help="udp host:port to be woken on (default: the first of "
+                   "$DOSSIERFLOW_RELAY_WAKE; 'off': rounds only).")  # fmt: skip
+def outbox_relay(once: bool, interval: float, wake_address: str | None) -> None:
+    # Its own process, which loads Prefect (as the commands that deliver at once do); the
+    # portal's processes never do.
+    from relay.loop import run_relay
+    from relay.wake import parse_addresses
     from webapp.extensions import file_store
 
     # SIGTERM (a restart, a deploy) ends the loop after the round under way, not inside a
     # delivery; a message claimed but not finished would otherwise wait for its lease to end.
     stopping = []
     signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-    reconciler = Reconciler(db.session_factory)
-    last_purge = last_reconcile = 0.0
-    while not stopping:
-        delivered = 0
-        try:
-            delivered = deliver_due(db.session_factory)
-        except Exception as exc:  # keep relaying: the database or Prefect may come back
-            click.echo(f"relay round failed: {exc!r}", err=True)
-        try:
-            if time.monotonic() - last_reconcile > reconcile_seconds():
-                last_reconcile = time.monotonic()
-                reconciler.run_once()
-        except Exception as exc:
-            click.echo(f"reconciler round failed: {exc!r}", err=True)
-        try:
-            if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
-                # Attachments uploaded for a message that was never sent, then the bytes
-                # nothing refers to any more.
-                with session_scope(db.session_factory) as session:
-                    purge_staged_files(session)
-                with session_scope(db.session_factory) as session:
-                    sweep_unreferenced_files(session, file_store())
-                last_purge = time.monotonic()
-        except Exception as exc:
-            click.echo(f"housekeeping failed: {exc!r}", err=True)
-        if once:
-            click.echo(f"delivered {delivered}")
-            return
-        time.sleep(interval)
-    click.echo("relay stopped")
+    address = None
+    if wake_address and wake_address != "off":
+        address = (parse_addresses(wake_address) or [None])[0]
+        if address is None:
+            raise click.BadParameter("host:port", param_hint="--wake-address")
+    delivered = run_relay(
+        db.session_factory, file_store(), interval=interval, once=once,
+        stopping=lambda: bool(stopping), report=lambda text: click.echo(text, err=True),
+        wake_address=address if wake_address else None, woken=wake_address != "off",
+    )  # fmt: skip
+    click.echo(f"delivered {delivered}" if once else "relay stopped")
 
 
 @click.group("files", cls=AppGroup, help="The file store.")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 from flask import Flask, current_app, g
 from flask_babel import Babel
@@ -17,11 +16,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from casemodel.db import make_engine, make_session_factory
 from casemodel.filestore import FileStore
 from casemodel.malware import ClamdScanner
+from relay.wake import parse_addresses, wake_after_commit
 
 
 class Database:
     """One SQLAlchemy session per request, committed once at the end of a request that did not
-    fail (see webapp/__init__.py), with callbacks that run only after that commit."""
+    fail (see webapp/__init__.py); a commit that queued outbox messages wakes the relay."""
 
     def __init__(self) -> None:
         self.engine = None
@@ -30,6 +30,9 @@ class Database:
     def init_app(self, app: Flask) -> None:
         self.engine = make_engine(app.config["DATABASE_URL"])
         self.session_factory = make_session_factory(self.engine)
+        # The one way the portal hands work to the outbox relay: a commit that queued messages
+        # (in a request or a command) wakes it. The portal never delivers them itself.
+        wake_after_commit(self.session_factory, parse_addresses(app.config["RELAY_WAKE"]))
         app.extensions["database"] = self
         app.teardown_appcontext(self._remove)
 
@@ -39,23 +42,16 @@ class Database:
             g.db_session = self.session_factory()
         return g.db_session
 
-    def after_commit(self, callback: Callable[[], None]) -> None:
-        """Run callback once the request's transaction has committed (e.g. nudge the outbox)."""
-        g.setdefault("after_commit", []).append(callback)
-
     def commit(self) -> None:
         session = g.get("db_session")
         if session is not None:
             session.commit()
-        for callback in g.pop("after_commit", []):
-            callback()
 
     def rollback(self) -> None:
         """Undo the request's work so far (an error page must not render on a failed session)."""
         session = g.get("db_session")
         if session is not None:
             session.rollback()
-        g.pop("after_commit", None)
 
     def _remove(self, exc: BaseException | None) -> None:
         session = g.pop("db_session", None)

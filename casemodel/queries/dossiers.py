@@ -12,6 +12,7 @@ from casemodel.models import Dossier, HumanTask, Questionnaire, Step, User
 from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
 from casemodel.services.rights import organisations_where, rights_in
+from casemodel.stepkinds import kind_of
 
 
 @dataclass(frozen=True)
@@ -140,17 +141,11 @@ def dossier_counts(session: Session, user: User, organisation_id: int | None) ->
     return DossierCounts(int(in_progress), int(total))
 
 
-#: The rights a client needs for an open task of each kind to be theirs to do (in "Acties");
-#: a kind not named needs the right to see the dossier.
-TASK_RIGHTS = {
-    "questionnaire": ("fill",), "upload_request": ("view", "upload"), "approval": ("approve",),
-}  # fmt: skip
-
 
 def open_client_task_count(session: Session, user: User, organisation_id: int | None) -> int:
     """The "Acties" count: the open tasks of the client organisation this person may do (a
-    step's upload request or questionnaire; TASK_RIGHTS), and the questionnaires staff sent ad
-    hoc, which have no task, with the right to fill them in."""
+    step's upload request or questionnaire; its kind's client_rights), and the questionnaires
+    staff sent ad hoc, which have no task, with the right to fill them in."""
     rights = rights_in(session, user, organisation_id)
     if rights is None:
         return 0
@@ -162,7 +157,7 @@ def open_client_task_count(session: Session, user: User, organisation_id: int | 
             .where(HumanTask.audience == "client", HumanTask.state == "open",
                    Dossier.organisation_id == organisation_id)
         )
-        if held.issuperset(TASK_RIGHTS.get(kind, ("view",)))
+        if held.issuperset(kind_of(kind).client_rights)
     ]  # fmt: skip
     ad_hoc = 0
     if rights.fill:

@@ -17,10 +17,11 @@ from casemodel.models import (
     QuestionnaireFile,
     User,
 )
-from casemodel.queries.dossiers import TASK_RIGHTS, visible_dossiers
+from casemodel.queries.dossiers import visible_dossiers
 from casemodel.services.errors import NotFound
 from casemodel.services.questionnaires import definition_of
 from casemodel.services.rights import organisations_where, rights_in
+from casemodel.stepkinds import kind_of
 
 
 def get_questionnaire_for(session: Session, questionnaire_id: int, user: User) -> Questionnaire:
@@ -113,7 +114,7 @@ class Action:
 
 def open_actions(session: Session, user: User, organisation_id: int | None) -> list[Action]:
     """The open questionnaires and upload requests of the organisation the client acts for that
-    this person may do (queries.dossiers.TASK_RIGHTS, as the count in the menu), the first due
+    this person may do (its kind's client_rights, as the count in the menu), the first due
     first (those without a due date after them, oldest first)."""
     rights = rights_in(session, user, organisation_id)
     if rights is None:
@@ -126,7 +127,7 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
         .where(
             Questionnaire.state == "open",
             Questionnaire.organisation_id == organisation_id,
-            true() if held.issuperset(TASK_RIGHTS["questionnaire"]) else false(),
+            true() if held.issuperset(kind_of("questionnaire").client_rights) else false(),
         )
     )
     for questionnaire in questionnaires:
@@ -149,7 +150,7 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
             HumanTask.dossier_id.in_(
                 visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
             ),
-            true() if held.issuperset(TASK_RIGHTS["upload_request"]) else false(),
+            true() if held.issuperset(kind_of("upload_request").client_rights) else false(),
         )
     )
     for task in requests:

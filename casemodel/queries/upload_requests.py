@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from casemodel.models import Document, Dossier, HumanTask, User
 from casemodel.queries.dossiers import get_dossier_for
 from casemodel.services.errors import NotFound
-from casemodel.services.upload_requests import RequestedFile, requested_files, supplied_files
+from casemodel.stepkinds.upload_request import RequestedFile, requested_files, supplied_files
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from casemodel.services.questionnaires.step_kind import answers_for_step
 from casemodel.services.steps import FINISHED_STATES, get_step, skip_step
+from casemodel.stepkinds.questionnaire import answers_for_step
 from forms import evaluate, parse_condition
 
 

@@ -1,4 +1,5 @@
-"""Step progress and human tasks: what the flow tasks and the office pages record."""
+"""Step progress and human tasks, whatever the step's kind: what the flow tasks and the
+office pages record. What each kind does is in its module, casemodel/stepkinds/<kind>.py."""
 
 from __future__ import annotations
 
@@ -8,18 +9,14 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from casemodel.actions import ACTIONS
 from casemodel.db import claim_row, utcnow
-from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
+from casemodel.models import HumanTask, OutboxMessage, Step, User
 from casemodel.services.audit import record_event
-from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
+from casemodel.services.errors import InvalidState, NotFound
 from casemodel.services.outbox import enqueue
+from casemodel.stepkinds import kind_of
 
 FINISHED_STATES = ("done", "skipped")
-#: The human steps done by the office (their tasks are on "Mijn stappen"); the others (an
-#: upload_request, a questionnaire) wait for the client. An approval step's task is the office's
-#: (placing the document to approve); the client's part is its approval request.
-STAFF_KINDS = ("staff_task", "publish", "approval")
 
 
 def get_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
@@ -151,20 +148,6 @@ def reopen_steps(
     return again
 
 
-def run_automatic_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
-    """Run the step's registered action and mark the step done, in one transaction."""
-    step = begin_step(session, dossier_id=dossier_id, step_key=step_key)
-    if step.state in FINISHED_STATES:
-        return step
-    result = ACTIONS[step.settings["action"]](session, step.dossier, step)
-    return finish_step(
-        session,
-        dossier_id=dossier_id,
-        step_key=step_key,
-        detail={"action": step.settings["action"], "result": result},
-    )
-
-
 def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> HumanTask:
     """Create the task for a human step, once per attempt of the step: a second call returns
     the first task; in a new attempt (reopen_steps) the step's done task is open again."""
@@ -181,7 +164,7 @@ def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> Huma
             )  # fmt: skip
             session.flush()
         return task
-    audience = "staff" if step.kind in STAFF_KINDS else "client"
+    audience = kind_of(step.kind).audience  # staff: on "Mijn stappen"; client: "Acties"
     task = HumanTask(
         dossier_id=dossier_id,
         step_id=step.id,
@@ -203,31 +186,6 @@ def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> Huma
         detail={"step": step_key, "task_id": task.id},
     )
     return task
-
-
-def complete_staff_task(
-    session: Session, *, task_id: int, actor: User, key_date: dt.date | None = None
-) -> HumanTask:
-    """A staff member marks their step done. Records it, finishes the step (the counter moves at
-    once) and queues the resumption of the flow run, all in the caller's transaction.
-
-    Args:
-        key_date: the date the step asks for (settings.asks_date), e.g. the signing date.
-    Raises:
-        NotFound: no such task for this actor's office. NotAllowed: the step needs a manager.
-        InvalidState: the task is no longer open, or the asked date is missing.
-    """
-    task = open_staff_task(session, task_id=task_id, kind="staff_task", actor=actor)
-    step = task.step
-    if step.settings.get("role") == "manager" and not actor.is_manager:
-        raise NotAllowed("this step is for a manager")
-    date_name = step.settings.get("asks_date")
-    if date_name and key_date is None:
-        raise MissingDate(f"the step needs the date {date_name!r}")
-    claim_task(session, task=task, actor=actor)
-    if date_name:
-        set_key_date(session, dossier=task.dossier, name=date_name, value=key_date, actor=actor)
-    return finish_task(session, task=task, actor=actor)
 
 
 def open_staff_task(session: Session, *, task_id: int, kind: str, actor: User) -> HumanTask:
@@ -308,51 +266,3 @@ def enqueue_resume(
         payload={"dossier_id": dossier_id, "step_key": step_key},
         due_at=due_at,
     )
-
-
-def set_key_date(
-    session: Session, *, dossier: Dossier, name: str, value: dt.date, actor: User | None
-) -> None:
-    """Set a dossier date (e.g. "signing"). A wait_until step already waiting on it is
-    rescheduled for the new date."""
-    dossier.key_dates = {**dossier.key_dates, name: value.isoformat()}
-    record_event(
-        session,
-        action="dossier.date_set",
-        actor=actor,
-        dossier_id=dossier.id,
-        detail={"name": name, "date": value.isoformat()},
-    )
-    for step in dossier.steps:
-        if step.kind == "wait_until" and step.settings["date"] == name and step.state == "waiting":
-            enqueue_resume(
-                session, dossier_id=dossier.id, step_key=step.key, due_at=start_of_day(value)
-            )
-    session.flush()
-
-
-def start_of_day(day: dt.date) -> dt.datetime:
-    """Midnight at the start of the day in UTC. Offices work in Europe/Amsterdam; waiting until
-    UTC midnight means the step passes at 01:00 or 02:00 local time, early enough."""
-    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
-
-
-def wait_until_due(session: Session, *, dossier_id: int, step_key: str) -> dt.datetime | None:
-    """Decide a wait_until step. Returns None when its date has passed (the step is finished
-    now), else the moment the flow run must be resumed; the step then waits, and the resume is
-    queued for that moment (or, with the date still unknown, for when it is set)."""
-    step = begin_step(session, dossier_id=dossier_id, step_key=step_key)
-    if step.state in FINISHED_STATES:
-        return None
-    raw = step.dossier.key_dates.get(step.settings["date"])
-    if raw is not None:
-        due = start_of_day(dt.date.fromisoformat(raw))
-        if due <= utcnow():
-            finish_step(session, dossier_id=dossier_id, step_key=step_key)
-            return None
-        enqueue_resume(session, dossier_id=dossier_id, step_key=step_key, due_at=due)
-    else:
-        due = utcnow() + dt.timedelta(days=365)
-    step.state = "waiting"
-    session.flush()
-    return due

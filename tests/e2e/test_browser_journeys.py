@@ -41,15 +41,16 @@ def sign_in(
 ) -> None:
     """Log in through the login form and the second factor, and wait for the start page (the
     only way tests log in): the code comes from the authenticator secret `totp` when given,
-    else from the SMS the portal sent (read from its SMS sink, as the demo's mailbox page
-    shows it)."""
+    else from the SMS the relay sent for this login (read from its SMS sink, as the demo's
+    mailbox page shows it)."""
     login = portal.url("/login")
     browser.get(login)
     browser.find_element(By.ID, "email").send_keys(email)
     browser.find_element(By.ID, "password").send_keys(password)
+    earlier = None if totp else len(_sms_to(portal, email))
     browser.find_element(By.CSS_SELECTOR, "main form button.primary").click()
     _wait_for_heading(browser, "Code invullen")
-    code = fresh_totp_code(totp) if totp else _latest_sms_code(portal, email)
+    code = fresh_totp_code(totp) if totp else _new_sms_code(portal, email, earlier)
     browser.find_element(By.ID, "code").send_keys(code)
     browser.find_element(By.CSS_SELECTOR, "main form button.primary").click()
     _retrying_stale(browser, lambda b: "/login/code" not in b.current_url or _errors(b))
@@ -69,17 +70,22 @@ def fresh_totp_code(secret: str) -> str:
     return pyotp.TOTP(secret).now()
 
 
-def _latest_sms_code(portal: LivePortal, email: str) -> str:
+def _sms_to(portal: LivePortal, email: str) -> list[dict]:
+    """The SMS sent to the person's mobile number, newest first."""
     engine = make_engine(portal.database_url)
     with engine.connect() as connection:
         number = connection.scalar(select(User.mobile_number).where(User.email == email))
     engine.dispose()
+    return [sms for sms in read_sms(portal.instance / "sms") if sms["to"] == number]
+
+
+def _new_sms_code(portal: LivePortal, email: str, earlier: int) -> str:
+    """The code in the first SMS to the person after the `earlier` ones: the relay sends it
+    once the login's commit woke it, so it may come a moment after the code page."""
 
     def code(_browser):
-        for sms in read_sms(portal.instance / "sms"):
-            if sms["to"] == number:
-                return re.search(r"\b(\d{6})\b", sms["text"])[1]
-        return None
+        sent = _sms_to(portal, email)
+        return re.search(r"\b(\d{6})\b", sent[0]["text"])[1] if len(sent) > earlier else None
 
     return WebDriverWait(None, MAIL_TIMEOUT, poll_frequency=0.2).until(code)
 

@@ -23,9 +23,9 @@ from casemodel.services.approvals import (
     reject,
     start_challenge,
 )
-from casemodel.services.approvals.step_kind import place_document
 from casemodel.services.dossiers import open_dossier
-from flows.relay import deliver_due
+from casemodel.stepkinds.approval import place_document
+from relay.delivery import deliver_due
 from tests.approvals import BROWSER, opened
 from tests.files import pdf_bytes
 from tests.fixtures.domain import make_firm
@@ -176,7 +176,7 @@ def test_a_rejection_goes_back_to_compiling_and_the_second_version_is_approved_a
     assert receipt["metadata"]["document"]["version"] == 2
     states = task_run_states(flow_stack, dossier_id)
     assert states["approval:approve"].count("Completed") == 2, states  # one per attempt
-    assert states["open-task:compile"].count("Completed") == 2, states
+    assert states["staff_task:compile"].count("Completed") == 2, states
 
 
 def test_an_approval_while_prefect_is_down_is_kept_and_resumes_the_run_later(flow_stack, people):

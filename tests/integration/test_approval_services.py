@@ -356,7 +356,7 @@ def test_niet_akkoord_needs_a_reason_and_goes_back_to_the_compiling_step(session
 
 
 def test_the_second_attempt_puts_up_the_new_version_and_it_can_be_approved(session, store, case):
-    from casemodel.services.approvals.step_kind import open_for_step
+    from casemodel.stepkinds.approval import open_for_step
 
     client = case.firm.client
     opened(session, case.request, client)
@@ -408,9 +408,9 @@ def test_the_draft_deed_a_publish_step_placed_is_put_up_and_placed_again_after_a
     "Niet akkoord" goes back to drawing up the deed, and the publish step, run again, adds a
     version to the same document, which is put up in its turn."""
     from casemodel.casetemplates import TemplateRegistry
-    from casemodel.services.approvals.step_kind import open_for_step
     from casemodel.services.dossiers import open_dossier
-    from casemodel.services.publishing import complete_publish_task, run_publish_step
+    from casemodel.stepkinds.approval import open_for_step
+    from casemodel.stepkinds.publish import complete_publish_task, run_publish_step
     from tests.approvals import approver
     from tests.fixtures.domain import make_firm
 

@@ -67,7 +67,8 @@ def test_a_staff_step_done_twice_at_once_is_done_once(factory, transfer_template
     """A double click on "Afronden", or two colleagues at once: one step.done, one resume."""
     from casemodel.models import AuditEvent, HumanTask
     from casemodel.services.errors import InvalidState
-    from casemodel.services.steps import complete_staff_task, open_human_task
+    from casemodel.services.steps import open_human_task
+    from casemodel.stepkinds.staff_task import complete_staff_task
 
     with factory() as session:
         firm = make_firm(session, uuid.uuid4().hex[:8])

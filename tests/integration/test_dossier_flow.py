@@ -19,8 +19,9 @@ from casemodel.db import session_scope, utcnow
 from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.queries.dossiers import progress_of
 from casemodel.services.dossiers import open_dossier
-from casemodel.services.steps import complete_staff_task
-from flows.relay import deliver_due, resume_dossier_flow
+from casemodel.stepkinds.staff_task import complete_staff_task
+from relay.delivery import deliver_due
+from relay.flow_runs import resume_dossier_flow
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
 
@@ -196,9 +197,9 @@ def test_a_dossier_runs_suspends_resumes_and_completes(flow_stack, office_setup)
     # No step ran twice: one execution ("Completed") per step task, over four passes of the
     # flow body (the start and three resumes).
     states = task_run_states(flow_stack, dossier_id)
-    for name in ("automatic:prepare", "open-task:intake", "automatic:check", "open-task:plan"):
+    for name in ("automatic:prepare", "staff_task:intake", "automatic:check", "staff_task:plan"):
         assert states[name] == ["Completed"], (name, states[name])
-    assert states["open-task:sign"] == ["Completed"]
+    assert states["staff_task:sign"] == ["Completed"]
 
 
 def test_a_stray_resume_repeats_nothing_and_suspends_again(flow_stack, office_setup):
@@ -216,7 +217,7 @@ def test_a_stray_resume_repeats_nothing_and_suspends_again(flow_stack, office_se
         what="the second suspension",
     )
 
-    assert sorted(task_run_states(flow_stack, dossier_id)["open-task:intake"]) == [
+    assert sorted(task_run_states(flow_stack, dossier_id)["staff_task:intake"]) == [
         "Cached",
         "Completed",
     ]

@@ -23,6 +23,7 @@ from casemodel.services.audit import verify_chain
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
 from casemodel.services.outbox import due_messages, enqueue, mark_failed
+from casemodel.stepkinds import automatic, staff_task, wait_until
 
 
 def open_transfer(session, firm, template, description="Dorpsstraat 1"):
@@ -102,7 +103,7 @@ def test_completing_a_staff_task_moves_progress_and_queues_one_resume(
     assert again.id == task.id
     assert current_steps(session, [dossier.id])[dossier.id].key == "intake"
 
-    step_services.complete_staff_task(session, task_id=task.id, actor=firm.staff)
+    staff_task.complete_staff_task(session, task_id=task.id, actor=firm.staff)
 
     assert task.state == "done" and task.completed_by_id == firm.staff.id
     assert progress_of(session, [dossier.id])[dossier.id].done == 1
@@ -112,7 +113,7 @@ def test_completing_a_staff_task_moves_progress_and_queues_one_resume(
     ).all()
     assert [m.payload for m in resumes] == [{"dossier_id": dossier.id, "step_key": "intake"}]
     with pytest.raises(InvalidState):
-        step_services.complete_staff_task(session, task_id=task.id, actor=firm.staff)
+        staff_task.complete_staff_task(session, task_id=task.id, actor=firm.staff)
 
 
 def test_staff_of_another_office_and_clients_cannot_complete_a_task(
@@ -122,7 +123,7 @@ def test_staff_of_another_office_and_clients_cannot_complete_a_task(
     task = step_services.open_human_task(session, dossier_id=dossier.id, step_key="intake")
     for outsider in (other_firm.staff, firm.client):
         with pytest.raises(NotFound):
-            step_services.complete_staff_task(session, task_id=task.id, actor=outsider)
+            staff_task.complete_staff_task(session, task_id=task.id, actor=outsider)
     assert session.get(HumanTask, task.id).state == "open"
 
 
@@ -152,8 +153,8 @@ def test_a_manager_step_needs_a_manager(session, firm):
     )
     task = step_services.open_human_task(session, dossier_id=dossier.id, step_key="review")
     with pytest.raises(NotAllowed):
-        step_services.complete_staff_task(session, task_id=task.id, actor=firm.staff)
-    step_services.complete_staff_task(session, task_id=task.id, actor=firm.manager)
+        staff_task.complete_staff_task(session, task_id=task.id, actor=firm.staff)
+    staff_task.complete_staff_task(session, task_id=task.id, actor=firm.manager)
     assert task.state == "done"
 
 
@@ -161,15 +162,15 @@ def test_a_step_that_asks_a_date_needs_it_and_schedules_the_wait(session, firm, 
     dossier = open_transfer(session, firm, transfer_template)
     task = step_services.open_human_task(session, dossier_id=dossier.id, step_key="appointment")
     with pytest.raises(MissingDate):
-        step_services.complete_staff_task(session, task_id=task.id, actor=firm.staff)
+        staff_task.complete_staff_task(session, task_id=task.id, actor=firm.staff)
     assert task.state == "open"
 
     signing = (utcnow() + dt.timedelta(days=30)).date()
-    step_services.complete_staff_task(session, task_id=task.id, actor=firm.staff, key_date=signing)
+    staff_task.complete_staff_task(session, task_id=task.id, actor=firm.staff, key_date=signing)
     assert dossier.key_dates == {"signing": signing.isoformat()}
 
-    due = step_services.wait_until_due(session, dossier_id=dossier.id, step_key="until-signing")
-    assert due == step_services.start_of_day(signing)
+    due = wait_until.wait_until_due(session, dossier_id=dossier.id, step_key="until-signing")
+    assert due == wait_until.start_of_day(signing)
     assert (
         step_services.get_step(session, dossier_id=dossier.id, step_key="until-signing").state
         == "waiting"
@@ -185,11 +186,11 @@ def test_a_step_that_asks_a_date_needs_it_and_schedules_the_wait(session, firm, 
 
 def test_a_wait_whose_date_has_passed_finishes_at_once(session, firm, transfer_template):
     dossier = open_transfer(session, firm, transfer_template)
-    step_services.set_key_date(
+    wait_until.set_key_date(
         session, dossier=dossier, name="signing", value=dt.date(2020, 1, 1), actor=firm.staff
     )
     assert (
-        step_services.wait_until_due(session, dossier_id=dossier.id, step_key="until-signing")
+        wait_until.wait_until_due(session, dossier_id=dossier.id, step_key="until-signing")
         is None
     )
     assert (
@@ -200,7 +201,7 @@ def test_a_wait_whose_date_has_passed_finishes_at_once(session, firm, transfer_t
 
 def test_automatic_steps_run_their_action_and_record_the_result(session, firm, transfer_template):
     dossier = open_transfer(session, firm, transfer_template)
-    step_services.run_automatic_step(session, dossier_id=dossier.id, step_key="dates-check")
+    automatic.run_automatic_step(session, dossier_id=dossier.id, step_key="dates-check")
     event = session.scalar(
         select(AuditEvent)
         .where(AuditEvent.dossier_id == dossier.id, AuditEvent.action == "step.done")

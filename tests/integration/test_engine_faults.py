@@ -35,10 +35,11 @@ from casemodel.db import make_engine, make_session_factory, session_scope, utcno
 from casemodel.models import AuditEvent, Dossier, HumanTask, OutboxMessage, Step
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.failures import retry_dossier
-from casemodel.services.steps import complete_staff_task, set_key_date
+from casemodel.stepkinds.staff_task import complete_staff_task
+from casemodel.stepkinds.wait_until import set_key_date
 from devtools.prefect_stack import PrefectStack, deploy
 from flows.reconcile import Reconciler
-from flows.relay import deliver_due
+from relay.delivery import deliver_due
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import FlowStack, wait_for
 from tests.integration.test_dossier_flow import complete, flow_run, read, step_state, suspended_on

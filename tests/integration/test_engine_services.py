@@ -260,7 +260,8 @@ def test_a_cancelled_run_cancels_the_dossier_and_its_open_tasks(session, firm, t
 
 
 def test_a_unit_of_work_knows_what_it_queued_to_deliver_it_after_its_commit(session):
-    """What the portal delivers right after a request's commit (webapp/outbox.py)."""
+    """What tells the portal that a commit queued messages, so that it wakes the relay
+    (relay.wake)."""
     first = enqueue(session, kind="send_mail", dedupe_key="mail:queued-1", payload={})
     again = enqueue(session, kind="send_mail", dedupe_key="mail:queued-1", payload={})
     second = enqueue(session, kind="send_sms", dedupe_key="sms:queued-2", payload={})

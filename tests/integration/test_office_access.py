@@ -21,8 +21,8 @@ from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, NotFound
 from casemodel.services.invitations import give_access
 from casemodel.services.messages import assign_message, send_message
-from casemodel.services.steps import complete_staff_task
 from casemodel.services.uploads import archive_upload
+from casemodel.stepkinds.staff_task import complete_staff_task
 
 PDF = StoredFile(sha256="a" * 64, size=10, content_type="application/pdf")
 

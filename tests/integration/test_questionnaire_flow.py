@@ -17,7 +17,7 @@ from casemodel.models import Questionnaire, Step, User
 from casemodel.services import questionnaires as service
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.questionnaires.answers import language
-from flows.relay import deliver_due
+from relay.delivery import deliver_due
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
 from tests.integration.test_dossier_flow import (

@@ -30,9 +30,9 @@ from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.notifications import send_digest
 from casemodel.services.questionnaires.answers import language
-from casemodel.services.questionnaires.step_kind import answers_for_step, open_for_step
 from casemodel.services.step_conditions import step_applies
 from casemodel.services.stored_files import sweep_unreferenced_files
+from casemodel.stepkinds.questionnaire import answers_for_step, open_for_step
 from forms import AnswersInvalid
 from tests.concurrency import two_at_once
 from tests.fixtures.domain import make_firm

@@ -18,10 +18,10 @@ from casemodel.queries.documents import documents_in
 from casemodel.queries.dossiers import open_client_task_count
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState
-from casemodel.services.publishing import complete_publish_task
-from casemodel.services.steps import complete_staff_task
-from casemodel.services.upload_requests import complete_upload_request, supply_requested_file
-from flows.relay import deliver_due
+from casemodel.stepkinds.publish import complete_publish_task
+from casemodel.stepkinds.staff_task import complete_staff_task
+from casemodel.stepkinds.upload_request import complete_upload_request, supply_requested_file
+from relay.delivery import deliver_due
 from tests.files import PDF
 from tests.fixtures.domain import make_firm
 from tests.fixtures.prefect import wait_for
@@ -156,7 +156,7 @@ def test_letter_published_then_files_requested_then_staff(flow_stack, firm_ids):
     )
     assert supplied == ["bank"]
     states = task_run_states(flow_stack, dossier_id)
-    for name in ("automatic:letter", "publish:engagement", "request-files:records"):
+    for name in ("automatic:letter", "publish:engagement", "upload_request:records"):
         assert "Completed" in states[name] and states[name].count("Completed") == 1, states
 
 

@@ -252,7 +252,13 @@ def test_fifty_dossiers_through_two_portals_two_workers_and_a_relay(topology):
                 flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=run_ids)), limit=100
             )
 
-    flow_runs = run_coro_as_sync(runs())
-    assert len(flow_runs) == DOSSIERS and all(r.state.is_completed() for r in flow_runs)
+    def all_runs_completed():
+        # The portal records a dossier completed in the run's last task, a moment before
+        # Prefect has the run Completed.
+        flow_runs = run_coro_as_sync(runs())
+        done = len(flow_runs) == DOSSIERS and all(r.state.is_completed() for r in flow_runs)
+        return flow_runs if done else None
+
+    flow_runs = wait_for(all_runs_completed, timeout=60, what="every run Completed in Prefect")
     workers = Counter((r.labels or {}).get("prefect.worker.name") for r in flow_runs)
     assert set(workers) == {"worker-1", "worker-2"}, workers

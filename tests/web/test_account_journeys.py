@@ -16,7 +16,7 @@ from casemodel import mail
 from casemodel.i18n import translations
 from casemodel.models import AccountToken, AuditEvent
 from devtools.mailsink import MailSink
-from flows.relay import deliver_due
+from relay.delivery import deliver_due
 from webapp.extensions import db
 
 STAFF = "medewerker@example.nl"

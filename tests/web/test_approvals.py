@@ -395,7 +395,7 @@ def test_the_office_withdraws_changes_the_recipient_and_puts_a_document_up(
 
 
 def test_prefect_down_during_an_approval_loses_nothing(web_app, director, waiting, web_session):
-    """No delivery after the commit here (OUTBOX_DELIVER_AFTER_COMMIT off: Prefect, the mail
+    """No relay here (and RELAY_WAKE empty: Prefect, the mail
     server, the receiver all unreachable): the approval is recorded and the client sees it; the
     sending waits in the outbox for the relay."""
     web_session.get(ApprovalRequest, waiting.id).recipient = "office"

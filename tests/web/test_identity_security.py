@@ -350,7 +350,7 @@ def test_every_post_without_a_csrf_token_is_refused(web_database_url, compiled_t
         {
             "DATABASE_URL": web_database_url,
             "SESSION_COOKIE_SECURE": False,
-            "OUTBOX_DELIVER_AFTER_COMMIT": False,
+            "RELAY_WAKE": "",
             "RATELIMIT_ENABLED": False,
         }
     )

@@ -30,7 +30,7 @@ from casemodel.models import (
 )
 from casemodel.services.accounts import add_membership, create_user
 from casemodel.services.approvals import withdraw
-from casemodel.services.questionnaires.step_kind import open_for_step
+from casemodel.stepkinds.questionnaire import open_for_step
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.questionnaire_forms import buyer_pages

@@ -21,9 +21,9 @@ from casemodel.models import (
     Step,
     User,
 )
-from casemodel.services.publishing import run_publish_step
-from casemodel.services.steps import run_automatic_step
-from casemodel.services.upload_requests import open_upload_request
+from casemodel.stepkinds.automatic import run_automatic_step
+from casemodel.stepkinds.publish import run_publish_step
+from casemodel.stepkinds.upload_request import open_upload_request
 from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
@@ -328,7 +328,7 @@ def test_every_request_route_answers_404_to_someone_else(
     web_session.expire_all()
     assert web_session.get(Document, document.id) is not None
     assert web_session.get(HumanTask, request_task.id).state == "open"
-    # The office asks, the client answers (services.upload_requests.check_open): staff of the
+    # The office asks, the client answers (stepkinds.upload_request.check_open): staff of the
     # dossier's office may see the request, and are refused each action on it.
     office = web_app.test_client()
     login(office, STAFF)

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from casemodel.filestore import FileStore
 from casemodel.models import Membership, MembershipInvitation, Step, User
 from casemodel.services.rights import RIGHTS, Rights
-from casemodel.services.upload_requests import open_upload_request, supply_requested_file
+from casemodel.stepkinds.upload_request import open_upload_request, supply_requested_file
 from tests.files import PDF
 from tests.fixtures.routes import OTHER_ARGUMENTS, OWNER, STAFF
 

@@ -50,7 +50,6 @@ from webapp.approvals.refusals import ended_message, refusal_message
 from webapp.auth.settings import signed_out_after_wrong_passwords
 from webapp.downloads import send_stored
 from webapp.extensions import db, limiter
-from webapp.outbox import deliver_after_commit
 from webapp.quota_messages import limit_message
 
 
@@ -231,7 +230,6 @@ def send_sms(approval_id: int):
         flash(_("Er is zojuist al een code verstuurd. Wacht even voordat u een nieuwe vraagt."),
               "info")  # fmt: skip
         return redirect(back)
-    deliver_after_commit()
     flash(_("Er is een SMS-code verstuurd naar uw mobiele nummer dat eindigt op %(end)s.",
             end=(current_user.mobile_number or "")[-2:]), "success")  # fmt: skip
     return redirect(back)
@@ -272,7 +270,6 @@ def approve_document(approval_id: int):
     if result.outcome is Outcome.ENDED:
         flash(ended_message(result.ended_because), "error")
         return _page(approval_id)
-    deliver_after_commit()
     return redirect(url_for("approvals.show_result", approval_id=approval_id))
 
 
@@ -310,7 +307,6 @@ def ask(approval_id: int):
         except QuotaExceeded as exc:
             form.question.errors.append(limit_message(exc))
         else:
-            deliver_after_commit()
             flash(_("Uw vraag is verstuurd aan %(office)s. Het document wacht nog op uw akkoord.",
                     office=approval.dossier.office.name), "success")  # fmt: skip
             return _page(approval_id)
@@ -331,7 +327,6 @@ def reject_document(approval_id: int):
         except ApprovalRefused as refused:
             form.reason.errors.append(refusal_message(refused))
         else:
-            deliver_after_commit()
             flash(_("U bent niet akkoord gegaan. %(office)s heeft uw reden ontvangen.",
                     office=approval.dossier.office.name), "success")  # fmt: skip
             return _page(approval_id)

@@ -18,15 +18,14 @@ from casemodel.services.approvals import (
     retry,
     withdraw,
 )
-from casemodel.services.approvals.step_kind import place_document
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotFound
+from casemodel.stepkinds.approval import place_document
 from webapp.approvals import bp, for_staff
 from webapp.approvals.context import put_up_form, recipient_choices
 from webapp.approvals.forms import RecipientForm
 from webapp.downloads import send_stored
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 from webapp.uploads import store_form_file
 
 
@@ -134,7 +133,6 @@ def place_for_task(task_id: int, target: str):
     except InvalidState:
         flash(_("Deze stap was al afgerond."), "info")
         return redirect(target)
-    deliver_after_commit()
     flash(_("'%(title)s' (versie %(version)s) wacht nu op het akkoord van de cliënt.",
             title=approval.document.title, version=approval.version), "success")  # fmt: skip
     return redirect(target)

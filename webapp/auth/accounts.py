@@ -27,7 +27,6 @@ from webapp.auth.passwords import explain, repeat_differs, strength_label
 from webapp.auth.routes import ask_second_factor
 from webapp.background import background_call, signed_out_answer
 from webapp.extensions import answer_no_sooner_than, db, limiter
-from webapp.outbox import deliver_after_commit
 
 SET_PASSWORD_ENDPOINTS = {"activation": "auth.activate", "reset": "auth.reset_password"}
 #: The pages the links lead to once their token has been traded for the session's state.
@@ -62,7 +61,6 @@ def request_link():
                 SET_PASSWORD_ENDPOINTS[purpose], token=token
             ),
         )
-        deliver_after_commit()
         return render_template("auth/link_sent.html", email=form.email.data)
     return render_template("auth/request_link.html", form=form, first_time=first_time)
 
@@ -105,7 +103,6 @@ def set_password():
             except WeakPassword as exc:
                 problems = explain(exc.verdict)
             else:
-                deliver_after_commit()
                 flash(_("Uw wachtwoord is ingesteld."), "success")
                 # On into the second factor (set it up, the first time); then, the first time,
                 # "Mijn gegevens" (notary manual §1.1).

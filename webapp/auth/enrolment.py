@@ -24,7 +24,6 @@ from casemodel.sms.numbers import InvalidNumber
 from webapp.auth.forms import CodeForm, MobileNumberForm
 from webapp.auth.qr import qr_svg
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 
 SECRET_KEY = "enrol_totp_secret"
 
@@ -58,7 +57,6 @@ def handle(user: User, *, heading: str | None = None) -> Outcome:
                 return Outcome(False, page=render_template(
                     "auth/enrol.html", **page, stage="sms_code"))  # fmt: skip
             else:
-                deliver_after_commit()
                 return Outcome(False, page=render_template(
                     "auth/enrol.html", **page, stage="sms_code", number=number))  # fmt: skip
         elif step == "sms_code" and code_form.validate_on_submit():

@@ -24,7 +24,6 @@ from casemodel.services.sign_in_notices import notice_new_device
 from webapp.auth.browsers import browser_label
 from webapp.background import is_background_call
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 
 PENDING_KEY = "pending_login"
 DEVICE_COOKIE = "dossierflow_device"
@@ -70,8 +69,7 @@ def finish_login(user: User, method: str | None) -> None:
     if not is_trusted_device(user, trusted_device()):
         with force_locale(user.locale):  # the mail is in the user's language
             device = browser_label(_agent())
-        if notice_new_device(db.session, user=user, device=device, ip=_ip()):
-            deliver_after_commit()
+        notice_new_device(db.session, user=user, device=device, ip=_ip())
     signed_in(user)
     # A set-password link mailed before this login is no longer needed: it stops working.
     end_open_links(db.session, user=user)

@@ -34,7 +34,6 @@ from webapp.auth.identity import (
 )
 from webapp.auth.qr import qr_svg
 from webapp.extensions import db, limiter
-from webapp.outbox import deliver_after_commit
 from webapp.urls import LOCALES, same_origin
 
 #: After an SMS login the authenticator is offered for this long (seconds), without the password
@@ -94,8 +93,6 @@ def _send_login_sms(user) -> None:
         send_sms_code(db.session, user=user, purpose="login")
     except InvalidState:
         flash(_("Er is net een code verstuurd; wacht een halve minuut voor een nieuwe."), "info")
-    else:
-        deliver_after_commit()
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
@@ -192,7 +189,6 @@ def offer_authenticator():
     if form.validate_on_submit():
         result = enrolment.confirm_totp(current_user, secret, form.code.data)
         if result is CodeCheck.OK:
-            deliver_after_commit()  # the mail about the authenticator added
             session.pop("totp_secret", None)
             session.pop(OFFER_KEY, None)
             flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),

@@ -51,7 +51,6 @@ from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
 from webapp.auth.settings_forms import ChangePasswordForm, ReauthForm
 from webapp.extensions import db, limiter
-from webapp.outbox import deliver_after_commit
 from webapp.people_forms import ModulesForm
 from webapp.urls import same_origin
 
@@ -153,7 +152,6 @@ def reconfirm_second_factor():
             flash(_("Er is net een code verstuurd; wacht een halve minuut voor een nieuwe."),
                   "info")  # fmt: skip
         else:
-            deliver_after_commit()
             flash(_("We hebben een code gestuurd naar uw mobiele nummer dat eindigt op "
                     "%(end)s.", end=user.code_number[-2:]), "info")  # fmt: skip
         return redirect(url_for("auth.reconfirm_second_factor", method="sms", next=next_url))
@@ -260,7 +258,6 @@ def _enrolment_page(method: str, heading: str, done_message: str):
     if not outcome.done:
         return outcome.page
     _end_other_sessions_after_factor_change()
-    deliver_after_commit()  # the mail about the change (services.security_notices)
     flash(done_message, "success")
     return _recovery_codes_if_none()
 
@@ -345,7 +342,6 @@ def use_sms_instead():
             flash(_("Stel eerst een mobiel nummer in."), "error")
             return redirect(url_for("auth.change_mobile_number", method="sms"))
         _end_other_sessions_after_factor_change()
-        deliver_after_commit()
         flash(_("U logt voortaan in met een code per SMS."), "success")
         return redirect(details_url())
     return render_template(
@@ -366,7 +362,6 @@ def use_sms_instead():
 def renew_recovery_codes():
     if request.method == "POST":
         codes = regenerate_recovery_codes(db.session, user=current_user)
-        deliver_after_commit()
         return render_template("auth/recovery_codes.html", codes=codes, next_url=details_url())
     return render_template(
         "auth/settings_confirm.html",
@@ -418,7 +413,6 @@ def change_password():
             except WeakPassword as exc:
                 problems = explain(exc.verdict)
             else:
-                deliver_after_commit()
                 flash(_("Uw wachtwoord is gewijzigd. Op uw andere apparaten bent u uitgelogd."),
                       "success")  # fmt: skip
                 return redirect(details_url())

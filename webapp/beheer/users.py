@@ -31,7 +31,6 @@ from webapp.auth.settings import requires_recent_factor
 from webapp.beheer import bp
 from webapp.beheer.views import contact_page, submitted, typed
 from webapp.extensions import answer_no_sooner_than, db
-from webapp.outbox import deliver_after_commit
 from webapp.people_forms import ModulesForm, NewUserForm, PersonDetailsForm, RightsForm
 from webapp.quota_messages import limit_message
 
@@ -102,7 +101,6 @@ def new_user():
             form.email.errors.append(limit_message(exc))
             return render_template("beheer/new_user.html", form=form, own=Rights.of(own)), 429
         else:
-            deliver_after_commit()
             flash(_("%(email)s krijgt een e-mail. Een nieuw account stelt de persoon daarmee in; "
                     "heeft de persoon al een account, dan krijgt die toegang zodra hij de "
                     "uitnodiging na het inloggen aanneemt.", email=form.email.data),
@@ -207,7 +205,6 @@ def remove_user(user_id: int):
     except RightsRefused as exc:
         flash(refused_message(exc.reason), "error")
         return redirect(url_for("beheer.show_user", user_id=user_id))
-    deliver_after_commit()
     if leaving_myself:
         flash(_("U heeft geen toegang meer tot %(organisation)s.",
                 organisation=g.organisation.name), "success")  # fmt: skip

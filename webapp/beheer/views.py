@@ -38,7 +38,6 @@ def contact_page(person, *, organisation_id: int, back: str):
     from casemodel.services.memberships import administers_all_of
     from casemodel.services.proposals import pending_changes, propose_person_changes
     from webapp.extensions import db
-    from webapp.outbox import deliver_after_commit
     from webapp.people_forms import ContactForm
 
     form = ContactForm(obj=person)
@@ -46,7 +45,6 @@ def contact_page(person, *, organisation_id: int, back: str):
         db.session, person=person, organisation_id=organisation_id,
         values=typed(form, form.FIELDS), actor=current_user, fields=form.FIELDS,
     )):  # fmt: skip
-        deliver_after_commit()  # the mails to the old address and number
         return redirect(back)
     return render_template(
         "beheer/contact.html", form=form, person=person, back=back,

@@ -13,7 +13,6 @@ from casemodel.services.failures import retry_dossier
 from casemodel.services.outbox import retry_message
 from webapp.extensions import db
 from webapp.office import bp
-from webapp.outbox import deliver_after_commit
 from webapp.urls import same_origin
 
 
@@ -34,7 +33,6 @@ def retry_failed_dossier(dossier_id: int):
     except InvalidState:
         flash(_("Dit dossier staat niet (meer) stil."), "info")
     else:
-        deliver_after_commit()
         flash(_("Dossier %(number)s gaat verder vanaf de mislukte stap.", number=dossier.number),
               "success")  # fmt: skip
     return redirect(_back(url_for("office.show_dossier", dossier_id=dossier.id)))
@@ -49,7 +47,6 @@ def retry_dead_message(message_id: int):
     except InvalidState:
         flash(_("Dit bericht wordt al opnieuw verstuurd."), "info")
     else:
-        deliver_after_commit()
         flash(_("Het bericht wordt opnieuw verstuurd."), "success")
     return redirect(url_for("office.list_failures"))
 

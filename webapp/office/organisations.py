@@ -37,7 +37,6 @@ from webapp.beheer.users import refused_message
 from webapp.beheer.views import submitted, typed
 from webapp.extensions import db
 from webapp.office import bp
-from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 from webapp.people_forms import ModulesForm, OrganisationDetailsForm, RightsForm
 
@@ -182,6 +181,5 @@ def remove_organisation_member(organisation_id: int, user_id: int):
     membership = _member(organisation_id, user_id)
     name = membership.user.name
     remove_member(db.session, membership=membership, actor=current_user)
-    deliver_after_commit()
     flash(_("%(name)s heeft geen toegang meer tot deze organisatie.", name=name), "success")
     return redirect(url_for("office.show_organisation", organisation_id=organisation_id))

@@ -25,7 +25,6 @@ from webapp.auth.settings import requires_recent_factor
 from webapp.beheer.views import contact_page, submitted, typed
 from webapp.extensions import db
 from webapp.office import bp
-from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 from webapp.people_forms import PersonDetailsForm
 
@@ -137,6 +136,5 @@ def _change_status(user_id: int, change, *, done: str, already: str):
     except InvalidState:
         flash(already, "info")
     else:
-        deliver_after_commit()  # the mail to the person
         flash(done % {"name": person.name}, "success")
     return redirect(url_for("office.show_person", user_id=user_id))

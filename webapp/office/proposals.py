@@ -22,7 +22,6 @@ from casemodel.services.proposals import (
 )
 from webapp.extensions import db
 from webapp.office import bp
-from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 from webapp.people_forms import ReviewForm
 
@@ -81,7 +80,6 @@ def review(proposal_id: int):
     except InvalidState:
         flash(_("Dit voorstel is al beoordeeld."), "info")
         return redirect(url_for("office.list_proposals"))
-    deliver_after_commit()
     flash(_("Het voorstel is verwerkt.") if accept else _("Het voorstel is afgewezen."), "success")
     return redirect(url_for("office.list_proposals"))
 

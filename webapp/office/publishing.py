@@ -6,9 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.services.errors import InvalidState
-from casemodel.services.publishing import complete_publish_task
+from casemodel.stepkinds.publish import complete_publish_task
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 from webapp.uploads import store_form_file
 
 
@@ -25,7 +24,6 @@ def publish_for_task(task_id: int, target: str):
     except InvalidState:
         flash(_("Deze stap was al afgerond."), "info")
     else:
-        deliver_after_commit()
         flash(_("'%(title)s' staat nu in het dossier; de stap is afgerond.",
                 title=document.title), "success")  # fmt: skip
     return redirect(target)

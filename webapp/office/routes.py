@@ -16,7 +16,7 @@ from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
 from casemodel.services.invitations import give_access
 from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.rights import Rights
-from casemodel.services.steps import complete_staff_task
+from casemodel.stepkinds.staff_task import complete_staff_task
 from webapp.approvals.office import place_for_task
 from webapp.auth.accounts import external_url
 from webapp.documents.forms import PublishDocumentForm
@@ -25,7 +25,6 @@ from webapp.messages.drafts import Draft, messages_page
 from webapp.office import bp
 from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
 from webapp.office.publishing import publish_for_task
-from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 from webapp.quota_messages import limit_message
 
@@ -80,7 +79,6 @@ def new_dossier():
                 _("Dit zaaktype hoort niet bij het kantoor van deze cliënt.")
             )
         else:
-            deliver_after_commit()
             flash(_("Dossier %(number)s is geopend.", number=dossier.number), "success")
             return redirect(url_for("office.show_dossier", dossier_id=dossier.id))
     return render_template("office/new_dossier.html", form=form)
@@ -155,7 +153,6 @@ def complete_task(task_id: int):
     except InvalidState:
         flash(_("Deze stap was al afgerond."), "info")
     else:
-        deliver_after_commit()
         flash(_("Stap '%(step)s' is afgerond.", step=task.step.title(_locale())), "success")
     return redirect(target)
 
@@ -181,7 +178,6 @@ def new_client_account():
         except QuotaExceeded as exc:  # the form again, as typed, with from when
             form.email.errors.append(limit_message(exc))
             return render_template("office/new_account.html", form=form), 429
-        deliver_after_commit()
         flash(_("%(email)s krijgt een e-mail. Is het een nieuw account, dan stelt de persoon "
                 "het daarmee in; heeft de persoon al een account, dan krijgt die toegang zodra "
                 "hij de uitnodiging na het inloggen aanneemt.", email=form.email.data),

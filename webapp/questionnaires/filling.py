@@ -31,7 +31,6 @@ from casemodel.services.questionnaires import (
 from forms import AnswersInvalid, summarise
 from webapp.downloads import download_document
 from webapp.extensions import db, file_store
-from webapp.outbox import deliver_after_commit
 from webapp.questionnaires import bp, for_clients
 from webapp.questionnaires.context import page_language
 
@@ -168,7 +167,6 @@ def complete(questionnaire_id: int):
     except InvalidState:
         flash(_("Deze vragenlijst is al voltooid. Er is niets gewijzigd."), "info")
         return _not_open(questionnaire)
-    deliver_after_commit()
     flash(_("Dank u wel. De vragenlijst is voltooid en als PDF in uw dossier geplaatst."),
           "success")  # fmt: skip
     return redirect(url_for("questionnaires.show_result", questionnaire_id=questionnaire.id))

@@ -22,7 +22,6 @@ from casemodel.services.questionnaires import (
 )
 from forms import summarise
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 from webapp.questionnaires import bp, for_staff
 from webapp.questionnaires.context import page_language, send_form
 from webapp.questionnaires.forms import ReworkForm
@@ -46,7 +45,6 @@ def send_ad_hoc(dossier_id: int):
         except InvalidState:
             flash(_("Dit dossier is afgesloten; er kan geen vragenlijst meer heen."), "error")
         else:
-            deliver_after_commit()
             title = definition_of(questionnaire).title.get(page_language().code)
             flash(_("De vragenlijst '%(title)s' staat nu bij de cliënt onder Acties.",
                     title=title), "success")  # fmt: skip
@@ -89,7 +87,6 @@ def send_back_for_rework(questionnaire_id: int):
     except InvalidState:
         flash(_("Alleen een voltooide vragenlijst van een lopend dossier kan terug."), "error")
     else:
-        deliver_after_commit()
         flash(_("De vragenlijst staat weer open voor de cliënt, met uw opmerking."), "success")
     return _back_to(questionnaire)
 

@@ -1,6 +1,6 @@
 """Upload requests ("Gevraagde bestanden"): the files an upload_request step asks the client
 for, supplied, removed again and sent from the client's dossier page. casemodel decides who may
-(services.upload_requests: the client's people, while the request is open)."""
+(casemodel.stepkinds.upload_request: the client's people, while the request is open)."""
 
 from flask import Blueprint
 

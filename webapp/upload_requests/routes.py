@@ -9,16 +9,15 @@ from flask_login import current_user
 
 from casemodel.queries.upload_requests import get_upload_request_for, open_upload_requests
 from casemodel.services.errors import InvalidState
-from casemodel.services.upload_requests import (
+from casemodel.stepkinds.upload_request import (
     MissingFiles,
     check_open,
     complete_upload_request,
     remove_requested_file,
     requested_files,
 )
-from casemodel.services.upload_requests import supply_requested_files as supply_files
+from casemodel.stepkinds.upload_request import supply_requested_files as supply_files
 from webapp.extensions import db
-from webapp.outbox import deliver_after_commit
 from webapp.upload_requests import bp
 from webapp.uploads import store_all_or_none
 from webapp.urls import LOCALES
@@ -103,6 +102,5 @@ def send_upload_request(dossier_id: int, task_id: int):
     except InvalidState:
         flash(_("Deze aanvraag is al verstuurd."), "info")
     else:
-        deliver_after_commit()
         flash(_("Verstuurd. Uw behandelaar gaat ermee aan de slag."), "success")
     return _back(dossier_id)

@@ -12,7 +12,9 @@ that confirmation; the approved bytes are then sent on once, with a certificate 
     evidence     the binding, the confirmation and SMS texts, the evidence per approval
     certificate  the approval certificate PDF, sealed with pyHanko when configured
     delivery     sending on (http, email) through the outbox, exactly once; retry
-    step_kind    the `approval` step kind: check_settings, open_for_step, place_document
+
+The `approval` step kind (check_settings, open_for_step, place_document, finish_for) is
+casemodel/stepkinds/approval.py.
 """
 
 from casemodel.services.approvals.challenges import (

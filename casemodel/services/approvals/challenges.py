@@ -25,7 +25,7 @@ from casemodel.filestore import FileStore
 from casemodel.models import ApprovalChallenge, ApprovalRequest, OneTimeCode, User
 from casemodel.services.accounts import MAX_FAILED_LOGINS, claim_code_try, lock_account
 from casemodel.services.approvals import certificate as certificates
-from casemodel.services.approvals import delivery, step_kind
+from casemodel.services.approvals import delivery
 from casemodel.services.approvals.evidence import (
     binding_hash,
     binding_of,
@@ -45,6 +45,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.errors import NotAllowed, NotFound, TooManyWrongPasswords
 from casemodel.services.quotas import charge
 from casemodel.services.second_factor import CodeCheck, check_code_row, check_totp, send_sms_code
+from casemodel.stepkinds import approval as approval_step
 
 #: How long an approver has from agreeing to typing the code.
 CHALLENGE_LIFETIME = dt.timedelta(minutes=10)
@@ -285,9 +286,9 @@ def _record_approval(session, request, challenge, user, right, method, client, s
         detail={"request_id": request.id, "sha256": stored.sha256, "sealed": sealed,
                 "approval_event_id": event.id},
     )  # fmt: skip
-    if step_kind.sends_on(request):
+    if approval_step.sends_on(request):
         delivery.queue_delivery(session, request)
     else:
-        step_kind.finish_for(session, request, user, {"request_id": request.id})
+        approval_step.finish_for(session, request, user, {"request_id": request.id})
     tell_office(session, request)
     session.flush()

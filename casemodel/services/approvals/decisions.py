@@ -13,7 +13,6 @@ from casemodel.db import claim_row, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import ApprovalRequest, Document, Dossier, Message, User
 from casemodel.recipients import recipients
-from casemodel.services.approvals import step_kind
 from casemodel.services.approvals.requests import (
     ApprovalRefused,
     ClientInfo,
@@ -26,6 +25,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import check_may_publish
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.messages import send_message
+from casemodel.stepkinds import approval as approval_step
 from forms import office_today
 
 MAX_REASON = 2000
@@ -62,7 +62,7 @@ def reject(
                 "user_agent": client.user_agent},
     )  # fmt: skip
     tell_office(session, request)
-    step_kind.after_rejection(session, request, actor)
+    approval_step.after_rejection(session, request, actor)
     session.flush()
     return request
 
@@ -133,7 +133,7 @@ def withdraw(
         detail={"request_id": request.id, "reason": reason, "version": request.version},
     )  # fmt: skip
     if reason == "withdrawn":
-        step_kind.after_withdrawal(session, request)
+        approval_step.after_withdrawal(session, request)
     session.flush()
     return request
 

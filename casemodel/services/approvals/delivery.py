@@ -32,13 +32,13 @@ from casemodel.db import utcnow
 from casemodel.filestore import FileStore
 from casemodel.models import ApprovalDelivery, ApprovalRequest, OutboxMessage, User
 from casemodel.recipients import recipient as recipient_named
-from casemodel.services.approvals import step_kind
 from casemodel.services.approvals.requests import version_of
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotFound
 from casemodel.services.outbox import enqueue
+from casemodel.stepkinds import approval as approval_step
 
-#: The outbox message kind whose handler is `deliver` (flows/relay.py: HANDLERS).
+#: The outbox message kind whose handler is `deliver` (relay/delivery.py: HANDLERS).
 SEND_KIND = "send_approved_document"
 HTTP_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 
@@ -96,7 +96,7 @@ def deliver(session: Session, payload: dict[str, Any]) -> None:
                 "receipt_id": delivery.receipt_id, "sha256_sent": delivery.sent_digest,
                 "idempotency_key": delivery.idempotency_key},
     )  # fmt: skip
-    step_kind.finish_for(session, request, None,
+    approval_step.finish_for(session, request, None,
                          {"request_id": request.id, "receipt_id": delivery.receipt_id})  # fmt: skip
     session.flush()
 

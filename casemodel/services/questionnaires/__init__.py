@@ -7,10 +7,11 @@ One definition (forms/) drives the page, the checks, the PDF and the answers the
     sending      send_questionnaire (ad hoc), withdraw_questionnaire, create_questionnaire
     filling      resume_at, page_state, save_page (NEXT / PREVIOUS), check_page, summary_state
     completing   complete_questionnaire, send_back, AnswersChanged, InvalidRemark
-    step_kind    the `questionnaire` step kind: check_settings, open_for_step,
-                 answers_for_step
     answers      definition_of, answers_of, known_files, SUMMARY
     uploads      PostedFiles (forms' UploadStore on the file store)
+
+The `questionnaire` step kind (check_settings, open_for_step, answers_for_step) is
+casemodel/stepkinds/questionnaire.py.
 """
 
 from casemodel.services.questionnaires.answers import (

@@ -1,4 +1,13 @@
-"""The `upload_request` step: the office asks the client for specific files and waits.
+"""The `upload_request` step kind: the office asks the client for specific files and waits.
+
+    - key: records
+      title: {nl: Stukken aanleveren, en: Supply your records}
+      kind: upload_request
+      settings:
+        files:
+          - {key: salary, title: {nl: Jaaropgave, en: Annual statement}}
+          - {key: other, title: {nl: Overig, en: Other}, required: false}
+        instructions: {nl: .., en: ..}   # optional
 
 The step opens a client task (the client's "Acties" count follows) and tells the client by mail.
 The client supplies files per requested item (they land under "Door mij aangeleverd"), may
@@ -22,6 +31,31 @@ from casemodel.services.notifications import client_users, notify
 from casemodel.services.quotas import charge
 from casemodel.services.rights import require_right
 from casemodel.services.steps import close_task, open_human_task
+from casemodel.stepkinds.base import Settings, StepKind, bilingual, key, only
+
+
+def check_settings(settings: Settings, office_kind: str) -> None:
+    only(settings, {"files", "instructions"})
+    files = settings.get("files")
+    if not isinstance(files, list) or not files:
+        raise ValueError("settings.files must be a list of the files asked for")
+    seen = set()
+    for number, item in enumerate(files, start=1):
+        where = f"settings.files[{number}]"
+        if not isinstance(item, dict):
+            raise ValueError(f"{where} must be a mapping with key and title")
+        unknown = set(item) - {"key", "title", "required"}
+        if unknown:
+            raise ValueError(f"{where}: unknown field(s): {', '.join(sorted(unknown))}")
+        item_key = key(item.get("key"), f"{where}.key")
+        if item_key in seen:
+            raise ValueError(f"{where}: the key {item_key!r} is used twice")
+        seen.add(item_key)
+        bilingual(item.get("title"), f"{where}.title")
+        if not isinstance(item.get("required", True), bool):
+            raise ValueError(f"{where}.required must be true or false")
+    if "instructions" in settings:
+        bilingual(settings["instructions"], "settings.instructions")
 
 
 @dataclass(frozen=True)
@@ -205,3 +239,14 @@ def _open_item(task: HumanTask, item_key: str) -> RequestedFile:
         if item.key == item_key:
             return item
     raise NotFound(f"requested file {item_key!r}")
+
+
+def start(session: Session, *, dossier_id: int, step_key: str) -> None:
+    open_upload_request(session, dossier_id=dossier_id, step_key=step_key)
+
+
+# The client's own work: not in the engagement letter's list of what the office does.
+KIND = StepKind(
+    name="upload_request", check_settings=check_settings, start=start, audience="client",
+    client_rights=("view", "upload"), in_engagement_letter=False,
+)  # fmt: skip

@@ -1,4 +1,13 @@
-"""The `publish` step: what an earlier step prepared goes to the client.
+"""The `publish` step kind: what an earlier step prepared goes to the client.
+
+    - key: engagement
+      title: {nl: Opdrachtbevestiging, en: Engagement letter}
+      kind: publish
+      settings:
+        source: letter              # an earlier step whose drafts are published
+        folder: correspondence      # or documents
+        title: {nl: .., en: ..}     # optional: the published document's title
+        instructions: {nl: .., en: ..}   # optional: for staff, when they must upload it
 
 The flow task calls run_publish_step; when the earlier step left nothing to publish, the step
 waits on a staff task ("publish"), which complete_publish_task finishes when staff upload the
@@ -23,6 +32,28 @@ from casemodel.services.steps import (
     open_human_task,
     open_staff_task,
 )
+from casemodel.stepkinds.base import EarlierSteps, Settings, StepKind, bilingual, key, only
+
+FOLDERS = ("correspondence", "documents")
+
+
+def check_settings(settings: Settings, office_kind: str) -> None:
+    only(settings, {"folder", "source", "title", "instructions"})
+    if settings.get("folder") not in FOLDERS:
+        raise ValueError("settings.folder must be 'correspondence' or 'documents'")
+    if "source" not in settings:
+        raise ValueError("settings.source is required (the key of an earlier step)")
+    key(settings["source"], "settings.source")
+    for name in ("title", "instructions"):
+        if name in settings:
+            bilingual(settings[name], f"settings.{name}")
+
+
+def check_order(settings: Settings, earlier: EarlierSteps) -> None:
+    if settings["source"] not in {step_key for step_key, _kind in earlier}:
+        raise ValueError(
+            f"settings.source must be the key of an earlier step (got {settings['source']!r})"
+        )
 
 
 def drafts_of(session: Session, step: Step) -> list[Document]:
@@ -76,7 +107,7 @@ def complete_publish_task(
     Raises:
         NotFound: no such publish task in the actor's office. InvalidState: it is done already.
     """
-    task = open_staff_task(session, task_id=task_id, kind="publish", actor=actor)
+    task = open_staff_task(session, task_id=task_id, kind=KIND.name, actor=actor)
     claim_task(session, task=task, actor=actor)  # before publishing: a double click publishes once
     step = task.step
     earlier = published_by(session, step)
@@ -119,3 +150,14 @@ def document_title(session: Session, step: Step) -> str:
     if title:
         return title["en" if locale == "en" else "nl"]
     return step.title(locale)
+
+
+def start(session: Session, *, dossier_id: int, step_key: str) -> None:
+    run_publish_step(session, dossier_id=dossier_id, step_key=step_key)
+
+
+# Not in the engagement letter: it is the office handing over, not a piece of its work.
+KIND = StepKind(
+    name="publish", check_settings=check_settings, check_order=check_order, start=start,
+    audience="staff", in_engagement_letter=False,
+)  # fmt: skip

@@ -1,6 +1,6 @@
 """The `questionnaire` step kind, kept in one module: the check of its template settings, what
 its flow task opens, and the answers a later step's `when:` decides on once the client has
-completed it (flows/steps.py:questionnaire runs it).
+completed it (the generic flow runs `start`).
 
     - key: intake
       title: {nl: Vragenlijst intake, en: Intake questionnaire}
@@ -32,9 +32,9 @@ from casemodel.services.questionnaires.answers import (
 )
 from casemodel.services.questionnaires.sending import create_questionnaire
 from casemodel.services.steps import get_step, open_human_task
+from casemodel.stepkinds.base import StepKind, due_in_days, only
 from forms import Definition, office_today, validate_answers
 
-KIND = "questionnaire"
 #: Who may fill it: the dossier's client organisation.
 FILLED_BY = ("client",)
 
@@ -42,9 +42,7 @@ FILLED_BY = ("client",)
 def check_settings(settings: dict[str, Any], office_kind: str) -> Definition:
     """The step's settings as a case template gives them; the definition they name. Raises
     ValueError saying what is wrong (the template loader adds the file and the step)."""
-    unknown = set(settings) - {"definition", "filled_by", "due_in_days"}
-    if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    only(settings, {"definition", "filled_by", "due_in_days"})
     key = settings.get("definition")
     if not isinstance(key, str):
         raise ValueError("settings.definition is required (the key of a questionnaire)")
@@ -62,9 +60,7 @@ def check_settings(settings: dict[str, Any], office_kind: str) -> Definition:
         )
     if settings.get("filled_by", "client") not in FILLED_BY:
         raise ValueError(f"settings.filled_by must be one of: {', '.join(FILLED_BY)}")
-    days = settings.get("due_in_days")
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
-        raise ValueError("settings.due_in_days must be a whole number of days, at least 1")
+    due_in_days(settings)
     return definition
 
 
@@ -108,3 +104,17 @@ def answers_for_step(session: Session, *, dossier_id: int, step_key: str) -> dic
         definition, answers, language(questionnaire.language),
         today=office_today(questionnaire.completed_at),
     )  # fmt: skip
+
+
+def start(session: Session, *, dossier_id: int, step_key: str) -> None:
+    """The client's task and questionnaire open; the portal finishes the step once the answers
+    pass their definition (services.questionnaires.completing). The answers reach the run only
+    where a later step's `when:` decides on them, and stay out of Prefect's results: they hold
+    BSNs and IBANs."""
+    open_for_step(session, dossier_id=dossier_id, step_key=step_key)
+
+
+KIND = StepKind(
+    name="questionnaire", check_settings=check_settings, start=start, audience="client",
+    client_rights=("fill",),
+)  # fmt: skip

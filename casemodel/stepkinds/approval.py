@@ -1,6 +1,6 @@
 """The `approval` step kind, kept in one module: the check of its template settings, what its
 flow task opens, the office placing the document, and where the dossier goes after the client's
-decision (flows/steps.py:approval runs it).
+decision (the generic flow runs `start`).
 
     - key: accounts-approval
       title: {nl: Akkoord jaarrekening, en: Approval of the annual accounts}
@@ -35,7 +35,6 @@ from casemodel.models import ApprovalRequest, Document, HumanTask, Step, User
 from casemodel.recipients import RecipientError, recipient, recipients
 from casemodel.services.approvals.requests import open_request_of, put_up
 from casemodel.services.documents import add_version, publish_document
-from casemodel.services.publishing import document_title
 from casemodel.services.steps import (
     FINISHED_STATES,
     begin_step,
@@ -47,9 +46,10 @@ from casemodel.services.steps import (
     open_staff_task,
     reopen_steps,
 )
+from casemodel.stepkinds.base import EarlierSteps, Settings, StepKind, due_in_days, only
+from casemodel.stepkinds.publish import document_title
 from forms import office_today
 
-KIND = "approval"
 FOLDERS = ("documents", "correspondence")
 #: Earlier steps whose document an approval may put up.
 SOURCE_KINDS = ("publish", "automatic")
@@ -57,13 +57,11 @@ SOURCE_KINDS = ("publish", "automatic")
 REJECT_TO_KINDS = ("staff_task", "publish", "automatic", "wait_until")
 
 
-def check_settings(settings: dict[str, Any], office_kind: str) -> None:
+def check_settings(settings: Settings, office_kind: str) -> None:
     """The step's settings as a case template gives them. Raises ValueError saying what is
     wrong (the template loader adds the file and the step; check_order the earlier steps)."""
-    unknown = set(settings) - {"recipient", "source", "title", "folder", "instructions",
-                               "due_in_days", "on_reject"}  # fmt: skip
-    if unknown:
-        raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
+    only(settings, {"recipient", "source", "title", "folder", "instructions", "due_in_days",
+                    "on_reject"})  # fmt: skip
     key = settings.get("recipient")
     try:
         known = recipients()
@@ -83,12 +81,10 @@ def check_settings(settings: dict[str, Any], office_kind: str) -> None:
             and all(isinstance(text, str) and text.strip() for text in value.values())
         ):  # fmt: skip
             raise ValueError(f"settings.{name} must have a non-empty 'nl' and 'en'")
-    days = settings.get("due_in_days")
-    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
-        raise ValueError("settings.due_in_days must be a whole number of days, at least 1")
+    due_in_days(settings)
 
 
-def check_order(settings: dict[str, Any], earlier: list[tuple[str, str]]) -> None:
+def check_order(settings: Settings, earlier: EarlierSteps) -> None:
     """`source` and `on_reject` name earlier steps of the right kinds; `earlier` is (key,
     kind) of the steps before this one. Raises ValueError."""
     kinds = dict(earlier)
@@ -218,7 +214,7 @@ def place_document(
     Raises:
         NotFound: no such approval task in the actor's office. InvalidState: it is done already.
     """
-    task = open_staff_task(session, task_id=task_id, kind=KIND, actor=actor)
+    task = open_staff_task(session, task_id=task_id, kind=KIND.name, actor=actor)
     claim_task(session, task=task, actor=actor)
     step = task.step
     document = document_of(session, step)
@@ -277,3 +273,18 @@ def finish_for(
 def sends_on(request: ApprovalRequest) -> bool:
     """Whether the approved document goes on to a recipient outside the office."""
     return recipient(request.recipient).sends_on
+
+
+def start(session: Session, *, dossier_id: int, step_key: str) -> None:
+    """The client's approval request goes up, or the office is asked to place the document;
+    the portal finishes the step once the client approved and the document reached its
+    recipient (finish_for). "Niet akkoord" with `on_reject` sends the dossier back to an
+    earlier step, which the run, resumed, walks again in a new attempt."""
+    open_for_step(session, dossier_id=dossier_id, step_key=step_key)
+
+
+# The office places the document (its task); the client's part is the approval request.
+KIND = StepKind(
+    name="approval", check_settings=check_settings, check_order=check_order, start=start,
+    audience="staff", client_rights=("approve",),
+)  # fmt: skip
