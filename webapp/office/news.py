@@ -24,7 +24,6 @@ from casemodel.services.news import (
 )
 from webapp.extensions import db
 from webapp.office import bp
-from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
 
 
@@ -93,7 +92,6 @@ def publish():
                 _problem(problem)
             )
         return _page(office, form, 422)
-    deliver_after_commit()
     flash(_("Het nieuwsbericht is gepubliceerd."), "success")
     return redirect(url_for("office.list_news", office_id=office.id))
 
