@@ -173,7 +173,7 @@ def test_a_relay_killed_while_sending_does_not_make_the_receiver_keep_it_twice(
     request_id = approved(factory, store, "killed", "belastingdienst")
     first = relay_process(own_database_url, tmp_path)
     try:
-        wait_for(lambda: receiver.ledger()["posts"], timeout=60, what="the first post")
+        wait_for(lambda: receiver.ledger()["posts"], timeout=120, what="the first post")
         first.send_signal(signal.SIGKILL)
         first.wait(10)
     finally:
@@ -183,7 +183,7 @@ def test_a_relay_killed_while_sending_does_not_make_the_receiver_keep_it_twice(
     assert delivery.state == "queued" and message.done_at is None
     second = relay_process(own_database_url, tmp_path)
     try:
-        wait_for(lambda: delivery_of(factory, request_id)[0].state == "sent", timeout=90,
+        wait_for(lambda: delivery_of(factory, request_id)[0].state == "sent", timeout=150,
                  what="the sending by the second relay")  # fmt: skip
     finally:
         second.terminate()
