@@ -86,19 +86,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     login_manager.user_loader(load_user)
     limiter.init_app(app)
 
-    from webapp import archive, attachments, documents, errors, messages, upload_requests
+    from webapp import (
+        archive,
+        attachments,
+        documents,
+        errors,
+        messages,
+        office_settings,
+        upload_requests,
+    )
     from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
+    from webapp.theming import theme_context
 
     app.register_blueprint(auth_bp)
     # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
     # ...and the features both use, one set of routes each; casemodel decides who may do what.
-    for feature in (documents, messages, attachments, upload_requests, archive):
+    for feature in (documents, messages, attachments, upload_requests, archive, office_settings):
         app.register_blueprint(feature.bp)
     app.add_template_global(dossier_page_url)
     if app.config["DEV_MAILBOX"]:
@@ -111,6 +120,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.after_request(set_device_cookie)
     app.after_request(_commit_and_secure)
     app.context_processor(_layout_context)
+    app.context_processor(theme_context)
     app.add_url_rule("/", "index", index)
     app.add_url_rule("/language", "set_language", set_language, methods=["POST"])
     return app
@@ -152,6 +162,10 @@ def set_language():
     return redirect(same_origin(request.form.get("next")) or url_for("index"))
 
 
+#: Answers that name their content in their address (an office's logo), kept by the browser.
+CACHEABLE_ENDPOINTS = frozenset({"office_settings.show_logo"})
+
+
 def _commit_and_secure(response):
     # One transaction per request, committed once, before the response leaves; a failing commit
     # becomes a 500 instead of a success page for lost work.
@@ -159,19 +173,24 @@ def _commit_and_secure(response):
         db.commit()
     wait_for_the_answer_time()
     headers = response.headers
+    # style-src: the page's one <style> block (the office's colours) by this response's nonce.
+    nonce = g.get("csp_nonce")
+    styles = f"style-src 'self' 'nonce-{nonce}'; " if nonce else ""
     headers.setdefault(
         "Content-Security-Policy",
         # img-src: the upload dialog (Uppy) draws its icons from data: URLs in its CSS and
         # previews the chosen pictures from blob: URLs.
-        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'",
+        f"default-src 'self'; {styles}img-src 'self' data: blob:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
     if app_config_secure():
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.blueprint == "auth" or (current_user and current_user.is_authenticated):
+    if request.endpoint not in CACHEABLE_ENDPOINTS and (
+        request.blueprint == "auth" or (current_user and current_user.is_authenticated)
+    ):
         # Signed-in pages, and every page of the way in (a code form, an authenticator's
         # secret before the login is done, a set-password link's form).
         headers["Cache-Control"] = "no-store"

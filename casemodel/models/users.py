@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel.db import Base, intpk, utc_timestamp
@@ -51,6 +51,12 @@ class User(Base):
     notify_documents: Mapped[bool] = mapped_column(default=True)
     notify_questionnaires: Mapped[bool] = mapped_column(default=True)
     notify_messages: Mapped[bool] = mapped_column(default=True)
+    #: The organisation the client acted for last: a person with several lands there at login.
+    last_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    #: When the authenticator app was last offered after an SMS login (at most once a day).
+    authenticator_offered_at: Mapped[dt.datetime | None]
     created_at: Mapped[utc_timestamp]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")

@@ -11,12 +11,14 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from casemodel.filestore import FileRejected, FileStore, StoredFile
-from casemodel.models import ArchivedFile, DocumentVersion, StagedFile, User
+from casemodel.models import ArchivedFile, DocumentVersion, Office, StagedFile, User
 from casemodel.services.audit import record_event
 
 #: Every column that names a stored file. A new one must be added here, or the sweep removes
 #: its files (tests/integration/test_file_sweep.py checks the models for sha256 columns).
-FILE_REFERENCES = (DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha256)
+FILE_REFERENCES = (
+    DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha256, Office.logo_sha256,
+)
 
 #: How long a file nothing refers to is kept. Longer than any upload or flow task takes from
 #: storing the bytes to committing the row that refers to them.

@@ -149,7 +149,11 @@ def test_the_request_shows_each_file_asked_for_and_counts_as_an_action(
         in page
     )
     raw = client.get(f"/dossiers/{transfer.id}").get_data(as_text=True)
-    assert re.search(r"<button class=\"primary\" disabled>", raw)
+    # "Versturen" looks disabled and says why, naming what is missing.
+    button = re.search(r"<button [^>]*disabled[^>]*>", raw)[0]
+    why = re.search(r'aria-describedby="([^"]+)"', button)[1]
+    reason = re.search(rf'id="{why}">([^<]+)<', raw)[1]
+    assert tr(locale, "Nog nodig:", "Still needed:") in reason
     assert f'action="{files_url(transfer.id, task.id)}"' in raw
 
     # The client's people are told by the batched mail: the new notification kind.
@@ -221,7 +225,7 @@ def test_the_client_supplies_replaces_and_sends(
     page = text(client.get(response.headers["Location"]))
     assert tr(locale, "Het bestand is geplaatst.", "The file has been uploaded.") in page
     raw = client.get(f"/dossiers/{transfer.id}").get_data(as_text=True)
-    assert '<button class="primary">' in raw  # "Versturen" is enabled now
+    assert not re.search(r"<button [^>]*disabled", raw)  # "Versturen" is enabled now
 
     sent = client.post(f"/dossiers/{transfer.id}/requests/{request_task.id}/send")
     page = text(client.get(sent.headers["Location"]))

@@ -22,9 +22,11 @@ from webapp.extensions import db
 from webapp.messages.drafts import Draft, messages_page
 from webapp.office import bp
 from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
+from webapp.office.logbook import logbook
 from webapp.office.publishing import publish_for_task
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
+from webapp.theming import show_office
 
 
 def _templates() -> TemplateRegistry:
@@ -96,6 +98,7 @@ def show_dossier(dossier_id: int):
         t.step_id: t
         for t in db.session.scalars(select(HumanTask).where(HumanTask.dossier_id == dossier.id))
     }
+    show_office(dossier.office)
     return render_template(
         "office/dossier.html",
         may_publish=may_publish(current_user, dossier),
@@ -106,7 +109,7 @@ def show_dossier(dossier_id: int):
         },
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
-        events=events,
+        logbook=logbook(db.session, dossier, events, _locale()),
         tasks=tasks,
         form=CompleteTaskForm(),
         prefect_ui=current_app.config["PREFECT_UI_URL"],

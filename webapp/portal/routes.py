@@ -13,11 +13,18 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
-from webapp.audience import memberships_of_current_user
+from casemodel.queries.tasks import open_client_tasks
+from webapp.audience import act_for, memberships_of_current_user
 from webapp.extensions import db
 from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
 from webapp.portal import bp
+from webapp.portal.next_action import task_url
+
+
+@bp.app_context_processor
+def _next_action() -> dict:
+    return {"task_url": task_url}
 
 
 def _organisation_id() -> int | None:
@@ -54,6 +61,7 @@ def list_dossiers():
         available_statuses=available,
         progress=progress_of(db.session, ids),
         current=current_steps(db.session, ids),
+        tasks=open_client_tasks(db.session, ids),
     )
 
 
@@ -77,6 +85,7 @@ def show_dossier(dossier_id: int):
         "portal/dossier.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
+        tasks=open_client_tasks(db.session, [dossier.id]).get(dossier.id, []),
         tab=tab,
         tabs=TABS,
         counts=counts,
@@ -102,6 +111,7 @@ def show_progress(dossier_id: int):
         "portal/_progress.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
+        tasks=open_client_tasks(db.session, [dossier.id]).get(dossier.id, []),
     )
 
 
@@ -115,12 +125,12 @@ def switch_organisation():
     wanted = request.form.get("organisation_id", type=int)
     if wanted not in {m.organisation_id for m in memberships_of_current_user()}:
         abort(404)
-    session["organisation_id"] = wanted
+    act_for(wanted)
     return redirect(url_for("portal.home"))
 
 
 def _switch_to(dossier: Dossier) -> None:
     """Opening a dossier of another of the user's organisations acts for that organisation."""
     if g.organisation is None or g.organisation.id != dossier.organisation_id:
-        session["organisation_id"] = dossier.organisation_id
+        session["organisation_id"] = dossier.organisation_id  # remembered at the next POST
         g.organisation = dossier.organisation
