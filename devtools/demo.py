@@ -1,10 +1,10 @@
 """`make demo`: the whole system on one machine, in the foreground, stopped by one Ctrl-C.
 
 `python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
-Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
-server, applies the work pool and prefect.yaml's deployments, seeds the demo data (idempotent, so
-its dossiers' flow runs start once) and then runs the dossier executor, a worker of the pool that
-starts resumed runs in well under a second (flows/executor.py).
+Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) seeds the demo data
+(idempotent, so its dossiers' flow runs start once) while it waits for the Prefect server,
+applies the work pool and prefect.yaml's deployments, and then runs the dossier executor, a
+worker of the pool that starts resumed runs in well under a second (flows/executor.py).
 """
 
 from __future__ import annotations
@@ -83,10 +83,15 @@ def worker() -> int:
     """Set up Prefect, seed, then become the dossier executor (flows/executor.py), which honcho
     stops with SIGTERM like any other process."""
     env = demo_environment()
+    bin_dir = os.path.dirname(sys.executable)
+    # The portal says "the demo is being prepared" until the seed is done (webapp/demo_gate.py):
+    # seed while Prefect starts, not after. The dossiers' flow starts wait in the outbox until
+    # Prefect and its deployments answer (the relay retries).
+    seed = subprocess.Popen([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"])
     prefect_stack.wait_healthy(env["PREFECT_API_URL"], timeout=180)
     prefect_stack.deploy(env)
-    bin_dir = os.path.dirname(sys.executable)
-    subprocess.run([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"], check=True)
+    if seed.wait() != 0:
+        raise SystemExit("the demo seed failed")
     python = os.path.join(bin_dir, "python")
     os.execv(python, [python, "-m", "flows.executor", "--pool", "dossiers", "--name", "demo"])
 

@@ -116,6 +116,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(devmail_bp, url_prefix="/dev")
     errors.register(app)
     register_cli(app)
+    if app.config["DEMO"]:
+        from webapp.demo_gate import wait_for_the_seed
+
+        app.before_request(wait_for_the_seed)
 
     app.after_request(set_device_cookie)
     app.after_request(_commit_and_secure)

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from casemodel.colours import MIN_CONTRAST, WHITE, contrast_ratio, parse_hex
 from casemodel.db import utcnow
-from casemodel.filestore import StoredFile
+from casemodel.filestore import FileStore, StoredFile
 from casemodel.models import Office, User
 from casemodel.queries.offices import related_office_ids
 from casemodel.services.audit import record_event
@@ -183,3 +183,14 @@ def claim_authenticator_offer(session: Session, user: User) -> bool:
         return False
     user.authenticator_offered_at = now
     return True
+
+
+def office_logo_bytes(office: Office, store: FileStore) -> bytes | None:
+    """The office's logo for a PDF (casemodel.letters, forms.PdfHeader(logo=...)); None
+    without one, or when its bytes are gone from the store (the PDF then shows the name only)."""
+    if office.logo_sha256 is None:
+        return None
+    try:
+        return store.path(office.logo_sha256).read_bytes()
+    except OSError:
+        return None

@@ -4,8 +4,9 @@
   var box = document.getElementById("archive-upload");
   if (!box || typeof Uppy === "undefined") return;
   var failed = box.getAttribute("data-failed");
+  var locale = box.getAttribute("data-locale") === "en" ? Uppy.locales.en_US : Uppy.locales.nl_NL;
   var uppy = new Uppy.Uppy({
-    locale: box.getAttribute("data-locale") === "en" ? Uppy.locales.en_US : Uppy.locales.nl_NL,
+    locale: locale,
     restrictions: { maxFileSize: Number(box.getAttribute("data-max-bytes")) },
   });
   uppy.use(Uppy.Dashboard, {
@@ -16,7 +17,9 @@
     proudlyDisplayPoweredByUppy: false,
     // Thumbnails are blob: images, which the portal's Content-Security-Policy does not allow.
     disableThumbnailGenerator: true,
+    locale: window.DossierflowUppy && window.DossierflowUppy.dashboardLocale(locale),
   });
+  if (window.DossierflowUppy) window.DossierflowUppy.watch(box);
   uppy.use(Uppy.XHRUpload, {
     endpoint: box.getAttribute("data-endpoint"),
     method: "POST",
