@@ -65,12 +65,13 @@ def test_a_refused_file_shows_the_portals_message(browser: WebDriver, live_porta
     browser.get(live_portal.url("/archive?folder=upload"))
     before = len(browser.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr"))
     _drop_and_upload(browser, ["notities.pdf"], "gewoon tekst")
-    WebDriverWait(browser, 15).until(
-        lambda b: (
-            "Dit soort bestand kan niet worden geplaatst"
-            in b.find_element(By.ID, "archive-upload").get_attribute("innerHTML")
+    # Why, as text under the file's name (not only behind Uppy's "?").
+    refusal = WebDriverWait(browser, 15).until(
+        EC.visibility_of_element_located(
+            (By.CSS_SELECTOR, "#archive-upload .uppy-Dashboard-Item [data-testid=file-refused]")
         )
     )
+    assert refusal.text.startswith("Dit soort bestand kan niet worden geplaatst")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr")) == before
     assert csp_errors(browser) == []
     sign_out(browser)
