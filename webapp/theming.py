@@ -30,8 +30,9 @@ def current_office() -> Office | None:
             offices = current_user.offices
             office = offices[0] if len(offices) == 1 else None
         else:
-            organisation = g.get("organisation") or active_organisation()
-            office = organisation.office if organisation else None
+            if g.get("organisation") is None:  # a page outside the portal (Mijn gegevens' forms)
+                g.organisation = active_organisation()
+            office = g.organisation.office if g.organisation else None
     g.office = office
     return office
 
@@ -52,10 +53,11 @@ def office_logo_url(office: Office) -> str | None:
 
 
 def theme_context() -> dict:
-    """For base.html: the office on screen (or None) and the colours to draw it with."""
+    """For base.html: the office on screen (or None) and the colours to draw it with. Named
+    page_office, so that a page's own `office` never changes the header."""
     office = current_office()
     return {
-        "office": office,
+        "page_office": office,
         "office_colours": theme_colours(office.primary_colour if office and office.primary_colour
                                         else DEFAULT_PRIMARY),  # fmt: skip
         "office_logo_url": office_logo_url(office) if office else None,

@@ -4,7 +4,7 @@ casemodel decides who may (services.office_settings: the office's managers)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -47,7 +47,7 @@ def manage():
 def edit_settings(office_id: int):
     office = get_office_for_manager(db.session, office_id, current_user)
     show_office(office)
-    form = OfficeSettingsForm(obj=None if _posted() else office)
+    form = OfficeSettingsForm(obj=office)  # a POST's fields win over the office's
     if form.validate_on_submit():
         try:
             update_office_settings(
@@ -113,10 +113,6 @@ def show_logo(office_id: int):
                          etag=office.logo_sha256, max_age=365 * 24 * 3600)  # fmt: skip
     response.headers["Cache-Control"] = "private, max-age=31536000, immutable"
     return response
-
-
-def _posted() -> bool:
-    return request.method == "POST"
 
 
 def _field_for(form: OfficeSettingsForm, reason: str):
