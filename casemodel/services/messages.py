@@ -16,7 +16,7 @@ from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.notifications import client_users, notify
 from casemodel.services.uploads import staged_files_of
-from casemodel.text import perceived_length
+from casemodel.text import longer_than
 
 
 def clean_body(text: str) -> str:
@@ -43,7 +43,7 @@ def check_message(subject: str, body: str) -> tuple[str, str]:
         raise InvalidMessage("subject_too_long")
     if not body.strip():
         raise InvalidMessage("body_required")
-    if perceived_length(body) > MAX_BODY_CHARS:
+    if longer_than(body, MAX_BODY_CHARS):
         raise InvalidMessage("body_too_long")
     return subject, body
 

@@ -15,7 +15,7 @@ from casemodel.queries.messages import messages_of, read_ids
 from casemodel.services.errors import InvalidMessage
 from casemodel.services.messages import clean_body, send_message
 from casemodel.services.uploads import staged_files_of
-from casemodel.text import perceived_length
+from casemodel.text import MAX_CODE_POINTS_PER_CHARACTER, perceived_length
 from webapp.extensions import db
 from webapp.paging import Page, paginate
 
@@ -39,7 +39,10 @@ class Draft:
 
     @property
     def length(self) -> int:
-        return perceived_length(clean_body(self.body))
+        body = clean_body(self.body)
+        if len(body) > self.max_chars * MAX_CODE_POINTS_PER_CHARACTER:
+            return len(body)  # far too long either way: not worth the counting
+        return perceived_length(body)
 
 
 def messages_page(dossier: Dossier, total: int | None = None) -> dict:

@@ -1,5 +1,6 @@
 """The theme's contrast check (casemodel.colours, office_settings.check_primary_colour): WCAG
-2.1's contrast ratio, and 4.5:1 against white as the line."""
+2.1's contrast ratio, and 4.5:1 against white as the line. And text counted as people see it
+(casemodel.text), for a message's limit."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import pytest
 
 from casemodel.colours import WHITE, contrast_ratio, parse_hex, theme_colours
 from casemodel.services.office_settings import InvalidSetting, check_primary_colour
-from casemodel.text import perceived_length
+from casemodel.text import longer_than, perceived_length
 
 
 @pytest.mark.parametrize(
@@ -53,3 +54,10 @@ def test_the_derived_shades_read_at_least_as_well_on_white():
 )  # fmt: skip
 def test_a_message_is_counted_as_people_see_its_characters(text, length):
     assert perceived_length(text) == length
+
+
+def test_a_text_that_cannot_fit_is_refused_without_counting_it():
+    assert perceived_length("a\r\nb") == 3  # CR LF is one character, as for the regex
+    assert perceived_length("é\r\nb") == 3
+    assert not longer_than("👍🏽" * 4000, 4000) and longer_than("👍🏽" * 4001, 4000)
+    assert longer_than("e" + "\u0301" * 200_000, 4000)  # one character, but no message
