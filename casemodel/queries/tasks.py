@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import Select, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import Session, joinedload
 
 from casemodel.models import Dossier, HumanTask, User
 from casemodel.queries.offices import office_ids_of
@@ -26,7 +28,7 @@ def open_staff_tasks(user: User, *, mine_only: bool = True) -> Select:
     return query
 
 
-def open_client_tasks(session, dossier_ids) -> dict[int, list[HumanTask]]:
+def open_client_tasks(session: Session, dossier_ids: Iterable[int]) -> dict[int, list[HumanTask]]:
     """The open tasks waiting for the client, per dossier (oldest first): what makes a page say
     "Uw actie" rather than "Kantoor is bezig". One query for a whole list of dossiers."""
     ids = list(dossier_ids)
