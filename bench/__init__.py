@@ -41,3 +41,37 @@ def databases(use_sqlite: bool, workdir: Path) -> Iterator[Callable[[str], str]]
         yield cluster.create_database
     finally:
         cluster.stop()
+
+
+@contextmanager
+def production_stack(workdir: Path) -> Iterator[tuple]:
+    """As deployed, on this machine: a PostgreSQL cluster with the portal's database (migrated)
+    and Prefect's, a Prefect server on it with its API credentials, the pool, the deployments
+    and the automation. Yields (stack, portal_url, env, cluster), env being what workers and the
+    relay need beside the stack's own; this process's environment gets both. Everything stops
+    after."""
+    import os
+    import secrets
+
+    from casemodel import migrate
+    from devtools.prefect_stack import PrefectStack, deploy
+    from tests.pgcluster import PostgresCluster
+
+    for name in [n for n in os.environ if n.startswith(("PREFECT_", "DOSSIERFLOW_"))]:
+        del os.environ[name]
+    with PostgresCluster() as cluster:
+        portal_url = cluster.create_database("portal")
+        migrate.upgrade(portal_url)
+        prefect_db = cluster.create_database("prefect").replace("+psycopg", "+asyncpg")
+        stack = PrefectStack(workdir / "prefect", database_url=prefect_db,
+                             auth_string=f"bench:{secrets.token_urlsafe(12)}")  # fmt: skip
+        try:
+            env = {"DOSSIERFLOW_DATABASE_URL": portal_url,
+                   "DOSSIERFLOW_FILES": str(workdir / "files"),
+                   "DOSSIERFLOW_INSTANCE": str(workdir / "instance")}  # fmt: skip
+            os.environ.update({**stack.env, **env})
+            stack.start_server(timeout=120)
+            deploy(stack.env)
+            yield stack, portal_url, env, cluster
+        finally:
+            stack.stop()

@@ -14,7 +14,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 #: In this order: the quick ones first.
-BENCHMARKS = ["questionnaire_pdf", "pages", "demo_ready", "resume_latency", "login", "transfers"]
+BENCHMARKS = [
+    "questionnaire_pdf", "questionnaire_save", "approvals", "pages", "demo_ready", "resume_latency",
+    "dossier_open", "recovery", "load", "login", "transfers",
+]  # fmt: skip
 
 
 def main(names: list[str]) -> int:

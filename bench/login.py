@@ -1,37 +1,44 @@
-"""Logins under load: 20 people logging in at once (password, then authenticator code) against
-the portal served as in production (gunicorn), and the portal's memory meanwhile.
+"""Logins under load (password, then authenticator code) against the portal served as in
+production (gunicorn), offered at a steady rate as people arrive, and the portal's memory.
 
-    .venv/bin/python -m bench.login [--sqlite] [--concurrency 20] [--rounds 10]
-                                    [--workers 2] [--threads 4] [--argon2 19,2]
+    .venv/bin/python -m bench.login [--sqlite] [--rate 10] [--seconds 60]
+                                    [--capacity 15,20,25,30,35,40] [--capacity-seconds 20]
+                                    [--workers 4] [--threads 4] [--argon2 19,2]
 
 Starts a PostgreSQL cluster (tests/pgcluster.py; --sqlite for a SQLite file), migrates a fresh
 database, creates one office, one client organisation and one client account per login to come
 (second factor "totp" with a secret of its own: the replay guard refuses a code twice per user,
 so no account logs in twice), then serves `webapp:create_app()` with gunicorn on a free port of
-127.0.0.1 (rate limit off: every request comes from one address). Then ROUNDS rounds in which
-CONCURRENCY threads start together and each logs in one account from scratch with its own
-cookies: GET /login (CSRF token from the form), POST /login (302 to /login/code), GET /login/code
-(the password step clears the session, so the code form carries a new CSRF token), POST
-/login/code with pyotp's current code (302 onwards). Meanwhile the RSS of gunicorn's master and
-workers is summed every 100 ms (/proc/<pid>/status VmRSS). Prints
+127.0.0.1, 4 processes of 4 threads as deploy/systemd/dossierflow-portal.service does (rate
+limit off: every request comes from one address). A login is GET /login (CSRF token from the
+form), POST /login (302 to /login/code), GET /login/code (the password step clears the
+session, so the code form carries a new CSRF token), POST /login/code with pyotp's current code
+(302 onwards), each login with its own cookies over one keep-alive connection.
 
-    login_p95_ms <v> ms          95th percentile of one full login (the four requests)
-    login_peak_rss_mb <v> MB     highest summed RSS while the logins ran
-    login_rss_growth_mb <v> MB   that peak minus the sum just before the first login
+The load is open-loop, as people arrive: logins start at a fixed rate, each at its time, however
+long the others take; a login's time runs from the moment it was due to its last answer, so a
+portal that falls behind shows it. First RATE a second for SECONDS (the figure); then, to find
+the capacity, each rate of CAPACITY for CAPACITY_SECONDS, until one misses: its p95 over
+300 ms, or an error. Meanwhile the RSS of gunicorn's master and workers is summed every 100 ms
+(/proc/<pid>/status VmRSS). Prints
 
-and on stderr p50/p95/max per step, throughput and the idle RSS. With --argon2 M,T (MiB,
-passes; libsodium computes with one lane) the server runs `bench.login:app_with_argon2()`
-instead: create_app() with the accounts module's hasher replaced, and the accounts are hashed
-with the same parameters (a hash with other parameters would be redone at the login).
+    login_p95_ms <v> ms             95th percentile of one login at RATE a second
+    login_capacity_per_s <v> /s     the highest rate of CAPACITY met (p95 <= 300 ms, no error)
+    login_peak_rss_mb <v> MB        highest summed RSS while the logins ran
+    login_rss_growth_mb <v> MB      that peak minus the sum just before the first login
+
+and on stderr p50/p95/max per step and rate, and the CPU per login of the portal, the database
+and this client (which shares the cores). With --argon2 M,T (MiB, passes; libsodium computes
+with one lane) the server runs `bench.login:app_with_argon2()` instead: create_app() with the
+accounts module's hasher replaced, and the accounts are hashed with the same parameters (a hash
+with other parameters would be redone at the login).
 """
 
 from __future__ import annotations
 
 import argparse
-import http.client
 import math
 import os
-import re
 import shutil
 import signal
 import socket
@@ -50,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import host_speed_line  # noqa: E402
+from devtools.portal_client import Browser, csrf_token  # noqa: E402
 
 PASSWORD = "Lange-wachtwoord-voor-de-bench-2024"
 ARGON2_ENV = "DOSSIERFLOW_BENCH_ARGON2"
@@ -58,7 +66,6 @@ TARGET_GROWTH_MB = 200.0
 #: One TLS context for every client: httpx builds a new one per Client otherwise, loading the CA
 #: bundle (about 80 ms of CPU here, on the same cores as the server) although nothing uses TLS.
 SSL_CONTEXT = ssl.create_default_context()
-CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"|value="([^"]+)"[^>]*name="csrf_token"')
 
 
 def log(message: str) -> None:
@@ -155,6 +162,9 @@ def start_gunicorn(stack: ExitStack, *, url: str, instance: Path, port: int, wor
         DOSSIERFLOW_RATELIMIT_ENABLED="0",
         DOSSIERFLOW_RATELIMIT_STORAGE="memory://",
         PREFECT_API_URL="http://127.0.0.1:9/api",
+        # Throughput, not anti-automation: bench.files uploads 100 MB files in a row.
+        DOSSIERFLOW_LIMIT_UPLOADS_MB_PER_USER="0",
+        DOSSIERFLOW_LIMIT_UPLOADS_MB_PER_ORGANISATION="0",
     )
     env.pop("DOSSIERFLOW_SECRET_KEY", None)
     app = "webapp:create_app()"
@@ -267,46 +277,6 @@ class RssSampler(threading.Thread):
 # --- the client ----------------------------------------------------------------------------------
 
 
-def csrf_token(html: str) -> str:
-    match = CSRF_RE.search(html)
-    if not match:
-        raise AssertionError("no csrf_token in the form")
-    return match.group(1) or match.group(2)
-
-
-class Browser:
-    """One keep-alive connection with a cookie jar: the least a client can do per request.
-
-    The client runs on the cores the portal is measured on; httpx spent 8-12 ms of CPU per
-    login (four requests), a fifth of what the portal spends on it, and a browser on the
-    user's own machine costs the portal nothing."""
-
-    def __init__(self, base: str) -> None:
-        host, port = base.removeprefix("http://").rsplit(":", 1)
-        self.connection = http.client.HTTPConnection(host, int(port), timeout=60)
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None):
-        """(status, Location header, body text) of one request; cookies kept."""
-        headers = {"User-Agent": "dossierflow-bench"}
-        if self.cookies:
-            headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
-        body = None
-        if form is not None:
-            body = urllib.parse.urlencode(form)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        answer = self.connection.getresponse()
-        text = answer.read().decode()
-        for header in answer.headers.get_all("Set-Cookie") or []:
-            name, _, value = header.split(";", 1)[0].partition("=")
-            self.cookies[name.strip()] = value
-        return answer.status, answer.headers.get("Location", ""), text
-
-    def close(self) -> None:
-        self.connection.close()
-
-
 def login_once(base: str, email: str, secret: str) -> dict[str, float]:
     """One full login with fresh cookies; the wall time of each step in ms."""
     browser = Browser(base)
@@ -366,36 +336,40 @@ def check_logged_in(base: str, email: str, secret: str) -> None:
         browser.close()
 
 
-def run_rounds(base: str, accounts: list[tuple[str, str]], concurrency: int, rounds: int,
-               deadline: float) -> tuple[list[dict[str, float]], list[str]]:  # fmt: skip
+def run_open_loop(base: str, accounts: list[tuple[str, str]], rate: float, seconds: float,
+                  deadline: float) -> tuple[list[dict[str, float]], list[str]]:  # fmt: skip
+    """rate x seconds logins, each started at its own time (t0 + i / rate) by a thread of a pool
+    big enough never to hold one back; the accounts used are taken off the list."""
+    count = int(rate * seconds)
+    batch, accounts[:count] = accounts[:count], []
     results: list[dict[str, float]] = []
     errors: list[str] = []
     lock = threading.Lock()
-    for number in range(rounds):
-        if time.monotonic() > deadline:
-            errors.append(f"time budget spent after {number} rounds")
-            break
-        batch = accounts[number * concurrency : (number + 1) * concurrency]
-        barrier = threading.Barrier(len(batch))
 
-        def one(email: str, secret: str, barrier: threading.Barrier) -> None:
-            barrier.wait(timeout=30)
-            try:
-                times = login_once(base, email, secret)
-            except Exception as error:  # noqa: BLE001 - counted and shown, not fatal
-                with lock:
-                    errors.append(f"{email}: {error!r}")
-                return
+    def one(email: str, secret: str, due: float) -> None:
+        try:
+            times = login_once(base, email, secret)
+        except Exception as error:  # noqa: BLE001 - counted and shown, not fatal
             with lock:
-                results.append(times)
+                errors.append(f"{email}: {error!r}")
+            return
+        times["login"] = (time.monotonic() - due) * 1000  # late starts count too
+        with lock:
+            results.append(times)
 
-        threads = [
-            threading.Thread(target=one, args=(*account, barrier), daemon=True) for account in batch
-        ]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=max(1.0, deadline - time.monotonic()))
+    threads = []
+    began = time.monotonic() + 0.1
+    for number, (email, secret) in enumerate(batch):
+        due = began + number / rate
+        if time.monotonic() > deadline:
+            errors.append(f"time budget spent after {number} logins")
+            break
+        time.sleep(max(0.0, due - time.monotonic()))
+        thread = threading.Thread(target=one, args=(email, secret, due), daemon=True)
+        thread.start()
+        threads.append(thread)
+    for thread in threads:
+        thread.join(timeout=max(1.0, deadline - time.monotonic()))
     return results, errors
 
 
@@ -418,19 +392,26 @@ def audit_chain_intact(url: str) -> bool:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sqlite", action="store_true", help="a SQLite file, not PostgreSQL")
-    parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--rate", type=float, default=10, help="logins a second, the figure")
+    parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--capacity",
+        default="15,20,25,30,35,40",
+        help="rates tried in turn for login_capacity_per_s ('' for none)",
+    )
+    parser.add_argument("--capacity-seconds", type=float, default=20)
+    parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--argon2", metavar="M,T",
                         help="Argon2id memory (MiB) and passes to try")  # fmt: skip
-    parser.add_argument("--timeout", type=float, default=600, help="seconds for the whole run")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds for the whole run")
     args = parser.parse_args()
     if args.argon2:
         parse_argon2(args.argon2)
         use_argon2(args.argon2)  # the accounts get hashes the server does not rehash
     deadline = time.monotonic() + args.timeout
-    total = args.concurrency * args.rounds
+    rates = [float(r) for r in args.capacity.split(",") if r.strip()]
+    total = int(args.rate * args.seconds + sum(r * args.capacity_seconds for r in rates))
 
     with ExitStack() as stack:
         workdir = Path(tempfile.mkdtemp(prefix="dossierflow-bench-login-"))
@@ -460,7 +441,7 @@ def main() -> int:
                                 workers=args.workers, threads=args.threads,
                                 argon2=args.argon2)  # fmt: skip
         wait_ready(base, server)
-        check_logged_in(base, *accounts[-1])
+        check_logged_in(base, *accounts.pop())
         time.sleep(0.5)
         pids = process_tree(server.pid)
         idle = rss_mb(pids)
@@ -471,13 +452,18 @@ def main() -> int:
         sampler.start()
         database_pids = process_tree(postmaster) if postmaster else []
         cpu_before = (cpu_seconds(pids), cpu_seconds(database_pids), time.process_time())
-        load_started = time.monotonic()
-        results, errors = run_rounds(base, accounts[:total], args.concurrency, args.rounds,
-                                     deadline)  # fmt: skip
-        took = time.monotonic() - load_started
+        results, errors = run_open_loop(base, accounts, args.rate, args.seconds, deadline)
         database_pids = process_tree(postmaster) if postmaster else []
         cpu = (cpu_seconds(pids) - cpu_before[0], cpu_seconds(database_pids) - cpu_before[1],
                time.process_time() - cpu_before[2])  # fmt: skip
+        report(f"{args.rate:g}/s", results, errors)
+        capacity = 0.0
+        for rate in rates:
+            tried, failed = run_open_loop(base, accounts, rate, args.capacity_seconds, deadline)
+            report(f"{rate:g}/s", tried, failed)
+            if failed or not tried or percentile([r["login"] for r in tried], 0.95) > 300:
+                break
+            capacity = rate
         time.sleep(0.3)
         sampler.stop()
         after = rss_mb(process_tree(server.pid))
@@ -493,20 +479,17 @@ def main() -> int:
         return 1
     peak = max(sampler.samples)
     growth = peak - idle
-    for step in ("get_login", "password", "get_code", "code", "login"):
-        values = [r[step] for r in results]
-        log(f"{step:9s} p50 {statistics.median(values):7.1f}  p95 {percentile(values, 0.95):7.1f}"
-            f"  max {max(values):7.1f} ms")  # fmt: skip
-    log(f"{len(results)} logins ({len(errors)} failed) in {took:.1f}s: "
-        f"{len(results) / took:.1f} logins/s; RSS idle {idle:.1f}, peak {peak:.1f}, "
-        f"after {after:.1f} MB ({len(sampler.samples)} samples)")  # fmt: skip
+    log(f"RSS idle {idle:.1f}, peak {peak:.1f}, after {after:.1f} MB "
+        f"({len(sampler.samples)} samples)")  # fmt: skip
     count = len(results)
-    log(f"CPU per login: portal {cpu[0] / count * 1000:.1f} ms, database "
+    log(f"CPU per login at {args.rate:g}/s: portal {cpu[0] / count * 1000:.1f} ms, database "
         f"{cpu[1] / count * 1000:.1f} ms, this client {cpu[2] / count * 1000:.1f} ms "
         f"({os.cpu_count()} cores)")  # fmt: skip
     p95 = percentile([r["login"] for r in results], 0.95)
     log(host_speed_line().removeprefix("# "))
     print(f"login_p95_ms {p95:.1f} ms", flush=True)
+    if rates:
+        print(f"login_capacity_per_s {capacity:g} /s", flush=True)
     print(f"login_peak_rss_mb {peak:.1f} MB", flush=True)
     print(f"login_rss_growth_mb {growth:.1f} MB", flush=True)
     if p95 > TARGET_P95_MS:
@@ -514,6 +497,17 @@ def main() -> int:
     if growth >= TARGET_GROWTH_MB:
         log(f"target missed: login_rss_growth_mb {growth:.1f} >= {TARGET_GROWTH_MB:.0f}")
     return 1 if errors else 0
+
+
+def report(label: str, results: list[dict[str, float]], errors: list[str]) -> None:
+    if not results:
+        log(f"{label}: no login succeeded ({len(errors)} errors)")
+        return
+    for step in ("get_login", "password", "get_code", "code", "login"):
+        values = [r[step] for r in results]
+        log(f"{label} {step:9s} p50 {statistics.median(values):7.1f}  p95 "
+            f"{percentile(values, 0.95):7.1f}  max {max(values):7.1f} ms")  # fmt: skip
+    log(f"{label}: {len(results)} logins, {len(errors)} failed")
 
 
 if __name__ == "__main__":

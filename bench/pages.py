@@ -225,6 +225,10 @@ COLUMNS = {
     "organisations": ["id", "office_id", "client_number", "name", "kind", "created_at"],
     "users": ["id", "email", "name", "role", "password_hash", "locale", "is_active",
               "created_at"],
+    "memberships": ["id", "user_id", "organisation_id", "can_approve", "is_admin",
+                    "created_at"],
+    "steps": ["id", "dossier_id", "key", "title_nl", "title_en", "position", "kind",
+              "counts_toward_progress", "settings", "state", "started_at", "finished_at"],
 }  # fmt: skip
 
 

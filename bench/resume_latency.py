@@ -1,19 +1,27 @@
 """How long a client waits, after a staff member marks a step done, for the next step to start.
 
-    .venv/bin/python bench/resume_latency.py [--worker executor|process] [-n 15]
+    .venv/bin/python -m bench.resume_latency                 # the comparison `make bench` runs
+    .venv/bin/python -m bench.resume_latency [--worker dossier|process] [--sqlite] [-n 15]
 
 Starts everything it needs and removes it afterwards: a PostgreSQL cluster (tests/pgcluster.py;
-SQLite if PostgreSQL is not installed) with a database for Prefect and one for the portal, a
-Prefect server on a free port with PREFECT_HOME in a temporary folder, the "dossiers" pool and
-deployment, and the worker under test: the dossier executor (flows/executor.py, nudged by the
-relay right after each resume) or the stock process worker (polling every second). It opens the
-demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a person's
-step, completes it as the portal does (a staff task, the document of a publish step or the
-client's files; commit, deliver_due) and times until
-the next step leaves 'pending' in the portal database. Prints
+SQLite if PostgreSQL is not installed, or with --sqlite) with a database for Prefect and one for
+the portal, a Prefect server on a free port with PREFECT_HOME in a temporary folder (on SQLite
+the demo's, devtools/prefect_server.py), the "dossiers" pool and deployment, and the worker
+under test: the dossier worker (flows/worker.py, nudged by the relay right after each resume)
+or Prefect's stock process worker (polling every second, PREFECT_WORKER_QUERY_SECONDS=1). It
+opens the demo seed's dossiers and then, N times: waits until a dossier's run is suspended at a
+person's step, completes it as the portal does (a staff task, the document of a publish step or
+the client's files; commit, deliver_due) and times until the next step leaves 'pending' in the
+portal database. Prints
 
     resume_to_next_step_p95_s <seconds> s
     resume_to_next_step_p50_s <seconds> s
+
+Without arguments it runs three configurations one after the other, each in a process of its
+own, and prints their figures with a suffix: the dossier worker on PostgreSQL (no suffix), the
+stock process worker on PostgreSQL (`_process`), the dossier worker on the demo's SQLite stack
+(`_sqlite`), and `resume_worker_speedup_p50`, the stock worker's median over the dossier
+worker's: the dossier worker stays only while that is at least 2.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import math
 import os
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -55,18 +64,51 @@ def percentile(samples: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
+#: What `make bench` compares in one run, each in a process of its own: (figure suffix, args).
+CONFIGURATIONS = [
+    ("", ["--worker", "dossier"]),
+    ("_process", ["--worker", "process", "-n", "10"]),
+    ("_sqlite", ["--worker", "dossier", "--sqlite"]),
+]
+
+
+def compare() -> int:
+    """The dossier worker and Prefect's stock process worker (polling every second) on
+    PostgreSQL, and the demo's stack (SQLite), one after the other in this run; then how many
+    times faster the dossier worker is (the median resume, stock / ours)."""
+    p50: dict[str, float] = {}
+    for suffix, args in CONFIGURATIONS:
+        result = subprocess.run(
+            [sys.executable, "-m", "bench.resume_latency", *args],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        if result.returncode != 0:
+            print(f"resume_latency {' '.join(args)} failed", file=sys.stderr)
+            return 1
+        for line in result.stdout.splitlines():
+            name, value, unit = line.split()
+            renamed = name.replace("_p", f"{suffix}_p", 1) if suffix else name
+            print(f"{renamed} {value} {unit}", flush=True)
+            if name == "resume_to_next_step_p50_s":
+                p50[suffix] = float(value)
+    print(f"resume_worker_speedup_p50 {p50['_process'] / p50['']:.1f} x")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        return compare()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--worker", choices=["executor", "process"], default="executor")
+    parser.add_argument("--worker", choices=["dossier", "process"], default="dossier")
     parser.add_argument("-n", type=int, default=15, help="measured resumes")
     parser.add_argument("--warmup", type=int, default=1, help="resumes done first, not counted")
     parser.add_argument("--sqlite", action="store_true", help="SQLite even if PostgreSQL is here")
     parser.add_argument(
         "--no-relay-nudge", action="store_true",
-        help="executor: do not nudge after the resume (only the server's events and the poll)",
+        help="dossier worker: do not nudge after the resume (only its poll finds the run)",
     )  # fmt: skip
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (logs)")
-    parser.add_argument("--profile", metavar="DIR", help="executor: cProfile each run into DIR")
     parser.add_argument("--timeout", type=float, default=900, help="overall time limit")
     args = parser.parse_args(argv)
 
@@ -96,12 +138,9 @@ def main(argv: list[str] | None = None) -> int:
             deploy(stack.env)
             factory = portal(portal_url)
             worker_env = dict(portal_env)
-            if args.profile:
-                Path(args.profile).mkdir(parents=True, exist_ok=True)
-                worker_env["DOSSIERFLOW_EXECUTOR_PROFILE"] = str(Path(args.profile).resolve())
             stack.start_worker(worker_env, args.worker, name=f"bench-{args.worker}")
-            if args.worker == "executor" and args.no_relay_nudge:
-                os.environ["DOSSIERFLOW_EXECUTOR_NUDGE"] = ""  # the relay below nudges no one
+            if args.worker == "dossier" and args.no_relay_nudge:
+                os.environ["DOSSIERFLOW_WORKER_NUDGE"] = ""  # the relay below nudges no one
             samples = measure(factory, count=args.n, warmup=args.warmup)
             check_nothing_ran_twice(factory)
             factory.kw["bind"].dispose()

@@ -507,7 +507,8 @@ def _start_profiled(stack: ExitStack, url: str, port: int, args):
 
     env = dict(os.environ)
     env.update(DOSSIERFLOW_DATABASE_URL=url, DOSSIERFLOW_INSECURE_COOKIES="1",
-               DOSSIERFLOW_RATELIMIT_ENABLED="0",
+               DOSSIERFLOW_RATELIMIT_ENABLED="0", DOSSIERFLOW_LIMIT_UPLOADS_MB_PER_USER="0",
+               DOSSIERFLOW_LIMIT_UPLOADS_MB_PER_ORGANISATION="0",
                PREFECT_API_URL="http://127.0.0.1:9/api")  # fmt: skip
     env.pop("DOSSIERFLOW_SECRET_KEY", None)
     gunicorn = Path(sys.executable).parent / "gunicorn"

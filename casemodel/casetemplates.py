@@ -12,6 +12,11 @@ A template file looks like this (see flows/templates/ for real ones)::
         kind: staff_task
         progress: true            # counts toward the client's "(done/total)"; default true
         settings: {role: staff}   # per kind, see STEP_KINDS
+      - key: mortgage-deed
+        ...
+        when:                     # optional: the step runs only if an earlier questionnaire
+          step: intake            # step's answers satisfy the condition (forms' format);
+          condition: {question: mortgage, equals: true}   # else it is skipped
 
 Every file is validated on load; a broken one raises TemplateError naming the file, the step and
 what is wrong, so a typo never reaches a running dossier.
@@ -28,6 +33,13 @@ from typing import Any
 import yaml
 
 from casemodel import config
+from casemodel.definitions import questionnaire_definitions
+from forms import (
+    ConditionError,
+    check_condition,
+    condition_to_json,
+    parse_condition,
+)
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,79}$")
 
@@ -44,6 +56,8 @@ class StepDefinition:
     kind: str
     counts_toward_progress: bool = True
     settings: dict[str, Any] = field(default_factory=dict)
+    #: {step, condition} (the condition as JSON), or None: see casemodel.services.step_conditions.
+    when: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -128,18 +142,39 @@ def _check_upload_request(settings: dict[str, Any]) -> None:
         _bilingual(settings["instructions"], "settings.instructions")
 
 
-#: Each kind with the check of its settings; flows/steps.py:RUNNERS has a runner for each.
-STEP_KINDS: dict[str, Callable[[dict[str, Any]], None]] = {
-    "staff_task": _check_staff_task,
-    "automatic": _check_automatic,
-    "wait_until": _check_wait_until,
-    "publish": _check_publish,
-    "upload_request": _check_upload_request,
+def _check_questionnaire(settings: dict[str, Any], office_kind: str) -> None:
+    from casemodel.services.questionnaires.step_kind import check_settings
+
+    try:
+        check_settings(settings, office_kind)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from None
+
+
+def _check_approval(settings: dict[str, Any], office_kind: str) -> None:
+    from casemodel.services.approvals.step_kind import check_settings
+
+    try:
+        check_settings(settings, office_kind)
+    except ValueError as exc:
+        raise TemplateError(str(exc)) from None
+
+
+#: Each kind with the check of its settings (and the office kind of the template);
+#: flows/steps.py:RUNNERS has a runner for each.
+STEP_KINDS: dict[str, Callable[[dict[str, Any], str], None]] = {
+    "staff_task": lambda settings, _office_kind: _check_staff_task(settings),
+    "automatic": lambda settings, _office_kind: _check_automatic(settings),
+    "wait_until": lambda settings, _office_kind: _check_wait_until(settings),
+    "publish": lambda settings, _office_kind: _check_publish(settings),
+    "upload_request": lambda settings, _office_kind: _check_upload_request(settings),
+    "questionnaire": _check_questionnaire,
+    "approval": _check_approval,
 }
 
 #: The kinds that suspend the flow run until a person acts (publish: only while it has nothing
 #: to publish and waits for staff to upload the document).
-HUMAN_KINDS = frozenset({"staff_task", "publish", "upload_request"})
+HUMAN_KINDS = frozenset({"staff_task", "publish", "upload_request", "questionnaire", "approval"})
 
 
 def _only(settings: dict[str, Any], allowed: set[str]) -> None:
@@ -190,7 +225,7 @@ def _parse(data: Any, source: str) -> CaseTemplate:
         raise TemplateError("steps must be a list (it may be empty)")
     steps, seen = [], set()
     for index, raw in enumerate(raw_steps, start=1):
-        step = _parse_step(raw, index)
+        step = _parse_step(raw, index, office_kind, steps)
         if step.key in seen:
             raise TemplateError(f"step {index} ({step.key!r}): the key is used twice")
         if step.kind == "publish" and step.settings["source"] not in seen:
@@ -198,17 +233,31 @@ def _parse(data: Any, source: str) -> CaseTemplate:
                 f"step {index} ({step.key!r}): settings.source must be the key of an earlier "
                 f"step (got {step.settings['source']!r})"
             )
+        if step.kind == "approval":
+            _check_approval_order(step, index, steps)
         seen.add(step.key)
         steps.append(step)
     return CaseTemplate(key, version, office_kind, title_nl, title_en, tuple(steps), source)
 
 
-def _parse_step(raw: Any, index: int) -> StepDefinition:
+def _check_approval_order(step: StepDefinition, index: int, earlier: list[StepDefinition]) -> None:
+    """An approval's `source` and `on_reject` name earlier steps of the right kinds."""
+    from casemodel.services.approvals.step_kind import check_order
+
+    try:
+        check_order(step.settings, [(s.key, s.kind) for s in earlier])
+    except ValueError as exc:
+        raise TemplateError(f"step {index} ({step.key!r}): {exc}") from None
+
+
+def _parse_step(
+    raw: Any, index: int, office_kind: str, earlier: list[StepDefinition]
+) -> StepDefinition:
     name = raw.get("key", "?") if isinstance(raw, dict) else "?"
     try:
         if not isinstance(raw, dict):
             raise TemplateError("a step is a mapping with key, title and kind")
-        unknown = set(raw) - {"key", "title", "kind", "progress", "settings"}
+        unknown = set(raw) - {"key", "title", "kind", "progress", "settings", "when"}
         if unknown:
             raise TemplateError(f"unknown field(s): {', '.join(sorted(unknown))}")
         key = _key(raw.get("key"), "key")
@@ -222,10 +271,33 @@ def _parse_step(raw: Any, index: int) -> StepDefinition:
         settings = raw.get("settings") or {}
         if not isinstance(settings, dict):
             raise TemplateError("settings must be a mapping")
-        STEP_KINDS[kind](settings)
-        return StepDefinition(key, title_nl, title_en, kind, progress, dict(settings))
+        STEP_KINDS[kind](settings, office_kind)
+        when = _check_when(raw["when"], earlier) if "when" in raw else None
+        return StepDefinition(key, title_nl, title_en, kind, progress, dict(settings), when)
     except TemplateError as exc:
         raise TemplateError(f"step {index} ({name!r}): {exc}") from None
+
+
+def _check_when(when: Any, earlier: list[StepDefinition]) -> dict[str, Any]:
+    """A step's `when:`, checked against the definition of the questionnaire step it names (its
+    newest version, which new dossiers get); returned as stored in the step mirror."""
+    if not isinstance(when, dict) or set(when) != {"step", "condition"}:
+        raise TemplateError("when must have 'step' (an earlier questionnaire step) and 'condition'")
+    source = next((step for step in earlier if step.key == when["step"]), None)
+    if source is None:
+        raise TemplateError(f"when.step must be the key of an earlier step (got {when['step']!r})")
+    if source.kind != "questionnaire":
+        raise TemplateError(
+            f"when.step {source.key!r} is a {source.kind} step; a condition needs the answers "
+            "of a questionnaire step"
+        )
+    try:
+        condition = parse_condition(when["condition"])
+        definition = questionnaire_definitions().latest(source.settings["definition"])
+        check_condition(definition, condition)
+    except (ConditionError, ValueError) as exc:
+        raise TemplateError(f"when.condition: {exc}") from None
+    return {"step": source.key, "condition": condition_to_json(condition)}
 
 
 def load_template_file(path: Path) -> CaseTemplate:

@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.expression import ClauseElement
 from sqlalchemy.types import TypeDecorator
 
 from casemodel import config
@@ -89,7 +90,8 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
 
 def claim_row(session: Session, row, *conditions, **values) -> bool:
     """Set values on the row if the conditions still hold, in one UPDATE; whether it did (the
-    loaded object then has the values too).
+    loaded object then has the values too; a value that is an SQL expression, such as
+    `Model.revision + 1`, is read again when next used).
 
     For anything that may happen once (a code or link used up, a task done): two requests that
     both read the row as unused cannot both win, as they could by reading and then writing."""
@@ -103,7 +105,10 @@ def claim_row(session: Session, row, *conditions, **values) -> bool:
     if result.rowcount != 1:
         return False
     for name, value in values.items():
-        set_committed_value(row, name, value)
+        if isinstance(value, ClauseElement):  # e.g. revision + 1: read again when next used
+            session.expire(row, [name])
+        else:
+            set_committed_value(row, name, value)
     return True
 
 

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from zoneinfo import ZoneInfo
 
 from babel.support import Translations
 
 from casemodel.config import PROJECT_ROOT
 
 LOCALES = ("nl", "en")
+#: The offices are Dutch: times told to people (in mails, in "you can go on at ...") are theirs.
+OFFICE_TIME_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def translations_folder() -> str:

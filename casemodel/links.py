@@ -23,5 +23,16 @@ def inbox_link() -> str:
     return config.base_url() + "/office/messages"
 
 
+def proposals_link() -> str:
+    """The office's queue of proposed changes."""
+    return config.base_url() + "/office/proposals"
+
+
+def my_account_link() -> str:
+    """The client's "Mijn account" (Beheer), where their proposals and the office's remarks
+    are."""
+    return config.base_url() + "/beheer/account"
+
+
 def login_link() -> str:
     return config.base_url() + "/login"

@@ -1,16 +1,17 @@
 """`make demo`: the whole system on one machine, in the foreground, stopped by one Ctrl-C.
 
 `python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
-Procfile with honcho. The `worker` entry (`python -m devtools.demo worker`) seeds the demo data
+Procfile under devtools/supervise.py, which restarts a process that dies (and says so) and stops
+them all on Ctrl-C. The `worker` entry (`python -m devtools.demo worker`) seeds the demo data
 (idempotent, so its dossiers' flow runs start once) while it waits for the Prefect server,
-applies the work pool and prefect.yaml's deployments, and then runs the dossier executor, a
-worker of the pool that starts resumed runs in well under a second (flows/executor.py).
+applies the work pool and prefect.yaml's deployments, and then runs the dossier worker, a worker
+of the pool that starts resumed runs in well under a second (flows/worker.py).
 """
 
 from __future__ import annotations
 
 import os
-import signal
+import secrets
 import subprocess
 import sys
 
@@ -28,9 +29,22 @@ LOGINS = [
 ]
 
 
+def prefect_auth_string() -> str:
+    """The demo's Prefect credentials ("dossierflow:<random>"), made once and kept in
+    instance/prefect-auth (readable by this user only): the API answers nobody without them,
+    not even another user of this machine."""
+    path = config.instance_path() / "prefect-auth"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as file:
+            file.write(f"dossierflow:{secrets.token_urlsafe(18)}")
+    return path.read_text().strip()
+
+
 def demo_environment() -> dict[str, str]:
     instance = config.instance_path()
-    env = prefect_stack.prefect_env(instance / "prefect", 4200)
+    env = prefect_stack.prefect_env(instance / "prefect", 4200, auth_string=prefect_auth_string())
     env.update(
         DOSSIERFLOW_HOME=str(config.PROJECT_ROOT),
         DOSSIERFLOW_INSTANCE=str(instance),
@@ -56,14 +70,10 @@ def run() -> int:
     print(banner(), flush=True)
     bin_dir = os.path.dirname(sys.executable)
     os.environ["PATH"] = f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-    procfile = str(config.PROJECT_ROOT / "Procfile")
-    # Ctrl-C reaches honcho too (the terminal signals the whole process group): honcho stops
-    # every process; this one only waits for it, without a traceback.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    return subprocess.call(
-        [os.path.join(bin_dir, "honcho"), "start", "-f", procfile, "-d", str(config.PROJECT_ROOT)],
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
+    from devtools.supervise import Supervisor, read_procfile
+
+    entries = read_procfile(config.PROJECT_ROOT / "Procfile")
+    return Supervisor(entries, config.PROJECT_ROOT).run()
 
 
 def banner() -> str:
@@ -71,7 +81,7 @@ def banner() -> str:
     return f"""
   Dossierflow demo
     portal        {PORTAL_URL}
-    Prefect UI    {PREFECT_URL}
+    Prefect UI    {PREFECT_URL}  (it asks for {os.environ["PREFECT_API_AUTH_STRING"]})
     mail sink     smtp://127.0.0.1:8025, read at {PORTAL_URL}/dev/mailbox
   Logins (password {DEMO_PASSWORD}):
 {logins}
@@ -80,8 +90,7 @@ def banner() -> str:
 
 
 def worker() -> int:
-    """Set up Prefect, seed, then become the dossier executor (flows/executor.py), which honcho
-    stops with SIGTERM like any other process."""
+    """Set up Prefect, seed, then become the dossier worker (flows/worker.py)."""
     env = demo_environment()
     bin_dir = os.path.dirname(sys.executable)
     # The portal says "the demo is being prepared" until the seed is done (webapp/demo_gate.py):
@@ -93,7 +102,9 @@ def worker() -> int:
     if seed.wait() != 0:
         raise SystemExit("the demo seed failed")
     python = os.path.join(bin_dir, "python")
-    os.execv(python, [python, "-m", "flows.executor", "--pool", "dossiers", "--name", "demo"])
+    # A stop waits up to 15 s for a run to reach its next step, well within the supervisor's.
+    worker = [python, "-m", "flows.worker", "--pool", "dossiers", "--name", "demo", "--grace", "15"]
+    os.execv(python, worker)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--maildir", default="instance/mailbox", type=Path)
     args = parser.parse_args(argv)
 
-    # SIGTERM (honcho, systemd) ends the sink as Ctrl-C does.
+    # SIGTERM (the demo's supervisor, systemd) ends the sink as Ctrl-C does.
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     with MailSink(args.maildir, host=args.host, port=args.port) as sink:
         print(f"mailsink on {sink.host}:{sink.port}, storing in {args.maildir}", flush=True)

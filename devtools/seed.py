@@ -18,6 +18,7 @@ from casemodel.db import utcnow
 from casemodel.filestore import FileStore
 from casemodel.models import (
     Document,
+    DocumentKind,
     Dossier,
     Message,
     Notification,
@@ -27,9 +28,11 @@ from casemodel.models import (
     User,
 )
 from casemodel.services.accounts import add_membership, add_office_membership, create_user
+from casemodel.services.approvals import put_up
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.messages import send_message
+from casemodel.services.rights import Rights
 
 DEMO_PASSWORD = "Dossierflow-demo-2026"
 
@@ -52,6 +55,20 @@ THEMES = {
         True,
     ),
 }
+#: Per office: its support desk ("Ondersteuning": name, phone, e-mail), whether clients'
+#: changes to their details wait for review, and the kinds of document it names (Dutch,
+#: English). The small notary office lets changes apply at once; the accountancy firm reviews.
+OFFICE_SETTINGS = {
+    "Notariskantoor Lont & Lalmahomed": (
+        ("Secretariaat", "+31201234567", "secretariaat@example.nl"), False,
+        [("Conceptakte", "Draft deed")],
+    ),
+    "Accountantskantoor Tamek": (
+        ("Supportteam Tamek Online", "+31383315422", "support@example.nl"), True,
+        [("Jaarrekening", "Annual accounts"),
+         ("Aangifte inkomstenbelasting", "Income tax return")],
+    ),
+}  # fmt: skip
 
 #: (client number, name, kind, office name, [(template, description), ...])
 CLIENTS = [
@@ -93,29 +110,30 @@ USERS = [
 #: The office's contact person of every demo client (told of the client's uploads).
 CONTACT_PERSON = "medewerker@example.nl"
 
-#: (dossier description, folder, title, file name, lines of the PDF, approved). Not in the
-#: Keizersgracht transfer: the web tests count that dossier's documents from zero.
+#: (dossier description, folder, title, file name, lines of the PDF, put up for approval to
+#: this recipient, or None). Not in the Keizersgracht transfer: the web tests count that
+#: dossier's documents from zero.
 DOCUMENTS = [
     ("Levering garagebox Prinsengracht 3a, Amsterdam", "correspondence",
      "Opdrachtbevestiging levering garagebox", "Opdrachtbevestiging garagebox.pdf",
      ["Geachte heer De Vries,", "Hierbij bevestigen wij uw opdracht tot de levering van de",
-      "garagebox aan de Prinsengracht 3a te Amsterdam."], False),
+      "garagebox aan de Prinsengracht 3a te Amsterdam."], None),
     ("Jaarrekening 2024 en IB-aangifte directeur", "documents",
      "Jaarrekening 2024 Bakkerij Van Dam B.V.", "Jaarrekening 2024.pdf",
      ["Jaarrekening 2024", "Balans per 31 december 2024 en winst-en-verliesrekening",
-      "over 2024 van Bakkerij Van Dam B.V."], True),
+      "over 2024 van Bakkerij Van Dam B.V."], "kvk"),
     ("Jaarrekening 2024 en IB-aangifte directeur", "correspondence",
      "Aangifte inkomstenbelasting 2024 ingediend", "Bevestiging IB-aangifte 2024.pdf",
      ["Geachte mevrouw Van Dam,", "Uw aangifte inkomstenbelasting 2024 is op 28 april",
-      "ingediend bij de Belastingdienst."], False),
+      "ingediend bij de Belastingdienst."], None),
     ("Jaarrekening 2025 en IB-aangifte directeur", "correspondence",
      "Opdrachtbevestiging samenstellen jaarrekening 2025", "Opdrachtbevestiging 2025.pdf",
      ["Geachte mevrouw Van Dam,", "Hierbij bevestigen wij de opdracht tot het samenstellen",
-      "van de jaarrekening 2025 en de IB-aangifte."], False),
+      "van de jaarrekening 2025 en de IB-aangifte."], None),
     ("Jaarrekening 2025 en IB-aangifte directeur", "documents",
      "Checklist aanlevering jaarrekening 2025", "Checklist aanlevering 2025.pdf",
      ["Checklist aanlevering", "Bankafschriften 2025, verkoopfacturen, inkoopfacturen,",
-      "voorraadopname per 31 december 2025, loonjournaalposten."], False),
+      "voorraadopname per 31 december 2025, loonjournaalposten."], None),
 ]  # fmt: skip
 
 #: (dossier description, from the office, subject, body).
@@ -165,8 +183,7 @@ def seed_demo(
                 session,
                 user=user,
                 organisation=organisations[client_number],
-                can_approve=True,
-                is_admin=True,
+                rights=Rights(approve=True, administer=True),
             )
         users[email] = user
     opened = 0
@@ -193,6 +210,10 @@ def seed_demo(
     for organisation in organisations.values():
         if organisation.contact_person_id is None:
             organisation.contact_person_id = staff.id
+        if organisation.relationship_manager_id is None:
+            organisation.relationship_manager_id = staff.id
+    for name, office in offices.items():
+        _office_settings(session, office, *OFFICE_SETTINGS[name])
     _seed_workspace(session, staff, users, files)
     return opened
 
@@ -206,7 +227,7 @@ def _seed_workspace(
     last_outbox = session.scalar(select(func.max(OutboxMessage.id))) or 0
     last_notification = session.scalar(select(func.max(Notification.id))) or 0
     dossiers = {d.description: d for d in session.scalars(select(Dossier))}
-    for description, folder, title, filename, lines, approved in DOCUMENTS:
+    for description, folder, title, filename, lines, recipient in DOCUMENTS:
         dossier = dossiers.get(description)
         if dossier is None or session.scalar(
             select(Document.id).where(Document.dossier_id == dossier.id, Document.title == title)
@@ -217,9 +238,8 @@ def _seed_workspace(
             session, dossier=dossier, folder=folder, title=title, stored=stored,
             filename=filename, actor=staff,
         )  # fmt: skip
-        if approved:  # the "Accordering" folder has something to show
-            document.approved_version = 1
-            document.approved_at = utcnow()
+        if recipient:  # something waits under "Accorderen"
+            put_up(session, dossier=dossier, document=document, recipient=recipient, actor=staff)
     for description, from_office, subject, body in MESSAGES:
         dossier = dossiers.get(description)
         if dossier is None or session.scalar(
@@ -286,6 +306,19 @@ def demo_logo(letters: str, colour: str) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
+def _office_settings(session: Session, office: Office, support, review: bool, kinds) -> None:
+    if office.support_name is None:
+        office.support_name, office.support_phone, office.support_email = support
+        office.changes_need_review = review
+    for name_nl, name_en in kinds:
+        exists = session.scalar(
+            select(DocumentKind.id).where(
+                DocumentKind.office_id == office.id, DocumentKind.name_nl == name_nl
+            )
+        )
+        if exists is None:
+            session.add(DocumentKind(office_id=office.id, name_nl=name_nl, name_en=name_en))
+    session.flush()
 
 
 def _organisation(

@@ -1,8 +1,8 @@
-"""Wake the dossier executor (flows/executor.py) at once, instead of at its next slow poll.
+"""Wake the dossier workers (flows/worker.py) at once, instead of at their next poll.
 
 The relay calls nudge() right after it resumes or creates a flow run. A nudge is one UDP
 datagram on the loopback: it never blocks and never fails the caller. A lost nudge only delays
-the run until the executor polls again (every few seconds), so nothing depends on it arriving.
+the run until the worker polls again (every few seconds), so nothing depends on it arriving.
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import os
 import socket
 
-#: Where executors listen, "host:port" separated by commas (one per executor machine).
-ADDRESSES_ENV = "DOSSIERFLOW_EXECUTOR_NUDGE"
+#: Where workers listen, "host:port" separated by commas (one per worker machine).
+ADDRESSES_ENV = "DOSSIERFLOW_WORKER_NUDGE"
 DEFAULT_ADDRESS = "127.0.0.1:4211"
 MESSAGE = b"nudge"
 
 
 def nudge_addresses() -> list[tuple[str, int]]:
-    """The executors' nudge addresses, from DOSSIERFLOW_EXECUTOR_NUDGE (empty: none)."""
+    """The workers' nudge addresses, from DOSSIERFLOW_WORKER_NUDGE (empty: none)."""
     raw = os.environ.get(ADDRESSES_ENV, DEFAULT_ADDRESS)
     addresses = []
     for item in raw.split(","):
@@ -28,7 +28,7 @@ def nudge_addresses() -> list[tuple[str, int]]:
 
 
 def nudge() -> None:
-    """Tell the executors that a flow run may be waiting to be picked up. Best effort."""
+    """Tell the workers that a flow run may be waiting to be picked up. Best effort."""
     for address in nudge_addresses():
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sender:

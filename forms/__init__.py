@@ -16,20 +16,23 @@ The public API, by module:
                  comparisons(c), ConditionError
     validation   validate_page(...) -> PageResult, merge_page(definition, answers, result),
                  validate_answers(definition, answers, lang) (AnswersInvalid), drop_hidden(...),
-                 visible_pages / next_page / previous_page, PageUnavailable
+                 visible_pages / next_page / previous_page, PageUnavailable, office_today()
     view         page_view(definition, page_key, answers, lang, result=, add_rows=) -> PageView,
                  first_page(definition, answers), upload_limit(definition, page_key)
+    drafts       page_draft(definition, page_key, form, result): a page as typed, to keep
     summary      summarise(definition, answers, lang) -> [PageSummary]
-    pdf          render_pdf(definition, answers, lang, header: PdfHeader) -> bytes
+    pdf          render_pdf(definition, answers, lang, header: PdfHeader) -> bytes;
+                 register_fonts() for other PDFs in the same fonts
     files        FileAnswer, UploadStore (the service's side), UploadRefused, FILE_TYPES
     language     Language(code, translations), Language.of(translations)
 """
 
 from forms.conditions import ConditionError, condition_to_json, evaluate, parse_condition
 from forms.definition import Definition, Page, check_condition
+from forms.drafts import page_draft
 from forms.files import FILE_TYPES, FileAnswer, UploadRefused, UploadStore
 from forms.language import Language
-from forms.pdf import PdfHeader, render_pdf
+from forms.pdf import PdfHeader, register_fonts, render_pdf
 from forms.registry import (
     DefinitionError,
     DefinitionRegistry,
@@ -47,6 +50,7 @@ from forms.validation import (
     drop_hidden,
     merge_page,
     next_page,
+    office_today,
     previous_page,
     validate_answers,
     validate_page,
@@ -80,10 +84,13 @@ __all__ = [
     "load_definition_file",
     "merge_page",
     "next_page",
+    "office_today",
+    "page_draft",
     "page_view",
     "parse_condition",
     "parse_definition",
     "previous_page",
+    "register_fonts",
     "render_pdf",
     "shipped_definitions",
     "summarise",

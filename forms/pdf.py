@@ -72,6 +72,13 @@ class PdfHeader:
 _fonts_lock = threading.Lock()
 
 
+def register_fonts() -> tuple[str, str, str]:
+    """The library's fonts (DejaVu Sans, bold and mono) registered with reportlab, for other
+    PDFs of the portal that need more than Latin-1; their names (sans, bold, mono)."""
+    _register_fonts()
+    return SANS, SANS_BOLD, MONO
+
+
 def _register_fonts() -> None:
     with _fonts_lock:
         if SANS in pdfmetrics.getRegisteredFontNames():

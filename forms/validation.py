@@ -73,8 +73,9 @@ class AnswersInvalid(ValueError):
         self.problems = problems
 
 
-def office_today() -> dt.date:
-    return dt.datetime.now(OFFICE_TIME).date()
+def office_today(moment: dt.datetime | None = None) -> dt.date:
+    """The office's date now, or at an (aware) moment: "today" for date limits."""
+    return (moment or dt.datetime.now(dt.UTC)).astimezone(OFFICE_TIME).date()
 
 
 def is_visible(item: Common | Page, answers: Mapping[str, Any]) -> bool:

@@ -14,10 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from forms.conditions import condition_to_json
+from forms.conditions import comparisons, condition_to_json
 from forms.definition import Definition, Page
 from forms.files import MIB
 from forms.language import Language
@@ -104,6 +104,9 @@ class PageView:
     next_key: str | None
     items: tuple[FieldView | GroupView, ...]
     errors: dict[str, str]
+    #: The saved answers of questions on other pages that this page's conditions look at, for
+    #: the page's script (it reads the rest from the fields themselves).
+    outside_answers: dict[str, Any] = field(default_factory=dict)
 
 
 def page_view(
@@ -147,7 +150,24 @@ def page_view(
         next_key=next_page(definition, kept, page.key),
         items=tuple(items),
         errors=dict(result.errors) if result else {},
+        outside_answers=_outside_answers(page, kept),
     )
+
+
+def _outside_answers(page: Page, kept: Mapping[str, Any]) -> dict[str, Any]:
+    on_page = {
+        key
+        for question in page.questions
+        for key in (question.key, *(c.key for c in getattr(question, "questions", ())))
+    }
+    conditions = [
+        item.when
+        for question in page.questions
+        for item in (question, *getattr(question, "questions", ()))
+        if item.when is not None
+    ]
+    named = {leaf.question for condition in conditions for leaf in comparisons(condition)}
+    return {key: kept[key] for key in sorted(named - on_page) if key in kept}
 
 
 def _field(

@@ -19,4 +19,6 @@ pytest_plugins = [
     "tests.fixtures.clamav",
     "tests.fixtures.web",
     "tests.fixtures.routes",
+    "tests.fixtures.limits",
+    "tests.fixtures.receiver",
 ]

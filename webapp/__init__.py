@@ -13,7 +13,17 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from casemodel import config as settings
 from casemodel.i18n import translations_folder
 from casemodel.services.errors import NotFound
-from webapp.extensions import babel, csrf, db, limiter, login_manager, wait_for_the_answer_time
+from webapp.demo_settings import check_demo_settings
+from webapp.extensions import (
+    babel,
+    compress,
+    csrf,
+    db,
+    limiter,
+    login_manager,
+    wait_for_the_answer_time,
+)
+from webapp.static_files import favicon, static_url_version
 from webapp.urls import LOCALES, same_origin
 
 
@@ -54,14 +64,25 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_HEADERS_ENABLED=True,
         #: Off only for load benchmarks from a single address.
         RATELIMIT_ENABLED=os.environ.get("DOSSIERFLOW_RATELIMIT_ENABLED", "1") == "1",
+        #: Compressed: the stylesheets and scripts (static, the same for everyone). Not the
+        #: pages and JSON answers: they carry form tokens beside what a person typed, and
+        #: compressing both lets an attacker guess a token by the response's size (BREACH).
+        COMPRESS_MIMETYPES=["text/css", "text/javascript", "application/javascript",
+                            "image/svg+xml"],  # fmt: skip
+        #: Static files are cached for a year: their URLs carry a digest of their content
+        #: (static_url_version), so a changed file has a new URL. One stylesheet request on
+        #: the first page, none after: nothing holds up the first paint of the next page.
+        SEND_FILE_MAX_AGE_DEFAULT=365 * 24 * 3600,
     )
     app.config["SECRET_KEY"] = os.environ.get("DOSSIERFLOW_SECRET_KEY") or _local_secret_key()
     if config:
         app.config.update(config)
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_FILE_BYTES"] + 1024 * 1024
+    check_demo_settings(app.config)  # refuses to start with demo settings on a public address
 
     from webapp.auth.identity import load_user, set_device_cookie
+    from webapp.background import unauthorized
     from webapp.logmasking import mask_request_log
 
     mask_request_log()  # `flask run`'s request log; gunicorn's: gunicorn.conf.py
@@ -84,22 +105,31 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # changes and a mail about logins from new browsers stand in its place (DESIGN-notes).
     login_manager.session_protection = None
     login_manager.user_loader(load_user)
+    # A script's call after the session ended gets 401 JSON, a person the login page.
+    login_manager.unauthorized_handler(unauthorized)
     limiter.init_app(app)
+    compress.init_app(app)
+    app.url_defaults(static_url_version)
 
     from webapp import (
         archive,
         attachments,
+        beheer,
         documents,
         errors,
         messages,
         office_settings,
+        support,
         upload_requests,
     )
+    from webapp.approvals import bp as approvals_bp
     from webapp.audience import dossier_page_url
     from webapp.auth import bp as auth_bp
     from webapp.cli import register_cli
     from webapp.office import bp as office_bp
     from webapp.portal import bp as portal_bp
+    from webapp.questionnaires import bp as questionnaires_bp
+    from webapp.questionnaires.cli import forms_group
     from webapp.theming import theme_context
 
     app.register_blueprint(auth_bp)
@@ -110,6 +140,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for feature in (documents, messages, attachments, upload_requests, archive, office_settings):
         app.register_blueprint(feature.bp)
     app.add_template_global(dossier_page_url)
+    app.register_blueprint(questionnaires_bp)
+    app.register_blueprint(approvals_bp)
+    # The organisation's people and details ("Beheer"), and whom to turn to ("Ondersteuning").
+    app.register_blueprint(beheer.bp)
+    app.register_blueprint(support.bp)
+    app.cli.add_command(forms_group)
     if app.config["DEV_MAILBOX"]:
         from webapp.devmail import bp as devmail_bp
 
@@ -126,6 +162,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.context_processor(_layout_context)
     app.context_processor(theme_context)
     app.add_url_rule("/", "index", index)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.add_url_rule("/language", "set_language", set_language, methods=["POST"])
     return app
 
@@ -166,8 +203,10 @@ def set_language():
     return redirect(same_origin(request.form.get("next")) or url_for("index"))
 
 
-#: Answers that name their content in their address (an office's logo), kept by the browser.
-CACHEABLE_ENDPOINTS = frozenset({"office_settings.show_logo"})
+#: Answers the browser may keep: the same for everyone (stylesheets, scripts, the favicon; their
+#: addresses carry a version, static_url_version) or naming their content in their address
+#: (an office's logo). Every other signed-in answer is "no-store".
+CACHEABLE_ENDPOINTS = frozenset({"static", "favicon", "office_settings.show_logo"})
 
 
 def _commit_and_secure(response):

@@ -4,7 +4,9 @@ dossier's own page is for them. Who may do what is decided in casemodel, not her
 
 from __future__ import annotations
 
-from flask import g, request, session, url_for
+from functools import wraps
+
+from flask import abort, g, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -82,3 +84,28 @@ def dossier_page_url(dossier: Dossier, tab: str | None = None) -> str:
         anchor = "#messages" if tab == "messages" else ""
         return url_for("office.show_dossier", dossier_id=dossier.id) + anchor
     return url_for("portal.show_dossier", dossier_id=dossier.id, tab=tab)
+
+
+def for_clients(view):
+    """A route of a feature blueprint that is the client's own: staff get 404."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def for_staff(view):
+    """A route of a feature blueprint that is the office's own: clients get 404 (they do not
+    learn that office pages exist)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapper

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import time
 
 import click
@@ -119,27 +120,27 @@ def user_group() -> None:
 @click.option("--admin", is_flag=True, help="May manage the organisation's users.")
 @click.option("--by", "staff_email", required=True, help="E-mail address of the staff member.")
 def user_invite(client_number, email, name, locale, can_approve, admin, staff_email) -> None:
-    from casemodel.services.account_links import invite
-    from casemodel.services.accounts import create_client_account
+    from flask import current_app
+
+    from casemodel.services.invitations import give_access
+    from casemodel.services.rights import Rights
     from flows.relay import deliver_due
     from webapp.auth.accounts import external_url
 
     with session_scope(db.session_factory) as session:
         organisation, actor = _client_and_staff(session, client_number, staff_email)
+        with current_app.test_request_context():
+            start = external_url("auth.start_account")
         try:
-            user, created = create_client_account(
+            give_access(
                 session, organisation_id=organisation.id, email=email, name=name,
-                locale=locale, can_approve=can_approve, is_admin=admin, actor=actor,
+                locale=locale, rights=Rights(approve=can_approve, administer=admin), actor=actor,
+                start_link=start,
             )  # fmt: skip
         except DomainError as exc:
             raise click.ClickException(str(exc)) from None
-        if user.password_hash is None:
-            from flask import current_app
-
-            with current_app.test_request_context():
-                start = external_url("auth.start_account")
-            invite(session, user=user, start_link=start, actor=actor)
-        click.echo(f"{'created' if created else 'updated'} {user.email}")
+        click.echo(f"{normalise_email(email)} gets a mail: a new account to set up, or an "
+                   "invitation to accept after logging in")  # fmt: skip
     deliver_due(db.session_factory)
 
 
@@ -230,7 +231,11 @@ def _start_flow_runs() -> None:
         waiting = session.scalar(
             select(func.count())
             .select_from(OutboxMessage)
-            .where(OutboxMessage.kind == "start_flow_run", OutboxMessage.done_at.is_(None))
+            .where(
+                OutboxMessage.kind == "start_flow_run",
+                OutboxMessage.done_at.is_(None),
+                OutboxMessage.claimed_until.is_(None),  # not those the relay starts right now
+            )
         )
     if waiting:
         click.echo(f"{waiting} flow run(s) will start once Prefect answers (the relay retries)")
@@ -244,19 +249,36 @@ def outbox_group() -> None:
 PURGE_EVERY_SECONDS = 3600
 
 
-@outbox_group.command("relay", help="Deliver due outbox messages, for ever or once.")
+@outbox_group.command("relay", help="Deliver due outbox messages and look after the dossier "
+                      "runs (the reconciler), for ever or once.")  # fmt: skip
 @click.option("--once", is_flag=True, help="Deliver what is due now and stop.")
 @click.option("--interval", default=1.0, show_default=True, help="Seconds between rounds.")
 def outbox_relay(once: bool, interval: float) -> None:
     from casemodel.services.stored_files import sweep_unreferenced_files
     from casemodel.services.uploads import purge_staged_files
+    from flows.reconcile import Reconciler, reconcile_seconds
     from flows.relay import deliver_due
     from webapp.extensions import file_store
 
-    last_purge = 0.0
-    while True:
+    # SIGTERM (a restart, a deploy) ends the loop after the round under way, not inside a
+    # delivery; a message claimed but not finished would otherwise wait for its lease to end.
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    reconciler = Reconciler(db.session_factory)
+    last_purge = last_reconcile = 0.0
+    while not stopping:
+        delivered = 0
         try:
             delivered = deliver_due(db.session_factory)
+        except Exception as exc:  # keep relaying: the database or Prefect may come back
+            click.echo(f"relay round failed: {exc!r}", err=True)
+        try:
+            if time.monotonic() - last_reconcile > reconcile_seconds():
+                last_reconcile = time.monotonic()
+                reconciler.run_once()
+        except Exception as exc:
+            click.echo(f"reconciler round failed: {exc!r}", err=True)
+        try:
             if time.monotonic() - last_purge > PURGE_EVERY_SECONDS:
                 # Attachments uploaded for a message that was never sent, then the bytes
                 # nothing refers to any more.
@@ -265,13 +287,13 @@ def outbox_relay(once: bool, interval: float) -> None:
                 with session_scope(db.session_factory) as session:
                     sweep_unreferenced_files(session, file_store())
                 last_purge = time.monotonic()
-        except Exception as exc:  # keep relaying: the database or Prefect may come back
-            click.echo(f"relay round failed: {exc!r}", err=True)
-            delivered = 0
+        except Exception as exc:
+            click.echo(f"housekeeping failed: {exc!r}", err=True)
         if once:
             click.echo(f"delivered {delivered}")
             return
         time.sleep(interval)
+    click.echo("relay stopped")
 
 
 @click.group("files", cls=AppGroup, help="The file store.")

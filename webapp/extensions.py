@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from flask import Flask, current_app, g
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -92,3 +93,8 @@ def file_store() -> FileStore:
     clamd = current_app.config.get("CLAMD_ADDRESS")
     return FileStore(current_app.config["FILES_PATH"],
                      scanner=ClamdScanner(clamd) if clamd else None)  # fmt: skip
+
+
+#: Brotli/zstd/gzip for the static stylesheets and scripts; not for pages or JSON, which carry
+#: form tokens next to what a person typed (BREACH): see create_app's COMPRESS_MIMETYPES.
+compress = Compress()

@@ -36,6 +36,17 @@ def store_all_or_none(uploads: list[FileStorage]) -> list[StoredFile] | None:
     return stored
 
 
+def store_form_file(field: str = "file") -> tuple[StoredFile, str] | None:
+    """The one file of a form's file field, stored, with the name it was given; None, with
+    the reason flashed, when none was chosen or it is refused."""
+    upload = request.files.get(field)
+    if not upload or not upload.filename:
+        flash(_("Kies een bestand."), "error")
+        return None
+    stored = store_all_or_none([upload])
+    return (stored[0], upload.filename) if stored else None
+
+
 def store_request_body() -> tuple[StoredFile, str]:
     """Stream a raw request body (one file, as the portal's upload dialog sends it: Uppy with
     formData off) into the store, in one pass and constant memory. The name comes percent-encoded

@@ -115,9 +115,30 @@ def smtp_settings() -> dict[str, Any]:
     }
 
 
-def send(payload: dict[str, str], settings: dict[str, Any] | None = None) -> None:
-    """Send one composed mail (Mail.as_payload()) over SMTP. Raises on failure, so the outbox
-    keeps the message and tries again."""
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+def send(
+    payload: dict[str, str],
+    settings: dict[str, Any] | None = None,
+    *,
+    attachments: tuple[Attachment, ...] = (),
+    message_id: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> str:
+    """Send one composed mail (Mail.as_payload()) over SMTP; its Message-ID. Raises on failure,
+    so the outbox keeps the message and tries again.
+
+    Args:
+        attachments: files to attach (an approved document and its certificate).
+        message_id: a Message-ID of the caller's (the same for every try of one sending, so a
+            receiving system that files by Message-ID files a repeat as the same mail).
+        headers: more headers (e.g. an idempotency key).
+    """
     settings = settings or smtp_settings()
     message = EmailMessage()
     message["From"] = formataddr((payload.get("sender_name") or settings["sender_name"],
@@ -125,13 +146,20 @@ def send(payload: dict[str, str], settings: dict[str, Any] | None = None) -> Non
     message["To"] = payload["to"]
     message["Subject"] = payload["subject"]
     message["Date"] = formatdate(usegmt=True)
-    message["Message-ID"] = make_msgid(domain=settings["sender"].rpartition("@")[2])
+    message["Message-ID"] = message_id or make_msgid(domain=settings["sender"].rpartition("@")[2])
+    for name, value in (headers or {}).items():
+        message[name] = value
     message.set_content(payload["text"])
     message.add_alternative(payload["html"], subtype="html")
     _attach_logo(message, payload.get("logo"))
+    for attachment in attachments:
+        maintype, _slash, subtype = attachment.content_type.partition("/")
+        message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,
+                               filename=attachment.filename)  # fmt: skip
     with smtplib.SMTP(settings["host"], settings["port"], timeout=30) as smtp:
         if settings["starttls"]:
             smtp.starttls(context=ssl.create_default_context())
         if settings["username"]:
             smtp.login(settings["username"], settings["password"])
         smtp.send_message(message)
+    return message["Message-ID"]

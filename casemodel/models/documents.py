@@ -17,6 +17,23 @@ from casemodel.models.users import User
 FOLDERS = ("correspondence", "documents", "supplied")
 
 
+class DocumentKind(Base):
+    """A kind of document an office names ("Jaarrekening", "Aangifte inkomstenbelasting"), in
+    Dutch and English. Kinds are never removed: memberships and documents refer to them."""
+
+    __tablename__ = "document_kinds"
+    __table_args__ = (UniqueConstraint("office_id", "name_nl"),)
+
+    id: Mapped[intpk]
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id", ondelete="CASCADE"))
+    name_nl: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[utc_timestamp]
+
+    def name(self, locale: str) -> str:
+        return self.name_en if locale == "en" else self.name_nl
+
+
 class Document(Base):
     __tablename__ = "documents"
     __table_args__ = (
@@ -44,8 +61,12 @@ class Document(Base):
     #: accountancy manual's "Accordering" folder lists them).
     approved_version: Mapped[int | None]
     approved_at: Mapped[dt.datetime | None]
+    #: What kind of document it is, as the office names its kinds (e.g. annual accounts): an
+    #: approval right may be limited to kinds (Membership.approve_kind_ids).
+    kind_id: Mapped[int | None] = mapped_column(ForeignKey("document_kinds.id"))
 
     dossier: Mapped[Dossier] = relationship()
+    kind: Mapped[DocumentKind | None] = relationship()
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.version"
     )

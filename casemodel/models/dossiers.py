@@ -5,14 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel.db import Base, intpk, utc_timestamp
 from casemodel.models.organisations import Office, Organisation
 from casemodel.models.users import User
 
-DOSSIER_STATUSES = ("open", "completed", "cancelled")
+#: "failed": a step failed and the run stopped; staff see the error and retry (the client sees
+#: the dossier as delayed).
+DOSSIER_STATUSES = ("open", "failed", "completed", "cancelled")
 STEP_STATES = ("pending", "running", "waiting", "done", "failed", "skipped")
 
 
@@ -23,11 +25,13 @@ class Dossier(Base):
     __table_args__ = (
         CheckConstraint(f"status IN {DOSSIER_STATUSES}", name="status"),
         Index("ix_dossiers_organisation_status", "organisation_id", "status"),
+        UniqueConstraint("office_id", "number"),
     )
 
     id: Mapped[intpk]
-    #: The office's dossier number, e.g. "2026-00042": unique, shown everywhere, searchable.
-    number: Mapped[str] = mapped_column(String(40), unique=True)
+    #: The office's dossier number, e.g. "2026-00042": unique within the office (a sequence per
+    #: office and year, DossierNumberSequence), shown everywhere, searchable.
+    number: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), default="open")
     office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), index=True)
@@ -73,11 +77,30 @@ class Step(Base):
     counts_toward_progress: Mapped[bool] = mapped_column(default=True)
     #: The kind's settings, copied from the template.
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The template's `when:`: the step runs only if the answers of an earlier questionnaire
+    #: step satisfy it ({step, condition}); otherwise it is skipped. None: it always runs.
+    condition: Mapped[dict[str, Any] | None]
     state: Mapped[str] = mapped_column(String(20), default="pending")
+    #: 1, and one more each time a rejected approval sends the dossier back over this step
+    #: (`on_reject`): the flow's cache and suspension keys of a new attempt are new.
+    attempt: Mapped[int] = mapped_column(default=1)
     started_at: Mapped[dt.datetime | None]
     finished_at: Mapped[dt.datetime | None]
+    #: Why the step failed (state "failed"): for staff, never shown to the client.
+    error: Mapped[str | None] = mapped_column(Text)
 
     dossier: Mapped[Dossier] = relationship(back_populates="steps")
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_nl
+
+
+class DossierNumberSequence(Base):
+    """The last dossier number an office gave out in a year: numbers are taken by incrementing
+    this row in one statement, so openings at the same moment never get the same number."""
+
+    __tablename__ = "dossier_number_sequences"
+
+    office_id: Mapped[int] = mapped_column(ForeignKey("offices.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(primary_key=True)
+    last_value: Mapped[int] = mapped_column(default=0)

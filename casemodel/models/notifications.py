@@ -12,9 +12,15 @@ from casemodel.db import Base, intpk, utc_timestamp
 #: document: the office published documents; message: the office sent a message; questionnaire:
 #: a questionnaire is ready; upload: a client uploaded files (to staff, their contact person);
 #: client_message: a client wrote (to the staff member who is to answer); request: the office
-#: asks the client for files (an upload_request step).
+#: asks the client for files (an upload_request step); questionnaire_done: a client completed a
+#: questionnaire (to staff, as for uploads); approval: a document waits for the client's
+#: approval (to its approvers); approval_done: a client approved or rejected one (to staff);
+#: proposal: a client proposed a change to personal or organisation data (to the
+#: organisation's contact person); proposal_reviewed: the office accepted or rejected it (to
+#: the client who proposed it).
 NOTIFICATION_KINDS = (
     "document", "message", "questionnaire", "upload", "client_message", "request",
+    "questionnaire_done", "approval", "approval_done", "proposal", "proposal_reviewed",
 )  # fmt: skip
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from typing import Any
+
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel.db import Base, intpk, utc_timestamp
+from casemodel.models.addresses import HasAddress
 
 OFFICE_KINDS = ("notary", "accountancy")
 ORGANISATION_KINDS = ("person", "company")
@@ -39,9 +43,17 @@ class Office(Base):
     #: After a login with an SMS code, offer the authenticator app instead (at most once a
     #: day per person); the accountancy manual shows that screen, a notary office may not want it.
     offer_authenticator: Mapped[bool] = mapped_column(default=True, server_default=true())
+    #: Changes clients make to personal and organisation data wait for the contact person's
+    #: review (the accountancy manual's way); False: they apply at once (a small notary office).
+    changes_need_review: Mapped[bool] = mapped_column(default=True)
+    #: The support desk clients see under "Ondersteuning" (accountancy manual): a name, a phone
+    #: number (E.164) and an e-mail address; each None until the office fills it in.
+    support_name: Mapped[str | None] = mapped_column(String(200))
+    support_phone: Mapped[str | None] = mapped_column(String(20))
+    support_email: Mapped[str | None] = mapped_column(String(254))
 
 
-class Organisation(Base):
+class Organisation(HasAddress, Base):
     """A client relation of an office: a private person or a company. Dossiers belong to it."""
 
     __tablename__ = "organisations"
@@ -58,18 +70,56 @@ class Organisation(Base):
     contact_person_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
     )
+    #: The office's relationship manager ("relatiebeheerder"), whom the client turns to first
+    #: (accountancy manual, "Ondersteuning"); None: the contact person is.
+    relationship_manager_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL", use_alter=True)
+    )
+    #: The Chamber of Commerce number (KvK, eight digits), the VAT number (compact, with its
+    #: country code) and the bank account (IBAN, compact).
+    kvk_number: Mapped[str | None] = mapped_column(String(8))
+    vat_number: Mapped[str | None] = mapped_column(String(20))
+    iban: Mapped[str | None] = mapped_column(String(34))
+    #: Raised by every change to the organisation's people (memberships, rights) and to its
+    #: proposed changes, in the statement that locks the row: such changes to one organisation
+    #: take turns, so "one administrator at least" holds when two administrators demote each
+    #: other at once, and two proposals at once do not both stay pending.
+    revision: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[utc_timestamp]
 
     office: Mapped[Office] = relationship()
     contact_person: Mapped[User | None] = relationship(  # noqa: F821
         foreign_keys=[contact_person_id]
     )
+    relationship_manager: Mapped[User | None] = relationship(  # noqa: F821
+        foreign_keys=[relationship_manager_id]
+    )
     memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
 
 
-class Membership(Base):
-    """A user's place in an organisation, with the rights they hold there. A user may belong to
-    several organisations and switch between them."""
+class HasRights:
+    """Mixin: the rights a person holds in an organisation (casemodel.services.rights decides
+    with them), on a membership and on an invitation that offers one."""
+
+    #: May see the organisation's dossiers, with their documents and messages, and its folders.
+    can_view: Mapped[bool] = mapped_column(default=True)
+    #: May upload files and send messages (attachments, the Upload folder, requested files).
+    can_upload: Mapped[bool] = mapped_column(default=True)
+    #: May fill in and complete the organisation's questionnaires.
+    can_fill: Mapped[bool] = mapped_column(default=True)
+    #: May approve ("accorderen") documents on behalf of the organisation.
+    can_approve: Mapped[bool] = mapped_column(default=False)
+    #: Approving only documents of these kinds (DocumentKind ids of the office, e.g. only
+    #: annual accounts); None: every kind.
+    approve_kind_ids: Mapped[list[Any] | None]
+    #: May manage the organisation's users and their rights ("Beheer").
+    is_admin: Mapped[bool] = mapped_column(default=False)
+
+
+class Membership(HasRights, Base):
+    """A user's place in an organisation, with the rights they hold there and the notification
+    mails they want from it. A user may belong to several organisations and switch between
+    them."""
 
     __tablename__ = "memberships"
     __table_args__ = (UniqueConstraint("user_id", "organisation_id"),)
@@ -79,10 +129,13 @@ class Membership(Base):
     organisation_id: Mapped[int] = mapped_column(
         ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
-    #: May approve ("accorderen") documents on behalf of the organisation.
-    can_approve: Mapped[bool] = mapped_column(default=False)
-    #: May manage the organisation's users and their rights ("Beheer").
-    is_admin: Mapped[bool] = mapped_column(default=False)
+    #: Per module, whether the person gets a mail when the office has something new for the
+    #: organisation there (accountancy manual, "Mijn gebruikers"; notary manual §2.2).
+    notify_documents: Mapped[bool] = mapped_column(default=True)
+    notify_messages: Mapped[bool] = mapped_column(default=True)
+    notify_questionnaires: Mapped[bool] = mapped_column(default=True)
+    notify_approvals: Mapped[bool] = mapped_column(default=True)
+    notify_uploads: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[utc_timestamp]
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
@@ -106,3 +159,28 @@ class OfficeMembership(Base):
     created_at: Mapped[utc_timestamp]
 
     office: Mapped[Office] = relationship()
+
+
+class MembershipInvitation(HasRights, Base):
+    """An office's offer to an existing account of access to one of its client organisations.
+    Nothing is granted until the person accepts it, signed in: an address typed on the office's
+    Accounts page must not attach someone (another office's client, say) without them knowing.
+    A new address gets its account, and the membership, at once: activating it is accepting."""
+
+    __tablename__ = "membership_invitations"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
+    # The rights (HasRights) are those the membership will have once accepted.
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[utc_timestamp]
+    expires_at: Mapped[dt.datetime]
+    #: When the person accepted or declined it (one of them, at most).
+    accepted_at: Mapped[dt.datetime | None]
+    declined_at: Mapped[dt.datetime | None]
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])  # noqa: F821

@@ -14,7 +14,7 @@ from casemodel.db import Base, intpk, utc_timestamp, utcnow
 
 class OutboxMessage(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "done_at", "due_at"),)
+    __table_args__ = (Index("ix_outbox_pending", "done_at", "dead_at", "due_at"),)
 
     id: Mapped[intpk]
     #: What to do: "start_flow_run", "resume_flow_run", ...
@@ -25,6 +25,14 @@ class OutboxMessage(Base):
     created_at: Mapped[utc_timestamp]
     #: Not before this moment (a wait_until step queues its resume for the date).
     due_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: Failed deliveries so far; at the limit the message is dead (dead_at), for staff to retry.
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     done_at: Mapped[dt.datetime | None]
+    #: Given up after too many failed attempts: shown to staff with the last error and a retry.
+    dead_at: Mapped[dt.datetime | None]
+    #: A relay is delivering it until then (its lease; claim_token says which delivery): no
+    #: other relay or portal process takes it meanwhile. An expired lease (a relay that died
+    #: mid-delivery) lets another take it.
+    claimed_until: Mapped[dt.datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))

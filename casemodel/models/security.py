@@ -13,7 +13,8 @@ from casemodel.db import Base, intpk, utc_timestamp
 from casemodel.models.users import User
 
 SESSION_STAGES = ("password", "full")
-CODE_PURPOSES = ("login", "enrol", "reauth")
+#: "approval": a code bound to one approval challenge (services.approvals), never a login.
+CODE_PURPOSES = ("login", "enrol", "reauth", "approval")
 
 
 class UserSession(Base):
@@ -59,8 +60,9 @@ class OneTimeCode(Base):
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     purpose: Mapped[str] = mapped_column(String(10))
-    #: Argon2-free on purpose: a 6-digit code's hash only has to outlive its 10 minutes and its
-    #: 5 attempts; SHA-256 with a per-code salt keeps it out of a database dump.
+    #: HMAC-SHA256 of the salt and the code, keyed with the server's code key
+    #: (config.code_key), so a database dump alone gives nothing to try the million codes on.
+    #: Argon2-free on purpose: it only has to outlive its 10 minutes and its 5 attempts.
     code_hash: Mapped[str] = mapped_column(String(64))
     salt: Mapped[str] = mapped_column(String(32))
     #: The mobile number the code went to (enrolment proves the number).
@@ -80,6 +82,7 @@ class RecoveryCode(Base):
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: HMAC-SHA256, keyed with the server's code key, of the code's SHA-256.
     code_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[utc_timestamp]
     used_at: Mapped[dt.datetime | None]

@@ -17,8 +17,9 @@ AUDIENCES = ("staff", "client")
 
 
 class HumanTask(Base):
-    """One thing a person must do for a step (a staff task now; questionnaires, approvals and
-    upload requests later). The flow run is suspended while it is open."""
+    """One thing a person must do for a step (a staff task, a publish or approval step's
+    document to place, a questionnaire, an upload request). The flow run is suspended while it
+    is open."""
 
     __tablename__ = "human_tasks"
     __table_args__ = (
@@ -38,6 +39,8 @@ class HumanTask(Base):
     #: The staff member it is assigned to; None means any staff member of the office.
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     state: Mapped[str] = mapped_column(String(20), default="open")
+    #: The step's attempt it was opened (or opened again) for.
+    attempt: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[utc_timestamp]
     completed_at: Mapped[dt.datetime | None]
     completed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

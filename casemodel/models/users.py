@@ -8,13 +8,14 @@ from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel.db import Base, intpk, utc_timestamp
+from casemodel.models.addresses import HasAddress
 from casemodel.models.organisations import Membership, Office, OfficeMembership
 
 ROLES = ("client", "staff", "manager")
 LOCALES = ("nl", "en")
 
 
-class User(Base):
+class User(HasAddress, Base):
     """A person with a login. Clients reach dossiers through memberships of organisations; staff
     and managers through memberships of offices (OfficeMembership): without one, nothing."""
 
@@ -33,9 +34,17 @@ class User(Base):
     #: Argon2id hash; None until the user has set a password through the activation link.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
+    #: False once the office deactivated the account (services.account_status): no login, no
+    #: set-password link, no session; what the person did keeps their name.
     is_active: Mapped[bool] = mapped_column(default=True)
     #: The registered mobile number, E.164 ("+31612345678"), for SMS codes.
     mobile_number: Mapped[str | None] = mapped_column(String(20))
+    #: A number an administrator gave in place of mobile_number, not yet confirmed: the next
+    #: SMS code for a login (or re-authentication) goes here, and a right one makes it the
+    #: number; until then no other code goes to it.
+    pending_mobile_number: Mapped[str | None] = mapped_column(String(20))
+    #: A phone number to reach the person on (E.164), not for codes.
+    phone_number: Mapped[str | None] = mapped_column(String(20))
     #: The second factor in use: "sms", "totp" or None (not enrolled yet).
     second_factor: Mapped[str | None] = mapped_column(String(10))
     #: The authenticator's shared secret (base32); None without an authenticator.
@@ -46,17 +55,14 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     #: A temporary lock after repeated failures; it always expires by itself.
     locked_until: Mapped[dt.datetime | None]
-    #: Notification preferences: an e-mail when the office publishes documents, sends a
-    #: questionnaire, or writes a message.
-    notify_documents: Mapped[bool] = mapped_column(default=True)
-    notify_questionnaires: Mapped[bool] = mapped_column(default=True)
-    notify_messages: Mapped[bool] = mapped_column(default=True)
     #: The organisation the client acted for last: a person with several lands there at login.
     last_organisation_id: Mapped[int | None] = mapped_column(
         ForeignKey("organisations.id", ondelete="SET NULL")
     )
     #: When the authenticator app was last offered after an SMS login (at most once a day).
     authenticator_offered_at: Mapped[dt.datetime | None]
+    #: When the person last finished a login (both factors).
+    last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[utc_timestamp]
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user")
@@ -84,6 +90,12 @@ class User(Base):
     @property
     def is_manager(self) -> bool:
         return self.role == "manager"
+
+    @property
+    def code_number(self) -> str | None:
+        """Where codes for logging in go: a new number waiting for its confirmation (which such
+        a code is), else the registered one."""
+        return self.pending_mobile_number or self.mobile_number
 
     def works_for(self, office_id: int) -> bool:
         """Whether this is staff of that office (a membership of it; a client never is)."""

@@ -1,6 +1,6 @@
-"""The organisation's folders (accountancy manual, "Dossier"): the documents the client approved,
-everything the office published across its dossiers ("Online Dossier <client number>"), and the
-files the client uploaded; and the office's archive of those uploads."""
+"""The organisation's folders (accountancy manual, "Dossier"): everything the office published
+across its dossiers ("Online Dossier <client number>") and the files the client uploaded; and
+the office's archive of those uploads. The folder "Accordering" is queries.approvals.approved_in."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from casemodel.models import (
     Document,
     DocumentRead,
     Dossier,
-    Membership,
     Organisation,
     User,
 )
 from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
+from casemodel.services.rights import has_right
 
 #: The folders the office publishes into; what the client supplied is not in "Online Dossier".
 PUBLISHED_FOLDERS = ("correspondence", "documents")
@@ -38,15 +38,9 @@ class DossierDocuments:
         return sum(1 for _document, read in self.documents if not read)
 
 
-def _is_member(session: Session, user: User, organisation_id: int) -> bool:
-    return (
-        session.scalar(
-            select(Membership.id).where(
-                Membership.user_id == user.id, Membership.organisation_id == organisation_id
-            )
-        )
-        is not None
-    )
+def _may_view(session: Session, user: User, organisation_id: int) -> bool:
+    """A member of the organisation with the right to see its dossiers and folders."""
+    return has_right(session, user, organisation_id, "view")
 
 
 def _documents_of(user: User, organisation_id: int) -> Select:
@@ -64,27 +58,10 @@ def _documents_of(user: User, organisation_id: int) -> Select:
     )
 
 
-def approved_documents(
-    session: Session, user: User, organisation_id: int
-) -> list[tuple[Document, bool]]:
-    """The "Accordering" folder: the documents of the organisation's dossiers that the client
-    approved, most recently approved first. Empty for a user who is not a member."""
-    if not _is_member(session, user, organisation_id):
-        return []
-    rows = session.execute(
-        _documents_of(user, organisation_id)
-        .where(Document.approved_version.is_not(None))
-        .order_by(None)
-        .order_by(Document.approved_at.desc(), Document.id.desc())
-    )
-    return [(document, read is not None and read >= document.latest_version)
-            for document, read in rows]  # fmt: skip
-
-
 def online_dossier(session: Session, user: User, organisation_id: int) -> list[DossierDocuments]:
     """The "Online Dossier" folder: what the office published in the organisation's dossiers,
     grouped by dossier (the dossier with the newest document first), each newest first."""
-    if not _is_member(session, user, organisation_id):
+    if not _may_view(session, user, organisation_id):
         return []
     rows = session.execute(
         _documents_of(user, organisation_id).where(Document.folder.in_(PUBLISHED_FOLDERS))
@@ -100,7 +77,7 @@ def online_dossier(session: Session, user: User, organisation_id: int) -> list[D
 
 def uploads_of(session: Session, user: User, organisation_id: int) -> list[ArchivedFile]:
     """The "Upload" folder's list: what the organisation uploaded, newest first."""
-    if not _is_member(session, user, organisation_id):
+    if not _may_view(session, user, organisation_id):
         return []
     return list(
         session.scalars(
@@ -138,14 +115,15 @@ def office_archive(user: User, search: str = "") -> Select:
 
 def get_archived_file_for(session: Session, archived_id: int, user: User) -> ArchivedFile:
     """Load and authorise an uploaded file: staff of the organisation's office, or a member of
-    the organisation. Anything else raises NotFound, like a missing id."""
+    the organisation with the right to see it. Anything else raises NotFound, like a missing
+    id."""
     archived = session.get(ArchivedFile, archived_id)
     if archived is None:
         raise NotFound(f"archived file {archived_id}")
     if user.is_staff:
         allowed = user.works_for(archived.organisation.office_id)
     else:
-        allowed = _is_member(session, user, archived.organisation_id)
+        allowed = _may_view(session, user, archived.organisation_id)
     if not allowed:
         raise NotFound(f"archived file {archived_id}")
     return archived

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from casemodel.models import Dossier, HumanTask, Membership, Step, User
+from casemodel.models import Dossier, HumanTask, Questionnaire, Step, User
 from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
+from casemodel.services.rights import organisations_where, rights_in
 
 
 @dataclass(frozen=True)
@@ -25,16 +26,15 @@ class Progress:
 
 def visible_dossiers(user: User, organisation_id: int | None = None) -> Select:
     """The dossiers the user may see: staff those of the offices they work for (none without an
-    office membership), a client those of the organisation they act for, if they are a member
-    of it."""
+    office membership), a client those of the organisation they act for, if their membership of
+    it holds the right to see dossiers (services.rights, read at every call)."""
     query = select(Dossier)
     if user.is_staff:
         query = query.where(Dossier.office_id.in_(office_ids_of(user)))
         if organisation_id is not None:
             query = query.where(Dossier.organisation_id == organisation_id)
         return query
-    member_of = select(Membership.organisation_id).where(Membership.user_id == user.id)
-    query = query.where(Dossier.organisation_id.in_(member_of))
+    query = query.where(Dossier.organisation_id.in_(organisations_where(user, "view")))
     if organisation_id is not None:
         query = query.where(Dossier.organisation_id == organisation_id)
     return query
@@ -77,7 +77,8 @@ def get_dossier_for(session: Session, dossier_id: int, user: User) -> Dossier:
 
 
 def progress_of(session: Session, dossier_ids: Iterable[int]) -> dict[int, Progress]:
-    """The "(done/total)" of each dossier, over the steps that count toward progress."""
+    """The "(done/total)" of each dossier, over the steps that count toward progress. A step
+    skipped because its `when:` does not hold is not for this client: it is in neither."""
     ids = list(dossier_ids)
     if not ids:
         return {}
@@ -85,9 +86,13 @@ def progress_of(session: Session, dossier_ids: Iterable[int]) -> dict[int, Progr
         select(
             Step.dossier_id,
             func.count(),
-            func.sum(case((Step.state.in_(("done", "skipped")), 1), else_=0)),
+            func.sum(case((Step.state == "done", 1), else_=0)),
         )
-        .where(Step.dossier_id.in_(ids), Step.counts_toward_progress.is_(True))
+        .where(
+            Step.dossier_id.in_(ids),
+            Step.counts_toward_progress.is_(True),
+            Step.state != "skipped",
+        )
         .group_by(Step.dossier_id)
     )
     progress = {dossier_id: Progress(0, 0) for dossier_id in ids}
@@ -123,29 +128,52 @@ class DossierCounts:
 
 
 def dossier_counts(session: Session, user: User, organisation_id: int | None) -> DossierCounts:
-    """The Home tile: dossiers in progress, and all of them."""
+    """The Home tile: dossiers in progress (a failed one, delayed, too), and all of them."""
     visible = visible_dossiers(user, organisation_id).subquery()
+    going = visible.c.status.in_(("open", "failed"))
     in_progress, total = session.execute(
         select(
-            func.coalesce(func.sum(case((visible.c.status == "open", 1), else_=0)), 0),
+            func.coalesce(func.sum(case((going, 1), else_=0)), 0),
             func.count(),
         ).select_from(visible)
     ).one()
     return DossierCounts(int(in_progress), int(total))
 
 
+#: The rights a client needs for an open task of each kind to be theirs to do (in "Acties");
+#: a kind not named needs the right to see the dossier.
+TASK_RIGHTS = {
+    "questionnaire": ("fill",), "upload_request": ("view", "upload"), "approval": ("approve",),
+}  # fmt: skip
+
+
 def open_client_task_count(session: Session, user: User, organisation_id: int | None) -> int:
-    """The "Acties" tile: open tasks waiting for the client organisation."""
-    visible = visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
-    return session.scalar(
-        select(func.count())
-        .select_from(HumanTask)
-        .where(
-            HumanTask.audience == "client",
-            HumanTask.state == "open",
-            HumanTask.dossier_id.in_(visible),
+    """The "Acties" count: the open tasks of the client organisation this person may do (a
+    step's upload request or questionnaire; TASK_RIGHTS), and the questionnaires staff sent ad
+    hoc, which have no task, with the right to fill them in."""
+    rights = rights_in(session, user, organisation_id)
+    if rights is None:
+        return 0
+    held = set(rights.granted())
+    of_kinds = [
+        kind for kind in session.scalars(
+            select(HumanTask.kind)
+            .join(Dossier, Dossier.id == HumanTask.dossier_id)
+            .where(HumanTask.audience == "client", HumanTask.state == "open",
+                   Dossier.organisation_id == organisation_id)
         )
-    )
+        if held.issuperset(TASK_RIGHTS.get(kind, ("view",)))
+    ]  # fmt: skip
+    ad_hoc = 0
+    if rights.fill:
+        ad_hoc = session.scalar(
+            select(func.count()).where(
+                Questionnaire.step_id.is_(None),
+                Questionnaire.state == "open",
+                Questionnaire.organisation_id == organisation_id,
+            )
+        )
+    return len(of_kinds) + ad_hoc
 
 
 def statuses_in(session: Session, user: User, organisation_id: int | None) -> list[str]:
@@ -155,9 +183,9 @@ def statuses_in(session: Session, user: User, organisation_id: int | None) -> li
 
 
 def step_plan(dossier_id: int) -> Select:
-    """The dossier's steps in order as (key, kind, state): what the flow walks."""
+    """The dossier's steps in order as (key, kind, state, attempt): what the flow walks."""
     return (
-        select(Step.key, Step.kind, Step.state)
+        select(Step.key, Step.kind, Step.state, Step.attempt)
         .where(Step.dossier_id == dossier_id)
         .order_by(Step.position)
     )

@@ -184,9 +184,14 @@ def set_password_through_link(
     return user
 
 
-def queue_mail(session: Session, *, template: str, user: User, dedupe: str, **context) -> None:
-    """Compose a mail to the user in their language and queue it in the outbox."""
-    office = office_for(user)
+def queue_mail(
+    session: Session, *, template: str, user: User, dedupe: str, office: Office | None = None,
+    **context,
+) -> None:  # fmt: skip
+    """Compose a mail to the user in their language and queue it in the outbox. It is from the
+    user's office (office_for), or from `office` (an office the user is not yet with), in that
+    office's theme."""
+    office = office or office_for(user)
     mail = compose(
         template,
         to=user.email,
@@ -195,7 +200,7 @@ def queue_mail(session: Session, *, template: str, user: User, dedupe: str, **co
         office=office,
         **context,
     )
-    payload = mail.as_payload() | {"sender_name": office_name_for(user)}
+    payload = mail.as_payload() | {"sender_name": office.name if office else "Dossierflow"}
     if office is not None and office.logo_sha256:
         # Sent along inline (cid:) by casemodel.mail.send: mail programs show an attached
         # image where they block one fetched from the web.

@@ -14,6 +14,7 @@ from casemodel.db import increment, utcnow
 from casemodel.models import Membership, Office, OfficeMembership, Organisation, User
 from casemodel.passhash import Argon2id
 from casemodel.services.audit import record_event
+from casemodel.services.rights import Rights
 
 #: Argon2id at one of OWASP's equivalent minimum configurations: 7 MiB, 5 passes, 1 lane. Of
 #: those it costs the least CPU and memory per check here (about 15 ms with libsodium; 19 MiB
@@ -142,6 +143,7 @@ def signed_in(user: User) -> None:
     """Every factor is done: the count of failures starts again and a lock is lifted."""
     user.failed_logins = 0
     user.locked_until = None
+    user.last_login_at = utcnow()
 
 
 def confirm_password(session: Session, *, user: User, password: str) -> bool:
@@ -171,7 +173,7 @@ def change_password(
     session: Session, *, user: User, current: str, new: str, keep_session: str | None
 ) -> None:
     """Change the password after checking the current one and the rules; every other session
-    of the user ends.
+    of the user ends, and the owner is told by mail.
 
     Raises:
         NotAllowed: the current password is wrong. WeakPassword: the rules say no.
@@ -187,11 +189,13 @@ def change_password(
     verdict = judge_password(new, context=(office_name_for(user), user.name, user.email))
     if not verdict.acceptable:
         raise WeakPassword(verdict)
+    from casemodel.services.security_notices import notice_security_change
     from casemodel.services.sessions import end_other_sessions
 
     user.password_hash = hash_password(new)
     end_other_sessions(session, user=user, keep_token=keep_session, reason="password_changed")
     record_event(session, action="account.password_changed", actor=user)
+    notice_security_change(session, user=user, change="password")
 
 
 def create_user(
@@ -270,14 +274,10 @@ def add_office_membership(
 
 
 def add_membership(
-    session: Session,
-    *,
-    user: User,
-    organisation: Organisation,
-    can_approve: bool = False,
-    is_admin: bool = False,
+    session: Session, *, user: User, organisation: Organisation, rights: Rights | None = None
 ) -> Membership:
-    """Make the user a member of the organisation (idempotent)."""
+    """Make the user a member of the organisation with these rights (by default: see, upload,
+    fill in; services.rights.Rights). Idempotent: an existing membership keeps its rights."""
     membership = session.scalar(
         select(Membership).where(
             Membership.user_id == user.id, Membership.organisation_id == organisation.id
@@ -285,58 +285,9 @@ def add_membership(
     )
     if membership is None:
         membership = Membership(
-            user_id=user.id,
-            organisation_id=organisation.id,
-            can_approve=can_approve,
-            is_admin=is_admin,
-            created_at=utcnow(),
+            user_id=user.id, organisation_id=organisation.id, created_at=utcnow()
         )
+        (rights or Rights()).put_on(membership)
         session.add(membership)
         session.flush()
     return membership
-
-
-def create_client_account(
-    session: Session,
-    *,
-    organisation_id: int,
-    email: str,
-    name: str,
-    actor: User,
-    locale: str = "nl",
-    can_approve: bool = False,
-    is_admin: bool = False,
-) -> tuple[User, bool]:
-    """The office gives a person access to a client organisation. A new address gets a new
-    account without a password (they set it through the activation mails); a known client gets
-    the extra membership, since one person may act for several organisations.
-
-    Returns:
-        The user, and whether the account is new.
-    Raises:
-        NotAllowed: the actor is not staff. NotFound: the organisation is not of their office.
-        InvalidState: the address belongs to a staff account.
-    """
-    from casemodel.services.errors import InvalidState, NotAllowed, NotFound
-
-    if not actor.is_staff:
-        raise NotAllowed("only office staff create client accounts")
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None or not actor.works_for(organisation.office_id):
-        raise NotFound(f"organisation {organisation_id}")
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    created = user is None
-    if user is None:
-        user = create_user(session, email=email, name=name, locale=locale, actor=actor)
-    elif user.is_staff:
-        raise InvalidState("the address belongs to a staff account")
-    add_membership(
-        session, user=user, organisation=organisation, can_approve=can_approve, is_admin=is_admin
-    )
-    record_event(
-        session,
-        action="membership.granted",
-        actor=actor,
-        detail={"user_id": user.id, "organisation_id": organisation.id},
-    )
-    return user, created

@@ -41,6 +41,7 @@ def publish_document(
     actor: User | None,
     draft: bool = False,
     step_key: str | None = None,
+    kind_id: int | None = None,
 ) -> Document:
     """Publish a stored file as a new document of the dossier, visible to its client at once
     (who are told by mail, batched), or keep it as a draft for a later `publish` step.
@@ -48,10 +49,14 @@ def publish_document(
     Args:
         actor: the staff member, or None when a flow step publishes.
         step_key: the template step that made or published it.
+        kind_id: what kind of document it is, one of the office's kinds (DocumentKind).
     Raises:
         NotAllowed: the actor is not staff of the dossier's office (may_publish).
+        NotFound: a document kind of another office.
         InvalidState: unknown folder or empty title.
     """
+    from casemodel.services.office_settings import kind_of_office
+
     if actor is not None:
         check_may_publish(actor, dossier)
     if folder not in OFFICE_FOLDERS:
@@ -59,11 +64,12 @@ def publish_document(
     title = " ".join(title.split())[:200]
     if not title:
         raise InvalidState("a document needs a title")
+    kind_of_office(session, kind_id, dossier.office_id)
     now = utcnow()
     document = Document(
         dossier_id=dossier.id, folder=folder, title=title, latest_version=1,
         created_at=now, updated_at=now, created_by_id=actor.id if actor else None,
-        published_at=None if draft else now, step_key=step_key,
+        published_at=None if draft else now, step_key=step_key, kind_id=kind_id,
     )  # fmt: skip
     session.add(document)
     session.flush()
@@ -132,8 +138,9 @@ def supply_document(
 def add_version(
     session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
 ) -> DocumentVersion:
-    """A new version of a published document: the old ones stay, and the document shows as
-    unread again to everyone who had read it.
+    """A new version of a published document: the old ones stay, the document shows as unread
+    again to everyone who had read it, and an open approval request of it is withdrawn and put
+    up again for this version.
 
     Raises:
         NotAllowed: the actor is not staff of the dossier's office (may_publish).
@@ -150,6 +157,41 @@ def add_version(
     if document.published_at is not None:
         notify(session, users=client_users(session, document.dossier), kind="document",
                dossier_id=document.dossier_id)  # fmt: skip
+    # Nobody approves a version they no longer see: an open approval request moves on to this
+    # one (imported here: approvals builds on this module).
+    from casemodel.services.approvals.decisions import replace_on_new_version
+
+    replace_on_new_version(session, document=document, actor=actor)
+    return version
+
+
+def supply_version(
+    session: Session, *, document: Document, stored: StoredFile, filename: str, actor: User
+) -> DocumentVersion:
+    """A new version of a document the client supplied (a questionnaire's PDF after a rework):
+    the old versions stay, the office sees the new one as unread, the one who supplied it has
+    read it. The caller has authorised the actor for the document's dossier."""
+    if document.folder != "supplied":
+        raise NotAllowed("a client adds versions only to what the client supplied")
+    document.latest_version += 1
+    document.updated_at = now = utcnow()
+    version = _add_version(session, document, document.latest_version, stored, filename, actor)
+    read = session.scalar(
+        select(DocumentRead).where(
+            DocumentRead.user_id == actor.id, DocumentRead.document_id == document.id
+        )
+    )
+    if read is None:
+        session.add(DocumentRead(user_id=actor.id, document_id=document.id,
+                                 version=version.version, read_at=now))  # fmt: skip
+    else:
+        read.version, read.read_at = version.version, now
+    record_event(
+        session, action="document.new_version", actor=actor, dossier_id=document.dossier_id,
+        detail={"document_id": document.id, "version": version.version,
+                "sha256": stored.sha256},
+    )  # fmt: skip
+    session.flush()
     return version
 
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from casemodel.casetemplates import CaseTemplate
-from casemodel.db import utcnow
-from casemodel.models import Dossier, Organisation, Step, User
+from casemodel.db import claim_row, insert_for, utcnow
+from casemodel.models import Dossier, DossierNumberSequence, HumanTask, Organisation, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.outbox import enqueue
@@ -49,7 +49,7 @@ def open_dossier(
     if not description:
         raise InvalidState("a dossier needs a description")
     dossier = Dossier(
-        number=next_dossier_number(session),
+        number=next_dossier_number(session, office_id=organisation.office_id),
         description=description[:300],
         office_id=organisation.office_id,
         organisation_id=organisation.id,
@@ -66,6 +66,7 @@ def open_dossier(
                 kind=step.kind,
                 counts_toward_progress=step.counts_toward_progress,
                 settings=dict(step.settings),
+                condition=step.when,
             )
             for position, step in enumerate(template.steps, start=1)
         ],
@@ -88,15 +89,25 @@ def open_dossier(
     return dossier
 
 
-def next_dossier_number(session: Session) -> str:
-    """The next number of this year, "2026-00001" onwards. Two offices opening at the same
-    instant collide on the unique constraint; the caller's transaction then fails and is retried
-    by the person, which beats a gap-free sequence table for a handful of openings a day."""
+def next_dossier_number(session: Session, *, office_id: int) -> str:
+    """The office's next number of this year, "2026-00001" onwards, taken in one statement on
+    the office's sequence row: openings at the same moment wait for each other's commit instead
+    of taking the same number (the row lock on PostgreSQL, the write lock on SQLite)."""
     year = utcnow().year
-    prefix = f"{year}-"
-    last = session.scalar(select(func.max(Dossier.number)).where(Dossier.number.like(f"{prefix}%")))
-    sequence = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{sequence:05d}"
+    # The first opening of an office's year creates its row; a second one at the same moment
+    # finds it there (ON CONFLICT DO NOTHING) and both go on to the increment.
+    session.execute(
+        insert_for(session, DossierNumberSequence)
+        .values(office_id=office_id, year=year, last_value=0)
+        .on_conflict_do_nothing(index_elements=["office_id", "year"])
+    )
+    sequence = session.execute(
+        update(DossierNumberSequence)
+        .where(DossierNumberSequence.office_id == office_id, DossierNumberSequence.year == year)
+        .values(last_value=DossierNumberSequence.last_value + 1)
+        .returning(DossierNumberSequence.last_value)
+    ).scalar_one()
+    return f"{year}-{sequence:05d}"
 
 
 def mark_completed(session: Session, *, dossier: Dossier) -> Dossier:
@@ -106,6 +117,33 @@ def mark_completed(session: Session, *, dossier: Dossier) -> Dossier:
     dossier.status = "completed"
     dossier.completed_at = utcnow()
     record_event(session, action="dossier.completed", actor=None, dossier_id=dossier.id)
+    session.flush()
+    return dossier
+
+
+def cancel_dossier(session: Session, *, dossier_id: int, reason: str) -> Dossier | None:
+    """The dossier's run was cancelled (from the Prefect UI): the dossier is cancelled and its
+    open tasks with it, so nobody is asked for a step that will never be used. Does nothing to
+    a dossier that is completed or cancelled already.
+
+    Returns:
+        The dossier, or None when nothing changed.
+    """
+    dossier = session.get(Dossier, dossier_id)
+    if dossier is None:
+        raise NotFound(f"dossier {dossier_id}")
+    if not claim_row(session, dossier, Dossier.status.in_(("open", "failed")), status="cancelled"):
+        return None
+    session.execute(
+        update(HumanTask)
+        .where(HumanTask.dossier_id == dossier_id, HumanTask.state == "open")
+        .values(state="cancelled")
+        .execution_options(synchronize_session="fetch")
+    )
+    record_event(
+        session, action="dossier.cancelled", actor=None, dossier_id=dossier_id,
+        detail={"reason": reason[:500]},
+    )  # fmt: skip
     session.flush()
     return dossier
 

@@ -30,8 +30,8 @@ class InvalidToken(DomainError):
 
 
 class TooManyWrongPasswords(DomainError):
-    """The fifth wrong password in a row typed inside a session: the account is locked as after
-    five failed logins, and the caller ends the session."""
+    """The fifth wrong password (or second-factor code) in a row typed inside a session: the
+    account is locked as after five failed logins, and the caller ends the session."""
 
 
 class WeakPassword(DomainError):

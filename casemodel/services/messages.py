@@ -15,8 +15,25 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.errors import InvalidMessage, NotFound
 from casemodel.services.notifications import client_users, notify
+from casemodel.services.quotas import charge
+from casemodel.services.rights import has_right, require_right
 from casemodel.services.uploads import staged_files_of
 from casemodel.text import longer_than
+
+
+def check_may_write(session: Session, user: User, dossier: Dossier) -> None:
+    """That the user may send messages in the dossier (and upload their attachments): staff of
+    its office; a client whose membership holds the right to upload and send messages. The
+    caller has authorised the user to see the dossier (get_dossier_for).
+
+    Raises:
+        NotAllowed: a client without the right. NotFound: neither.
+    """
+    if user.is_staff:
+        if not user.works_for(dossier.office_id):
+            raise NotFound(f"dossier {dossier.id}")
+        return
+    require_right(session, user, dossier.organisation_id, "upload")
 
 
 def clean_body(text: str) -> str:
@@ -71,7 +88,10 @@ def send_message(
     Raises:
         InvalidMessage: empty or too long; an attachment that is not the author's staged file.
         NotFound: reply_to_id is not a message of this dossier.
+        NotAllowed: a client without the right to upload and send messages (services.rights).
+        QuotaExceeded: the author (or their organisation) sent as many as an hour allows.
     """
+    check_may_write(session, author, dossier)
     if form_token is not None:
         form_token = form_token[:FORM_TOKEN_CHARS]
         sent = _sent_with(session, author, form_token)
@@ -87,6 +107,8 @@ def send_message(
     staged = staged_files_of(session, user=author, dossier_id=dossier.id, ids=staged_ids)
     if len(staged) != len(staged_ids):
         raise InvalidMessage("unknown_attachment")
+    # Counted once it would be sent; its attachments were counted as uploads when staged.
+    charge(session, "messages", actor=author, organisation_id=dossier.organisation_id)
     from_office = author.is_staff
     values = dict(
         dossier_id=dossier.id, from_office=from_office, subject=subject, body=body,
@@ -161,11 +183,14 @@ def mark_read(session: Session, *, message: Message, user: User) -> bool:
     return True
 
 
-def may_answer(user: User, message: Message) -> bool:
+def may_answer(session: Session, user: User, message: Message) -> bool:
     """Whether the message's page offers the user to answer it: staff answer a client's message
-    (not the office's own), a client any message of their dossier. The caller has authorised
-    the user for the dossier (queries.messages.get_message_for)."""
-    return not (user.is_staff and message.from_office)
+    (not the office's own), a client with the right to send messages any message of their
+    dossier. The caller has authorised the user for the dossier
+    (queries.messages.get_message_for)."""
+    if user.is_staff:
+        return not message.from_office
+    return has_right(session, user, message.dossier.organisation_id, "upload")
 
 
 def may_assign(user: User, message: Message) -> bool:

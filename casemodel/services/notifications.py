@@ -14,16 +14,27 @@ from sqlalchemy.orm import Session
 
 from casemodel import config
 from casemodel.db import utcnow
-from casemodel.links import archive_link, dossier_link, inbox_link
+from casemodel.links import (
+    archive_link,
+    dossier_link,
+    inbox_link,
+    my_account_link,
+    proposals_link,
+)
 from casemodel.models import Dossier, Notification, Organisation, User
 from casemodel.services.outbox import enqueue
+from casemodel.services.rights import Rights, membership_of
 
-#: The preference (Mijn gegevens) that lets a client switch each kind off. Staff are told of
-#: what clients send them always: it is their work.
-PREFERENCES = {
-    "document": "notify_documents",
-    "message": "notify_messages",
-    "questionnaire": "notify_questionnaires",
+#: For a client, per kind: the module of their membership (Membership.notify_*) that switches
+#: it off, set in Mijn gegevens or by the organisation's administrator, and the rights without
+#: which it is not theirs to be told of (services.rights). Staff are told of what clients send
+#: them always: it is their work. "approval" is the approvals' kind (issue 15).
+CLIENT_KINDS = {
+    "document": ("notify_documents", ("view",)),
+    "message": ("notify_messages", ("view",)),
+    "questionnaire": ("notify_questionnaires", ("fill",)),
+    "request": ("notify_uploads", ("view", "upload")),
+    "approval": ("notify_approvals", ("approve",)),
 }
 #: A batch's digest goes out this long after the window closes, so that a transaction still
 #: committing rows of that window is in it.
@@ -38,14 +49,15 @@ def notify(
     dossier_id: int | None = None,
     organisation_id: int | None = None,
 ) -> int:
-    """Note something each user is to be told of, as their preferences allow, and make sure a
-    digest mail is queued for the end of the current batch window. Returns how many users were
-    noted."""
+    """Note something each user is to be told of, as their preferences and rights allow, and
+    make sure a digest mail is queued for the end of the current batch window. Returns how many
+    users were noted."""
     now = utcnow()
     noted = 0
+    if dossier_id is not None and kind in CLIENT_KINDS:
+        organisation_id = organisation_id or session.get(Dossier, dossier_id).organisation_id
     for user in {u.id: u for u in users}.values():
-        preference = PREFERENCES.get(kind)
-        if not user.is_active or (preference and not getattr(user, preference)):
+        if not user.is_active or not _wants(session, user, kind, organisation_id):
             continue
         session.add(
             Notification(
@@ -64,6 +76,19 @@ def notify(
         noted += 1
     session.flush()
     return noted
+
+
+def _wants(session: Session, user: User, kind: str, organisation_id: int | None) -> bool:
+    """Whether a client is told of this kind for the organisation: a member whose rights let
+    them see it and whose module for it is on."""
+    if user.is_staff or kind not in CLIENT_KINDS:
+        return True
+    membership = membership_of(session, user, organisation_id) if organisation_id else None
+    if membership is None:
+        return False
+    module, needed = CLIENT_KINDS[kind]
+    rights = Rights.of(membership)
+    return getattr(membership, module) and all(getattr(rights, right) for right in needed)
 
 
 def client_users(session: Session, dossier: Dossier) -> list[User]:
@@ -116,8 +141,8 @@ def _digest_items(session: Session, user: User, pending: list[Notification]) -> 
                                           tab=_TABS.get(kind))}  # fmt: skip
         elif organisation_id is not None:
             organisation = session.get(Organisation, organisation_id)
-            item |= {"client_number": organisation.client_number,
-                     "link": archive_link(for_staff=user.is_staff)}  # fmt: skip
+            link = _ORGANISATION_LINKS.get(kind, lambda: archive_link(for_staff=user.is_staff))
+            item |= {"client_number": organisation.client_number, "link": link()}
         else:
             item |= {"link": inbox_link() if user.is_staff else config.base_url() + "/home"}
         items.append(item)
@@ -125,6 +150,8 @@ def _digest_items(session: Session, user: User, pending: list[Notification]) -> 
 
 
 _TABS = {"message": "messages", "client_message": "messages", "document": None}
+#: Where an organisation's item leads, by kind (else its folders, or the office's archive).
+_ORGANISATION_LINKS = {"proposal": proposals_link, "proposal_reviewed": my_account_link}
 
 
 def _window_end(moment: dt.datetime) -> dt.datetime:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from casemodel.filestore import StoredFile
 from casemodel.letters import client_locale
 from casemodel.models import Document, Step, User
-from casemodel.services.documents import publish_document, publish_draft
+from casemodel.services.documents import add_version, publish_document, publish_draft
 from casemodel.services.steps import (
     FINISHED_STATES,
     begin_step,
@@ -70,7 +70,8 @@ def complete_publish_task(
 ) -> Document:
     """Staff upload the document a waiting `publish` step asks for: it is published to the
     client, the task and the step are done, and the flow run's resumption is queued, all in the
-    caller's transaction.
+    caller's transaction. A step run again (a rejected approval sent the dossier back over it)
+    adds a version to the document it published before, rather than a second document.
 
     Raises:
         NotFound: no such publish task in the actor's office. InvalidState: it is done already.
@@ -78,24 +79,41 @@ def complete_publish_task(
     task = open_staff_task(session, task_id=task_id, kind="publish", actor=actor)
     claim_task(session, task=task, actor=actor)  # before publishing: a double click publishes once
     step = task.step
-    document = publish_document(
-        session, dossier=task.dossier, folder=step.settings["folder"],
-        title=_title(session, step), stored=stored, filename=filename, actor=actor,
-        step_key=step.key,
-    )  # fmt: skip
+    earlier = published_by(session, step)
+    if earlier is not None:
+        add_version(session, document=earlier, stored=stored, filename=filename, actor=actor)
+        document = earlier
+    else:
+        document = publish_document(
+            session, dossier=task.dossier, folder=step.settings["folder"],
+            title=document_title(session, step), stored=stored, filename=filename, actor=actor,
+            step_key=step.key,
+        )  # fmt: skip
     finish_task(session, task=task, actor=actor, detail={"published": [document.id]})
     return document
+
+
+def published_by(session: Session, step: Step) -> Document | None:
+    """The newest document the step published before (for a step run again)."""
+    return session.scalar(
+        select(Document)
+        .where(Document.dossier_id == step.dossier_id, Document.step_key == step.key,
+               Document.published_at.is_not(None))
+        .order_by(Document.id.desc())
+        .limit(1)
+    )  # fmt: skip
 
 
 def _place(session: Session, step: Step, document: Document) -> None:
     """A draft goes into the folder the publish step names, under the step's title if any."""
     document.folder = step.settings["folder"]
     if "title" in step.settings:
-        document.title = _title(session, step)
+        document.title = document_title(session, step)
 
 
-def _title(session: Session, step: Step) -> str:
-    """The title in the client's language: the step's setting, else the step's own title."""
+def document_title(session: Session, step: Step) -> str:
+    """The title of a document the step places, in the client's language: the step's setting,
+    else the step's own title."""
     locale = client_locale(session, step.dossier)
     title = step.settings.get("title")
     if title:

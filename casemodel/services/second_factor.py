@@ -1,10 +1,10 @@
 """Two-step verification: SMS codes, an authenticator app (TOTP), and recovery codes.
 
-Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes, bound to
-one purpose ("login", "enrol", "reauth"), and ends after five wrong tries; a TOTP code is accepted
-one time step either side and only once (the last accepted step is kept); recovery codes are
-single use and stored hashed. Staff always need a second factor; clients when their office says
-so (the default).
+Rules (SECURITY.md): an SMS code is six digits, stored hashed, valid for ten minutes (an
+approval's five), bound to one purpose ("login", "enrol", "reauth", "approval"), and ends
+after five wrong tries; a TOTP code is accepted one time step either side and only once (the
+last accepted step is kept); recovery codes are single use and stored hashed. Staff always
+need a second factor; clients when their office says so (the default).
 
 A code is used up by a conditional UPDATE (... WHERE still unused), never by reading and then
 writing: two requests with the same code at the same moment would otherwise both get in. At
@@ -24,12 +24,15 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pyotp
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from casemodel import config
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
 from casemodel.models import OneTimeCode, RecoveryCode, User
@@ -38,6 +41,7 @@ from casemodel.services.accounts import MAX_FAILED_LOGINS, claim_code_try, lock_
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
 from casemodel.services.outbox import enqueue
+from casemodel.services.security_notices import notice_security_change
 
 CODE_LIFETIME = dt.timedelta(minutes=10)
 MAX_CODE_ATTEMPTS = 5
@@ -71,14 +75,26 @@ def second_factor_required(user: User) -> bool:
 
 
 def send_sms_code(
-    session: Session, *, user: User, purpose: str, to: str | None = None
+    session: Session,
+    *,
+    user: User,
+    purpose: str,
+    to: str | None = None,
+    text_for: Callable[[str], str] | None = None,
+    lifetime: dt.timedelta = CODE_LIFETIME,
+    context: dict[str, Any] | None = None,
 ) -> OneTimeCode:
     """Send a fresh code by SMS for the purpose, ending any earlier open code of that purpose.
 
+    Args:
+        text_for: the SMS's text for a code, when the purpose's own (sms_text) will not do (an
+            approval's names the document and the recipient).
+        lifetime: how long the code is valid (an approval code: five minutes).
+        context: what the code is bound to (an approval code: its challenge).
     Raises:
         InvalidState: no mobile number, or the previous code was sent less than 30 s ago.
     """
-    number = to or user.mobile_number
+    number = to or sms_number(user, purpose)
     if not number:
         raise InvalidState("no mobile number")
     previous = _open_code(session, user, purpose)
@@ -100,7 +116,8 @@ def send_sms_code(
         salt=salt,
         sent_to=number,
         created_at=now,
-        expires_at=now + CODE_LIFETIME,
+        expires_at=now + lifetime,
+        context=context or {},
     )
     session.add(row)
     session.flush()
@@ -110,13 +127,27 @@ def send_sms_code(
         dedupe_key=f"sms:code:{row.id}",
         payload={
             "to": number,
-            "text": sms_text(user, purpose, code),
+            "text": text_for(code) if text_for else sms_text(user, purpose, code),
             "reference": f"code-{row.id}",
         },
     )
     record_event(session, action="second_factor.sms_sent", actor=user,
                  detail={"purpose": purpose})  # fmt: skip
     return row
+
+
+def sms_number(user: User, purpose: str) -> str | None:
+    """Where a code of the purpose goes. A number an administrator gave but the person has not
+    confirmed yet (User.pending_mobile_number) takes the codes for logging in and
+    re-authenticating, whose right entry confirms it (check_sms_code); no other code goes to an
+    unconfirmed number, nor to the number it replaces.
+
+    Raises:
+        InvalidState: a code of another purpose while a new number waits for confirmation.
+    """
+    if user.pending_mobile_number is None or purpose in ("login", "reauth"):
+        return user.code_number
+    raise InvalidState("the new mobile number is not confirmed yet")
 
 
 def sms_text(user: User, purpose: str, code: str) -> str:
@@ -133,20 +164,46 @@ def sms_text(user: User, purpose: str, code: str) -> str:
 
 def check_sms_code(session: Session, *, user: User, purpose: str, code: str) -> CodeCheck:
     """Check a typed SMS code against the open code of this purpose; a right one is used up."""
-    row = _open_code(session, user, purpose)
-    if row is None or row.expires_at <= utcnow() or row.attempts >= MAX_CODE_ATTEMPTS:
+    return check_code_row(
+        session, user=user, row=_open_code(session, user, purpose), purpose=purpose, code=code
+    )
+
+
+def check_code_row(
+    session: Session, *, user: User, row: OneTimeCode | None, purpose: str, code: str
+) -> CodeCheck:
+    """Check a typed SMS code against one code sent (an approval's: the one its challenge was
+    sent); only an unused, unexpired code of this user and purpose can be right, and a right
+    one is used up."""
+    if (
+        row is None
+        or row.user_id != user.id
+        or row.purpose != purpose
+        or row.used_at is not None
+        or row.expires_at <= utcnow()
+        or row.attempts >= MAX_CODE_ATTEMPTS
+    ):
         return CodeCheck.EXPIRED
     typed = _six_digits(code)
     now = utcnow()
     if typed is not None and hmac.compare_digest(row.code_hash, _code_hash(row.salt, typed)):
         claimed = claim_row(session, row, OneTimeCode.used_at.is_(None),
                             OneTimeCode.attempts < MAX_CODE_ATTEMPTS, used_at=now)  # fmt: skip
+        if claimed and row.sent_to == user.pending_mobile_number:
+            _confirm_pending_number(session, user)
         return CodeCheck.OK if claimed else CodeCheck.EXPIRED
     if increment(session, row, "attempts") >= MAX_CODE_ATTEMPTS:
         claim_row(session, row, OneTimeCode.used_at.is_(None), used_at=now)
     record_event(session, action="second_factor.code_wrong", actor=user,
                  detail={"purpose": purpose, "method": "sms"})  # fmt: skip
     return CodeCheck.WRONG
+
+
+def _confirm_pending_number(session: Session, user: User) -> None:
+    """A right code sent to the number waiting for confirmation makes it the number."""
+    user.mobile_number, user.pending_mobile_number = user.pending_mobile_number, None
+    record_event(session, action="second_factor.number_confirmed", actor=user)
+    notice_security_change(session, user=user, change="mobile_number")
 
 
 @dataclass(frozen=True)
@@ -176,18 +233,53 @@ def check_login_code(
         record_event(session, action="second_factor.code_refused_no_tries", actor=user,
                      detail={"method": method})  # fmt: skip
         return LoginCodeResult(CodeCheck.NO_TRIES_LEFT, login_ended=True)
-    if method == "sms":
-        result = check_sms_code(session, user=user, purpose="login", code=code)
-    elif method == "totp":
-        result = check_totp(session, user=user, code=code)
-    else:
-        result = use_recovery_code(session, user=user, code=code)
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="login")
     if result is CodeCheck.OK:
         return LoginCodeResult(result, login_ended=False)
     if tries >= MAX_FAILED_LOGINS:
         lock_account(session, user)
         return LoginCodeResult(result, login_ended=True, tries_left=0)
     return LoginCodeResult(result, login_ended=False, tries_left=MAX_FAILED_LOGINS - tries)
+
+
+def confirm_second_factor(session: Session, *, user: User, method: str, code: str) -> CodeCheck:
+    """The signed-in user proving their current second factor again (an SMS code of purpose
+    "reauth", an authenticator code, or a recovery code) before changing it: a stolen session
+    with the password alone must not be able to put another phone or app in its place.
+
+    Counted as the codes at login are (accounts.claim_code_try, as a known browser: a lock a
+    stranger caused does not stop the owner), and as wrong passwords inside a session are: the
+    fifth wrong one in a row locks the account.
+
+    Raises:
+        TooManyWrongPasswords: that fifth one (or no try was left); the caller ends the session.
+    """
+    from casemodel.services.errors import TooManyWrongPasswords
+
+    if method not in LOGIN_METHODS:
+        raise ValueError(f"unknown second factor {method!r}")
+    tries = claim_code_try(session, user, trusted_device=True)
+    if tries is None:
+        raise TooManyWrongPasswords(f"user {user.id}: no code tries left")
+    result = _compare(session, user=user, method=method, code=code, sms_purpose="reauth")
+    if result is CodeCheck.OK:
+        user.failed_logins = 0
+        record_event(session, action="second_factor.reconfirmed", actor=user,
+                     detail={"method": method})  # fmt: skip
+    elif tries >= MAX_FAILED_LOGINS:
+        lock_account(session, user)
+        raise TooManyWrongPasswords(f"user {user.id}: too many wrong codes")
+    return result
+
+
+def _compare(session: Session, *, user: User, method: str, code: str, sms_purpose: str):
+    """The typed code against the method's: an SMS code of the purpose, the authenticator's,
+    or one of the recovery codes (used up when right)."""
+    if method == "sms":
+        return check_sms_code(session, user=user, purpose=sms_purpose, code=code)
+    if method == "totp":
+        return check_totp(session, user=user, code=code)
+    return use_recovery_code(session, user=user, code=code)
 
 
 def open_code_number(session: Session, *, user: User, purpose: str) -> str | None:
@@ -216,7 +308,9 @@ def _six_digits(code: str) -> str | None:
 
 
 def _code_hash(salt: str, code: str) -> str:
-    return hashlib.sha256(f"{salt}:{code}".encode()).hexdigest()
+    # Keyed with the server's code key (config.code_key): with the database alone, the million
+    # six-digit codes cannot be tried against a row.
+    return hmac.new(config.code_key(), f"sms:{salt}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 # --- the authenticator app (TOTP) --------------------------------------------------------------
@@ -266,10 +360,13 @@ def enrol_sms(session: Session, *, user: User, code: str) -> CodeCheck:
     number = open_code_number(session, user=user, purpose="enrol")
     result = check_sms_code(session, user=user, purpose="enrol", code=code)
     if result is CodeCheck.OK:
+        changed = user.second_factor is not None and user.mobile_number != number
         user.mobile_number = number
         if user.second_factor is None:
             user.second_factor = "sms"
         record_event(session, action="second_factor.sms_enrolled", actor=user)
+        if changed:  # not the first factor, set up while activating the account
+            notice_security_change(session, user=user, change="mobile_number")
     return result
 
 
@@ -277,9 +374,12 @@ def enrol_totp(session: Session, *, user: User, secret: str, code: str) -> CodeC
     """Confirm an authenticator by one code from it; it becomes the second factor."""
     result = check_totp(session, user=user, code=code, secret=secret)
     if result is CodeCheck.OK:
+        added_to_a_factor = user.second_factor is not None
         user.totp_secret = secret
         user.second_factor = "totp"
         record_event(session, action="second_factor.totp_enrolled", actor=user)
+        if added_to_a_factor:
+            notice_security_change(session, user=user, change="authenticator_added")
     return result
 
 
@@ -291,13 +391,18 @@ def use_sms_instead(session: Session, *, user: User) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     record_event(session, action="second_factor.switched_to_sms", actor=user)
+    notice_security_change(session, user=user, change="authenticator_removed")
 
 
 # --- recovery codes ----------------------------------------------------------------------------
 
 
 def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
-    """New recovery codes, replacing all earlier ones. Shown once; stored hashed."""
+    """New recovery codes, replacing all earlier ones. Shown once; stored hashed. Replacing
+    earlier ones is a security change the owner is told of by mail."""
+    replacing = session.scalar(
+        select(RecoveryCode.id).where(RecoveryCode.user_id == user.id).limit(1)
+    )
     session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     codes = [_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
     now = utcnow()
@@ -306,6 +411,8 @@ def regenerate_recovery_codes(session: Session, *, user: User) -> list[str]:
         for code in codes
     )
     record_event(session, action="second_factor.recovery_codes_created", actor=user)
+    if replacing is not None:
+        notice_security_change(session, user=user, change="recovery_codes")
     session.flush()
     return codes
 
@@ -349,5 +456,8 @@ def _recovery_code() -> str:
 
 
 def _recovery_hash(code: str) -> str:
-    # 50 random bits, single use: a fast hash is enough to keep them out of a dump's plain view.
-    return hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    """HMAC (the server's code key) of the code's SHA-256: 50 random bits are within reach of a
+    GPU with the database alone, not without the key. The SHA-256 inside is what codes stored
+    before the key was there held; the migration that brought the key wrapped those in place."""
+    unkeyed = hashlib.sha256(code.replace("-", "").encode()).hexdigest()
+    return hmac.new(config.code_key(), f"recovery:{unkeyed}".encode(), hashlib.sha256).hexdigest()

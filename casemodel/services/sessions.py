@@ -53,9 +53,13 @@ def start_session(
     return token
 
 
-def find_session(session: Session, token: str) -> UserSession | None:
+def find_session(session: Session, token: str, *, touch: bool = True) -> UserSession | None:
     """The live session for this token, or None (unknown, ended, idle or too old; the last
-    two are ended on the way). Its user comes in the same query: every signed-in request asks."""
+    two are ended on the way). Its user comes in the same query: every signed-in request asks.
+
+    `touch`: the request is something the person did, and renews the idle timer. A background
+    call of a page's script (a progress poll, a strength hint) reads the session without
+    renewing it (touch=False), so a page left open does not keep its session alive."""
     row = session.scalar(
         select(UserSession)
         .options(joinedload(UserSession.user))
@@ -71,7 +75,7 @@ def find_session(session: Session, token: str) -> UserSession | None:
     if now - row.last_seen_at > IDLE_TIMEOUT:
         end(row, "idle")
         return None
-    if now - row.last_seen_at > TOUCH_INTERVAL:
+    if touch and now - row.last_seen_at > TOUCH_INTERVAL:
         row.last_seen_at = now
     return row
 

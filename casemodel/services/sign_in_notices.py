@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from sqlalchemy import select
@@ -19,12 +18,10 @@ from sqlalchemy.orm import Session
 
 from casemodel import links
 from casemodel.db import utcnow
+from casemodel.i18n import OFFICE_TIME_ZONE
 from casemodel.models import User, UserSession
 from casemodel.services.account_links import queue_mail
 from casemodel.services.audit import record_event
-
-#: The offices are Dutch: times in mails are theirs.
-OFFICE_TIME_ZONE = ZoneInfo("Europe/Amsterdam")
 
 
 def notice_new_device(

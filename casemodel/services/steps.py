@@ -5,20 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from casemodel.actions import ACTIONS
 from casemodel.db import claim_row, utcnow
-from casemodel.models import Dossier, HumanTask, Step, User
+from casemodel.models import Dossier, HumanTask, OutboxMessage, Step, User
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed, NotFound
 from casemodel.services.outbox import enqueue
 
 FINISHED_STATES = ("done", "skipped")
 #: The human steps done by the office (their tasks are on "Mijn stappen"); the others (an
-#: upload_request) wait for the client.
-STAFF_KINDS = ("staff_task", "publish")
+#: upload_request, a questionnaire) wait for the client. An approval step's task is the office's
+#: (placing the document to approve); the client's part is its approval request.
+STAFF_KINDS = ("staff_task", "publish", "approval")
 
 
 def get_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
@@ -65,20 +66,89 @@ def finish_step(
     return step
 
 
-def fail_step(session: Session, *, dossier_id: int, step_key: str, error: str) -> Step:
-    """Record that a step's task failed; managers see it, the flow run's retries may recover."""
+def skip_step(
+    session: Session, *, dossier_id: int, step_key: str, detail: dict[str, Any] | None = None
+) -> Step:
+    """A step whose template `when:` does not hold for this dossier: it is skipped, never runs,
+    and leaves the client's progress count. Idempotent."""
     step = get_step(session, dossier_id=dossier_id, step_key=step_key)
-    if step.state not in FINISHED_STATES:
-        step.state = "failed"
-        record_event(
-            session,
-            action="step.failed",
-            actor=None,
-            dossier_id=dossier_id,
-            detail={"step": step_key, "error": error[:500]},
-        )
-        session.flush()
+    if step.state in FINISHED_STATES:
+        return step
+    step.state = "skipped"
+    step.finished_at = utcnow()
+    record_event(
+        session, action="step.skipped", actor=None, dossier_id=dossier_id,
+        detail={"step": step_key, **(detail or {})},
+    )  # fmt: skip
+    session.flush()
     return step
+
+
+def reopen_task(
+    session: Session, *, task: HumanTask, actor: User, detail: dict[str, Any] | None = None
+) -> HumanTask:
+    """A done human step is open again (a questionnaire sent back for rework): its task waits
+    for the person once more and the step is no longer finished, so the client's counter goes
+    back and a flow run that comes back to the step waits for it. Nothing is queued: the run
+    is resumed when the task is done again.
+
+    Raises:
+        InvalidState: the task is not done.
+    """
+    if not claim_row(session, task, HumanTask.state == "done", state="open",
+                     completed_at=None, completed_by_id=None):  # fmt: skip
+        raise InvalidState("the task is not done")
+    step = task.step
+    step.state, step.finished_at = "waiting", None
+    record_event(
+        session, action="step.reopened", actor=actor, dossier_id=task.dossier_id,
+        detail={"step": step.key, **(detail or {})},
+    )  # fmt: skip
+    session.flush()
+    return task
+
+
+def reopen_steps(
+    session: Session,
+    *,
+    dossier_id: int,
+    from_key: str,
+    through_key: str,
+    actor: User | None,
+    detail: dict[str, Any] | None = None,
+) -> list[Step]:
+    """Send the dossier back: every step from `from_key` through `through_key` starts a new
+    attempt (a rejected approval going back to the step that adjusts the document). Each is
+    pending again with its attempt raised, so the flow run, whose body starts from the top on
+    its next resume, runs them again under new cache and suspension keys (flows/steps.py), and
+    their tasks open again as the run reaches them (open_human_task). Steps skipped by their
+    `when:` stay skipped. The caller queues the resume.
+
+    Raises:
+        InvalidState: `from_key` does not come before `through_key`.
+    """
+    first = get_step(session, dossier_id=dossier_id, step_key=from_key)
+    last = get_step(session, dossier_id=dossier_id, step_key=through_key)
+    if first.position >= last.position:
+        raise InvalidState(f"{from_key} does not come before {through_key}")
+    again = list(
+        session.scalars(
+            select(Step)
+            .where(Step.dossier_id == dossier_id, Step.position.between(first.position,
+                   last.position), Step.state != "skipped")
+            .order_by(Step.position)
+        )
+    )  # fmt: skip
+    for step in again:
+        step.attempt += 1
+        step.state, step.started_at, step.finished_at = "pending", None, None
+    record_event(
+        session, action="step.reopened", actor=actor, dossier_id=dossier_id,
+        detail={"steps": [s.key for s in again], "attempts": [s.attempt for s in again],
+                **(detail or {})},
+    )  # fmt: skip
+    session.flush()
+    return again
 
 
 def run_automatic_step(session: Session, *, dossier_id: int, step_key: str) -> Step:
@@ -96,10 +166,20 @@ def run_automatic_step(session: Session, *, dossier_id: int, step_key: str) -> S
 
 
 def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> HumanTask:
-    """Create the task for a human step, once: a second call returns the first task."""
+    """Create the task for a human step, once per attempt of the step: a second call returns
+    the first task; in a new attempt (reopen_steps) the step's done task is open again."""
     step = begin_step(session, dossier_id=dossier_id, step_key=step_key)
     task = session.scalar(select(HumanTask).where(HumanTask.step_id == step.id))
     if task is not None:
+        if task.attempt < step.attempt and step.state not in FINISHED_STATES:
+            task.state, task.attempt, task.created_at = "open", step.attempt, utcnow()
+            task.completed_at = task.completed_by_id = None
+            step.state = "waiting"
+            record_event(
+                session, action="task.opened", actor=None, dossier_id=dossier_id,
+                detail={"step": step_key, "task_id": task.id, "attempt": step.attempt},
+            )  # fmt: skip
+            session.flush()
         return task
     audience = "staff" if step.kind in STAFF_KINDS else "client"
     task = HumanTask(
@@ -107,6 +187,7 @@ def open_human_task(session: Session, *, dossier_id: int, step_key: str) -> Huma
         step_id=step.id,
         kind=step.kind,
         audience=audience,
+        attempt=step.attempt,
         assignee_id=step.dossier.handler_id if audience == "staff" else None,
         created_at=utcnow(),
     )
@@ -205,11 +286,25 @@ def enqueue_resume(
     session: Session, *, dossier_id: int, step_key: str, due_at: dt.datetime | None = None
 ) -> None:
     """Queue the resumption of the dossier's flow run past the given step."""
-    suffix = f":{due_at.isoformat()}" if due_at else ""
+    key = f"resume:{dossier_id}:{step_key}"
+    if due_at:
+        key += f":{due_at.isoformat()}"
+    else:
+        # A step finished again after it was reopened (a questionnaire sent back for rework)
+        # needs a resume of its own: the first one is delivered, and a run that came back to
+        # the step waits for a new one.
+        earlier = session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(or_(OutboxMessage.dedupe_key == key,
+                       OutboxMessage.dedupe_key.startswith(f"{key}:again-")))
+        )  # fmt: skip
+        if earlier:
+            key += f":again-{earlier}"
     enqueue(
         session,
         kind="resume_flow_run",
-        dedupe_key=f"resume:{dossier_id}:{step_key}{suffix}",
+        dedupe_key=key,
         payload={"dossier_id": dossier_id, "step_key": step_key},
         due_at=due_at,
     )

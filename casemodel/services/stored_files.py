@@ -11,14 +11,24 @@ from sqlalchemy import select, union_all
 from sqlalchemy.orm import Session
 
 from casemodel.filestore import FileRejected, FileStore, StoredFile
-from casemodel.models import ArchivedFile, DocumentVersion, Office, StagedFile, User
+from casemodel.models import (
+    ApprovalRequest,
+    ArchivedFile,
+    DocumentVersion,
+    Office,
+    QuestionnaireFile,
+    StagedFile,
+    User,
+)
 from casemodel.services.audit import record_event
+from casemodel.services.quotas import check_room
 
 #: Every column that names a stored file. A new one must be added here, or the sweep removes
 #: its files (tests/integration/test_file_sweep.py checks the models for sha256 columns).
 FILE_REFERENCES = (
-    DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha256, Office.logo_sha256,
-)
+    DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha256, QuestionnaireFile.sha256,
+    ApprovalRequest.document_sha256, ApprovalRequest.certificate_sha256, Office.logo_sha256,
+)  # fmt: skip
 
 #: How long a file nothing refers to is kept. Longer than any upload or flow task takes from
 #: storing the bytes to committing the row that refers to them.
@@ -35,9 +45,13 @@ def store_upload(
     that could not be reached, is recorded in the audit trail (who, the name given, what was
     found), so that the office sees it; the refusal is raised on to the caller.
 
+    Before a byte is read, the actor's upload limit must have room left (quotas.check_room):
+    a script that went over it is refused at once instead of after streaming its file.
+
     Raises:
-        FileRejected: as FileStore.put.
+        FileRejected: as FileStore.put. QuotaExceeded: no room left in the upload limit.
     """
+    check_room(session, "uploads", actor=actor)
     try:
         return store.put(stream, max_bytes=max_bytes)
     except FileRejected as refused:

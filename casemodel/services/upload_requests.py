@@ -19,6 +19,8 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import supply_document
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
 from casemodel.services.notifications import client_users, notify
+from casemodel.services.quotas import charge
+from casemodel.services.rights import require_right
 from casemodel.services.steps import close_task, open_human_task
 
 
@@ -100,18 +102,40 @@ def supply_requested_file(
     actor: User,
     locale: str = "nl",
 ) -> Document:
-    """Add a stored file to one item of an open request. The caller has authorised the actor
-    for the task's dossier (casemodel.queries.upload_requests.get_upload_request_for).
+    """One file for one item of an open request (supply_requested_files)."""
+    return supply_requested_files(
+        session, task=task, files=[(item_key, stored, filename)], actor=actor, locale=locale
+    )[0]
+
+
+def supply_requested_files(
+    session: Session,
+    *,
+    task: HumanTask,
+    files: list[tuple[str, StoredFile, str]],
+    actor: User,
+    locale: str = "nl",
+) -> list[Document]:
+    """Add stored files (item key, file, the name given) to the items of an open request, all
+    or none. The caller has authorised the actor for the task's dossier
+    (casemodel.queries.upload_requests.get_upload_request_for).
 
     Raises:
         NotFound: no such item. InvalidState: the request was sent already.
+        QuotaExceeded: more than the client (or their organisation) may upload in the hour.
     """
-    item = _open_item(task, item_key, actor)
-    return supply_document(
-        session, dossier=task.dossier, title=f"{item.title(locale)} – {filename}"[:200],
-        stored=stored, filename=filename, actor=actor, step_key=task.step.key,
-        request_item=item.key,
-    )  # fmt: skip
+    check_open(session, task, actor)
+    items = [_open_item(task, item_key) for item_key, _stored, _name in files]
+    charge(session, "uploads", actor=actor, organisation_id=task.dossier.organisation_id,
+           count=len(files), size=sum(stored.size for _key, stored, _name in files))  # fmt: skip
+    return [
+        supply_document(
+            session, dossier=task.dossier, title=f"{item.title(locale)} – {filename}"[:200],
+            stored=stored, filename=filename, actor=actor, step_key=task.step.key,
+            request_item=item.key,
+        )  # fmt: skip
+        for item, (_key, stored, filename) in zip(items, files, strict=True)
+    ]
 
 
 def remove_requested_file(
@@ -122,7 +146,7 @@ def remove_requested_file(
     Raises:
         NotFound: the document is not one supplied for this request. InvalidState: sent.
     """
-    check_open(task, actor)
+    check_open(session, task, actor)
     document = session.get(Document, document_id)
     if document is None or document not in supplied_files(session, task):
         raise NotFound(f"document {document_id}")
@@ -146,7 +170,7 @@ def complete_upload_request(session: Session, *, task: HumanTask, actor: User) -
     Raises:
         MissingFiles: a required item has no file. InvalidState: sent already.
     """
-    check_open(task, actor)
+    check_open(session, task, actor)
     missing = missing_items(session, task)
     if missing:
         raise MissingFiles(missing)
@@ -160,21 +184,23 @@ def complete_upload_request(session: Session, *, task: HumanTask, actor: User) -
     return task
 
 
-def check_open(task: HumanTask, actor: User) -> None:
-    """That the actor may still supply, remove and send: one of the client's people (the caller
-    authorised them for the dossier), while the request is open.
+def check_open(session: Session, task: HumanTask, actor: User) -> None:
+    """That the actor may still supply, remove and send: one of the client's people with the
+    right to upload (the caller authorised them to see the dossier), while the request is
+    open.
 
     Raises:
-        NotAllowed: the office (it asks; the client answers). InvalidState: sent already.
+        NotAllowed: the office (it asks; the client answers), or a client without the right to
+            upload. InvalidState: sent already.
     """
     if actor.is_staff:
         raise NotAllowed("the client answers an upload request")
+    require_right(session, actor, task.dossier.organisation_id, "upload")
     if task.state != "open":
         raise InvalidState("the request was sent already")
 
 
-def _open_item(task: HumanTask, item_key: str, actor: User) -> RequestedFile:
-    check_open(task, actor)
+def _open_item(task: HumanTask, item_key: str) -> RequestedFile:
     for item in requested_files(task.step):
         if item.key == item_key:
             return item

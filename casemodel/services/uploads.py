@@ -15,6 +15,8 @@ from casemodel.models import ArchivedFile, Dossier, Organisation, StagedFile, Us
 from casemodel.services.audit import record_event
 from casemodel.services.errors import NotFound
 from casemodel.services.notifications import notify
+from casemodel.services.quotas import charge
+from casemodel.services.rights import require_right
 
 #: A staged file never sent is dropped after this long (the bytes stay in the store only while
 #: something else refers to them).
@@ -24,7 +26,15 @@ STAGED_FILE_LIFETIME = dt.timedelta(days=2)
 def stage_file(
     session: Session, *, dossier: Dossier, user: User, stored: StoredFile, filename: str
 ) -> StagedFile:
-    """Hold an accepted upload for the user until they send the message it belongs to."""
+    """Hold an accepted upload for the user until they send the message it belongs to.
+
+    Raises:
+        NotAllowed: a client without the right to upload and send messages.
+        QuotaExceeded: the user (or their organisation) uploaded as much as an hour allows.
+    """
+    check_may_upload(session, user, dossier.organisation_id)
+    charge(session, "uploads", actor=user, organisation_id=dossier.organisation_id,
+           size=stored.size)  # fmt: skip
     staged = StagedFile(
         user_id=user.id, dossier_id=dossier.id, sha256=stored.sha256, size=stored.size,
         content_type=stored.content_type,
@@ -33,6 +43,18 @@ def stage_file(
     session.add(staged)
     session.flush()
     return staged
+
+
+def check_may_upload(session: Session, user: User, organisation_id: int) -> None:
+    """That a client may upload for the organisation: their membership holds the right to
+    upload and send messages (services.rights). Staff upload for their office's dossiers; the
+    caller has authorised them.
+
+    Raises:
+        NotFound: not a member. NotAllowed: a member without the right.
+    """
+    if not user.is_staff:
+        require_right(session, user, organisation_id, "upload")
 
 
 def staged_files_of(
@@ -55,7 +77,10 @@ def staged_files_of(
 
 
 def remove_staged_file(session: Session, *, user: User, dossier_id: int, staged_id: int) -> None:
-    """The bin next to an uploaded attachment, before the message is sent."""
+    """The bin next to an uploaded attachment, before the message is sent (as uploading, with
+    the right to upload: check_may_upload)."""
+    dossier = session.get(Dossier, dossier_id)
+    check_may_upload(session, user, dossier.organisation_id)
     found = staged_files_of(session, user=user, dossier_id=dossier_id, ids=[staged_id])
     if not found:
         raise NotFound(f"staged file {staged_id}")
@@ -74,8 +99,38 @@ def purge_staged_files(session: Session) -> int:
 def archive_upload(
     session: Session, *, organisation: Organisation, user: User, stored: StoredFile, filename: str
 ) -> ArchivedFile:
-    """A client's file from the "Upload" folder: into the office's archive, audited, and the
-    organisation's contact person is told (batched, so ten files make one mail)."""
+    """One file for the "Upload" folder (archive_uploads)."""
+    return archive_uploads(session, organisation=organisation, user=user,
+                           files=[(stored, filename)])[0]  # fmt: skip
+
+
+def archive_uploads(
+    session: Session, *, organisation: Organisation, user: User,
+    files: list[tuple[StoredFile, str]],
+) -> list[ArchivedFile]:  # fmt: skip
+    """A client's files (stored, and the name given) from the "Upload" folder: into the office's
+    archive, audited, and the organisation's contact person is told (batched, so ten files make
+    one mail). All or none.
+
+    Raises:
+        NotFound, NotAllowed: the user may not upload for the organisation (check_may_upload;
+            staff never do: the Upload folder is the client's).
+        QuotaExceeded: more than the user (or their organisation) may upload in the hour.
+    """
+    if user.is_staff:
+        raise NotFound(f"the Upload folder of organisation {organisation.id}")
+    check_may_upload(session, user, organisation.id)
+    charge(session, "uploads", actor=user, organisation_id=organisation.id, count=len(files),
+           size=sum(stored.size for stored, _name in files))  # fmt: skip
+    archived = [_archive(session, organisation, user, stored, name) for stored, name in files]
+    if organisation.contact_person is not None:
+        for _file in archived:
+            notify(session, users=[organisation.contact_person], kind="upload",
+                   organisation_id=organisation.id)  # fmt: skip
+    return archived
+
+
+def _archive(session, organisation, user, stored: StoredFile, filename: str) -> ArchivedFile:
     archived = ArchivedFile(
         organisation_id=organisation.id, sha256=stored.sha256, size=stored.size,
         content_type=stored.content_type,
@@ -89,9 +144,6 @@ def archive_upload(
         detail={"organisation_id": organisation.id, "archived_file_id": archived.id,
                 "sha256": stored.sha256, "size": stored.size},
     )  # fmt: skip
-    if organisation.contact_person is not None:
-        notify(session, users=[organisation.contact_person], kind="upload",
-               organisation_id=organisation.id)  # fmt: skip
     return archived
 
 

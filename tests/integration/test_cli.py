@@ -4,6 +4,7 @@ file store."""
 from __future__ import annotations
 
 import pytest
+from prefect.settings import PREFECT_API_URL, temporary_settings
 from sqlalchemy import func, select
 
 from casemodel.db import make_engine, make_session_factory
@@ -14,6 +15,13 @@ from webapp import create_app
 
 @pytest.fixture
 def cli(tmp_path, monkeypatch):
+    """The command line on a database of its own, with Prefect unreachable (port 9) whatever
+    Prefect stack the session's integration tests started before this one."""
+    with temporary_settings(updates={PREFECT_API_URL: "http://127.0.0.1:9/api"}):
+        yield _cli(tmp_path, monkeypatch)
+
+
+def _cli(tmp_path, monkeypatch):
     monkeypatch.setenv("DOSSIERFLOW_INSTANCE", str(tmp_path))
     monkeypatch.setenv("DOSSIERFLOW_DEMO", "1")  # what devtools/demo.py sets
     url = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -86,8 +94,9 @@ def test_opening_refuses_bad_input_clearly(cli, args, message):
 def test_templates_check_lists_the_templates(cli):
     result = cli("templates", "check")
     assert result.exit_code == 0
-    assert "levering-woning v1: 14 steps" in result.output
-    assert "jaarrekening-ib v1: 13 steps" in result.output
+    assert "levering-woning v3: 16 steps" in result.output
+    assert "jaarrekening-ib v3: 15 steps" in result.output
+    assert "testament v1: 9 steps" in result.output
 
 
 def test_the_office_decides_whether_clients_need_a_second_factor(cli):

@@ -19,8 +19,8 @@ from casemodel.models import Dossier, Office, Organisation
 _client_numbers = itertools.count(1)
 
 
-def add_dossier(session: Session, number: str, **values) -> Dossier:
-    office = Office(name="Notariaat Van Dam", kind="notary")
+def add_dossier(session: Session, number: str, office: Office | None = None, **values) -> Dossier:
+    office = office or Office(name="Notariaat Van Dam", kind="notary")
     organisation = Organisation(
         office=office, client_number=f"K{next(_client_numbers):05d}", name="Jansen", kind="person"
     )
@@ -51,11 +51,12 @@ def test_migrations_match_the_models(connection: Connection):
     assert differences == []
 
 
-def test_dossier_number_is_unique(session: Session):
-    add_dossier(session, "2026-00001")
+def test_dossier_number_is_unique_within_its_office(session: Session):
+    first = add_dossier(session, "2026-00001")
+    add_dossier(session, "2026-00001")  # another office counts on its own
 
-    with pytest.raises(IntegrityError, match="number"):
-        add_dossier(session, "2026-00001")
+    with pytest.raises(IntegrityError, match="number|uq_dossiers_office_id"):
+        add_dossier(session, "2026-00001", office=first.office)
 
 
 def test_dossier_status_outside_the_list_is_refused(session: Session):
@@ -64,10 +65,10 @@ def test_dossier_status_outside_the_list_is_refused(session: Session):
 
 
 def test_failed_flush_leaves_the_session_usable(session: Session):
-    add_dossier(session, "2026-00003")
+    office = add_dossier(session, "2026-00003").office
     session.commit()
     with pytest.raises(IntegrityError):
-        add_dossier(session, "2026-00003")
+        add_dossier(session, "2026-00003", office=office)
     session.rollback()
 
     assert session.scalar(select(Dossier.number)) == "2026-00003"

@@ -49,7 +49,7 @@ def test_opening_copies_the_steps_numbers_and_queues_the_flow_run(session, firm,
     ).all()
     assert sorted(m.payload["dossier_id"] for m in starts) == sorted([first.id, second.id])
     progress = progress_of(session, [first.id])[first.id]
-    assert (progress.done, progress.total) == (0, 9)
+    assert (progress.done, progress.total) == (0, 11)
 
 
 def test_clients_and_other_offices_cannot_open_dossiers(
@@ -106,7 +106,7 @@ def test_completing_a_staff_task_moves_progress_and_queues_one_resume(
 
     assert task.state == "done" and task.completed_by_id == firm.staff.id
     assert progress_of(session, [dossier.id])[dossier.id].done == 1
-    assert current_steps(session, [dossier.id])[dossier.id].key == "registers"
+    assert current_steps(session, [dossier.id])[dossier.id].key == "buyer-questionnaire"
     resumes = session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "resume_flow_run")
     ).all()

@@ -16,9 +16,10 @@ from casemodel.queries.dossiers import dossiers_for, get_dossier_for
 from casemodel.queries.messages import inbox, unread_inbox_count
 from casemodel.queries.offices import colleagues_in, organisations_of
 from casemodel.queries.tasks import open_staff_tasks
-from casemodel.services.accounts import add_office_membership, create_client_account, create_user
+from casemodel.services.accounts import add_office_membership, create_user
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, NotFound
+from casemodel.services.invitations import give_access
 from casemodel.services.messages import assign_message, send_message
 from casemodel.services.steps import complete_staff_task
 from casemodel.services.uploads import archive_upload
@@ -77,8 +78,8 @@ def test_staff_without_an_office_membership_see_and_do_nothing(session, firm, tr
         lambda: get_archived_file_for(session, archived.id, nobody),
         lambda: open_dossier(session, template=transfer_template, description="Dorpsstraat 2",
                              organisation_id=firm.organisation.id, actor=nobody),
-        lambda: create_client_account(session, organisation_id=firm.organisation.id,
-                                      email="nieuw@example.nl", name="Nieuw", actor=nobody),
+        lambda: give_access(session, organisation_id=firm.organisation.id, actor=nobody,
+                            email="nieuw@example.nl", name="Nieuw", start_link="/start"),
         lambda: complete_staff_task(session, task_id=task.id, actor=nobody),
         lambda: assign_message(session, message=message, assignee=firm.manager, actor=nobody),
         lambda: assign_message(session, message=message, assignee=nobody, actor=firm.manager),
@@ -114,7 +115,7 @@ def test_staff_see_only_their_offices_and_a_second_membership_opens_the_second(
 
 def test_the_migration_keeps_an_office_and_gives_none_where_there_was_none(own_database_url):
     config = migrate.alembic_config(own_database_url)
-    command.upgrade(config, "5d2e8c41b7f0")  # the revision before office_memberships
+    command.upgrade(config, "cbd047239b52")  # the revision before office_memberships
     engine = make_engine(own_database_url)
     try:
         with engine.begin() as connection:
@@ -154,7 +155,7 @@ def test_the_migration_keeps_an_office_and_gives_none_where_there_was_none(own_d
             assert [m.organisation.name for m in users["klant@example.nl"].memberships] == [
                 "Klant"
             ]
-        command.downgrade(config, "5d2e8c41b7f0")
+        command.downgrade(config, "cbd047239b52")
         with engine.connect() as connection:
             rows = dict(connection.execute(text("SELECT email, office_id FROM users")).all())
         assert rows == {"met@example.nl": office_id, "zonder@example.nl": None,

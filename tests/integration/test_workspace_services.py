@@ -189,7 +189,7 @@ def test_twenty_documents_published_at_once_make_one_mail_without_content(sessio
 
 
 def test_preferences_and_language_are_respected(session, firm, dossier):
-    firm.client.notify_documents = False
+    firm.client.memberships[0].notify_documents = False  # per organisation and module
     firm.client.locale = "en"
     publish_document(session, dossier=dossier, folder="documents", title="Akte", stored=PDF,
                      filename="akte.pdf", actor=firm.staff)  # fmt: skip

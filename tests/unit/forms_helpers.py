@@ -1,5 +1,6 @@
 """Shared by the forms/ unit tests: the two languages, a definition built from a few questions,
-and the portal's real file store behind the library's UploadStore interface."""
+and the portal's real file store behind the library's UploadStore interface (the service's
+PostedFiles)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,15 @@ import datetime as dt
 import io
 from typing import Any
 
-from casemodel.filestore import FileRejected, FileStore, safe_filename
+from casemodel.filestore import FileStore
 from casemodel.i18n import translations
-from forms import FileAnswer, Language, PdfHeader, UploadRefused, parse_definition
+from casemodel.services.questionnaires import PostedFiles
+from forms import Language, PdfHeader, parse_definition
 
 # The tests take real files from here: the store judges content by parsing it.
 from tests.files import PDF, PNG  # noqa: F401
+
+# The tests take real files from here: the store judges content by parsing it.
 
 NL = Language("nl", translations("nl"))
 EN = Language("en", translations("en"))
@@ -59,28 +63,9 @@ def question(key: str, type_: str, **settings: Any) -> dict[str, Any]:
     return {"key": key, "type": type_, "label": T(f"Vraag {key}", f"Question {key}"), **settings}
 
 
-class StoreUploads:
-    """The service's side of forms.files.UploadStore, on the portal's real file store: the
-    posted files of one request, by field name."""
-
-    def __init__(self, store: FileStore, posted: dict[str, tuple[str, bytes]]):
-        self.store_ = store
-        self.posted_ = posted
-
-    def posted(self, field: str) -> bool:
-        return field in self.posted_
-
-    def store(self, field: str, *, max_bytes: int) -> FileAnswer | None:
-        if field not in self.posted_:
-            return None
-        name, content = self.posted_[field]
-        try:
-            stored = self.store_.put(io.BytesIO(content), max_bytes=max_bytes)
-        except FileRejected as refused:
-            raise UploadRefused(refused.reason) from None
-        return FileAnswer(
-            sha256=stored.sha256,
-            filename=safe_filename(name, stored.content_type),
-            content_type=stored.content_type,
-            size=stored.size,
-        )
+def StoreUploads(store: FileStore, posted: dict[str, tuple[str, bytes]]) -> PostedFiles:  # noqa: N802
+    """The service's side of forms.files.UploadStore (casemodel's PostedFiles) on the portal's
+    real file store: the posted files of one request, by field name, as (name, bytes)."""
+    return PostedFiles(
+        store, {field: (io.BytesIO(content), name) for field, (name, content) in posted.items()}
+    )

@@ -55,9 +55,18 @@ def test_shipped_templates_load_with_their_progress_steps():
     transfer = registry.latest("levering-woning")
     annual = registry.latest("jaarrekening-ib")
     assert transfer.office_kind == "notary" and annual.office_kind == "accountancy"
-    assert [s.key for s in transfer.steps][:3] == ["intake", "registers", "client-documents"]
-    assert sum(s.counts_toward_progress for s in transfer.steps) == 9
-    assert sum(s.counts_toward_progress for s in annual.steps) == 10
+    assert [s.key for s in transfer.steps][:4] == [
+        "intake", "buyer-questionnaire", "registers", "client-documents",
+    ]  # fmt: skip
+    # Version 3: the client approves the draft deed (transfer), the accounts and the return.
+    assert sum(s.counts_toward_progress for s in transfer.steps) == 11
+    assert sum(s.counts_toward_progress for s in annual.steps) == 12
+    assert [s.key for s in annual.steps if s.kind == "approval"] == [
+        "accounts-approval", "tax-return-approval",
+    ]  # fmt: skip
+    # Earlier versions stay for the dossiers opened with them.
+    assert sum(s.counts_toward_progress for s in registry.get("levering-woning", 2).steps) == 10
+    assert sum(s.counts_toward_progress for s in registry.get("levering-woning", 1).steps) == 9
     assert transfer.title("en") == "Transfer of a home"
 
 
@@ -294,3 +303,133 @@ def test_mistakes_in_publish_and_upload_request_steps(data, message):
         parse_template(data, "broken.yaml")
     assert str(raised.value).startswith("broken.yaml: ")
     assert message in str(raised.value)
+
+
+# --- the questionnaire step kind and a step's `when:` -------------------------------------------
+
+
+def with_questionnaire(settings=None, when=None, *, office_kind="notary", when_on="done"):
+    """GOOD with an intake questionnaire as its second step, and a `when:` on a later step."""
+    data = yaml.safe_load(yaml.safe_dump(GOOD))
+    data["office_kind"] = office_kind
+    data["steps"].insert(1, {
+        "key": "buyer", "title": {"nl": "Vragenlijst koper", "en": "Buyer's questionnaire"},
+        "kind": "questionnaire",
+        "settings": {"definition": "intake-koper"} if settings is None else settings,
+    })  # fmt: skip
+    if when is not None:
+        next(step for step in data["steps"] if step["key"] == when_on)["when"] = when
+    return data
+
+
+MORTGAGE = {"question": "mortgage", "equals": True}
+
+
+def test_a_questionnaire_step_and_a_when_on_its_answers_parse():
+    template = parse_template(
+        with_questionnaire(
+            {"definition": "intake-koper", "filled_by": "client", "due_in_days": 14},
+            {
+                "step": "buyer",
+                "condition": {
+                    "all": [MORTGAGE, {"question": "purchase_price", "greater_than": 0.5}]
+                },
+            },
+        ),  # fmt: skip
+        "q.yaml",
+    )
+    step = template.steps[1]
+    assert (step.kind, step.settings["due_in_days"]) == ("questionnaire", 14)
+    done = template.steps[-1]
+    # Stored as JSON for the step mirror: decimals (and dates) as text, exactly.
+    assert done.when == {
+        "step": "buyer",
+        "condition": {"all": [MORTGAGE, {"question": "purchase_price", "greater_than": "0.5"}]},
+    }
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (with_questionnaire({}), "step 2 ('buyer'): settings.definition is required"),
+        (
+            with_questionnaire({"definition": "intake"}),
+            "settings.definition: no questionnaire 'intake'; known: aangifte-ib, intake-koper",
+        ),
+        (
+            with_questionnaire({"definition": "aangifte-ib"}),
+            "'aangifte-ib' is for a accountancy office, not a notary office",
+        ),
+        (
+            with_questionnaire({"definition": "intake-koper", "filled_by": "staff"}),
+            "settings.filled_by must be one of: client",
+        ),
+        (
+            with_questionnaire({"definition": "intake-koper", "due_in_days": 0}),
+            "settings.due_in_days must be a whole number of days, at least 1",
+        ),
+        (
+            with_questionnaire({"definition": "intake-koper", "reminder": True}),
+            "unknown setting(s): reminder",
+        ),
+        (
+            with_questionnaire(when={"step": "buyer"}),
+            "step 5 ('done'): when must have 'step' (an earlier questionnaire step) and "
+            "'condition'",
+        ),
+        (
+            with_questionnaire(when={"step": "later", "condition": MORTGAGE}),
+            "when.step must be the key of an earlier step (got 'later')",
+        ),
+        (
+            with_questionnaire(when={"step": "buyer", "condition": MORTGAGE}, when_on="buyer"),
+            "step 2 ('buyer'): when.step must be the key of an earlier step (got 'buyer')",
+        ),
+        (
+            with_questionnaire(when={"step": "intake", "condition": MORTGAGE}),
+            "when.step 'intake' is a staff_task step; a condition needs the answers of a "
+            "questionnaire step",
+        ),
+        (
+            with_questionnaire(
+                when={"step": "buyer", "condition": {"question": "hypotheek", "equals": True}}
+            ),  # fmt: skip
+            "when.condition: the condition refers to 'hypotheek', which is no question of "
+            "intake-koper version 2",
+        ),
+        (
+            with_questionnaire(
+                when={"step": "buyer", "condition": {"question": "mortgage", "equals": "ja"}}
+            ),  # fmt: skip
+            "when.condition: a condition on 'mortgage': 'ja' is not true or false",
+        ),
+        (
+            with_questionnaire(
+                when={"step": "buyer", "condition": {"question": "mortgage", "is": True}}
+            ),  # fmt: skip
+            "when.condition:",
+        ),
+    ],
+)
+def test_mistakes_in_questionnaire_steps_and_whens(data, message):
+    with pytest.raises(TemplateError) as caught:
+        parse_template(data, "q.yaml")
+    assert str(caught.value).startswith("q.yaml: ")
+    assert message in str(caught.value)
+
+
+def test_the_shipped_templates_send_the_three_questionnaires_and_branch_on_them():
+    registry = TemplateRegistry.from_folder()
+    sent = {
+        step.settings["definition"]: (template.key, step.key)
+        for template in registry.all_latest()
+        for step in template.steps
+        if step.kind == "questionnaire"
+    }
+    assert sent == {
+        "intake-koper": ("levering-woning", "buyer-questionnaire"),
+        "aangifte-ib": ("jaarrekening-ib", "tax-questionnaire"),
+        "testament": ("testament", "will-questionnaire"),
+    }
+    mortgage = {s.key: s for s in registry.latest("levering-woning").steps}["mortgage-deed"]
+    assert mortgage.when == {"step": "buyer-questionnaire", "condition": MORTGAGE}

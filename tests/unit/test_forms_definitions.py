@@ -38,6 +38,11 @@ def test_the_shipped_definitions_load_in_every_version():
     # partner.
     assert {"buyer", "identity", "marital", "financing", "property"} <= {p.key for p in buyer.pages}
     assert buyer.question("lender").when is not None
+    # Version 2 leaves the copy of the ID and the purchase agreement to the transfer's upload
+    # request; version 1 stays for the dossiers it was sent to.
+    assert buyer.version == 2 and registry.get("intake-koper", 1).question("id_copy")
+    with pytest.raises(KeyError):
+        buyer.question("id_copy")
     assert registry.latest("testament").question("children").type == "group"
     assert registry.latest("testament").question("heirs").type == "group"
     tax = registry.latest("aangifte-ib")

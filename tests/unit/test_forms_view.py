@@ -108,3 +108,45 @@ def test_date_limits_reach_the_date_picker_and_a_catalog_knows_its_language():
     assert field.widget == "date"
     assert field.attributes == {"autocomplete": "bday", "max": "2026-11-22"}
     assert [Language.of(lang.translations).code for lang in (NL, EN)] == list(LOCALES)
+
+
+def test_a_page_tells_its_script_the_earlier_answers_its_conditions_look_at():
+    view = page_view(FORM, "page2", {"name": "Zoë", "mortgage": True}, NL)
+    assert view.outside_answers == {}  # page 2 looks only at its own "mortgage"
+    later = definition(
+        [question("mortgage", "yes_no"), question("name", "text")],
+        [question("lender", "text", when={"question": "mortgage", "equals": True})],
+    )
+    assert page_view(later, "page2", {"mortgage": True, "name": "Zoë"}, NL).outside_answers == {
+        "mortgage": True
+    }
+
+
+def test_a_draft_keeps_the_page_as_typed_and_checks_again_as_before(tmp_path):
+    from casemodel.filestore import FileStore
+    from forms import page_draft
+    from tests.unit.forms_helpers import PDF, StoreUploads
+
+    post = {
+        "mortgage": "yes",
+        "amount": "-5",
+        "accounts-0-iban": "NL91 ABNA 0417 1643 01",
+        "csrf_token": "x",
+        "action": "previous",
+        "name": "from another page",
+    }
+    uploads = StoreUploads(FileStore(tmp_path), {"scan": ("scan.pdf", PDF)})
+    result = validate_page(FORM, "page2", post, NL, uploads=uploads, today=TODAY)
+    draft = page_draft(FORM, "page2", post, result)
+
+    stored = result.values["scan"]
+    assert draft == {
+        "mortgage": ["yes"],
+        "amount": ["-5"],
+        "accounts-0-iban": ["NL91 ABNA 0417 1643 01"],
+        "scan.keep": [stored["sha256"]],
+    }
+    again = validate_page(
+        FORM, "page2", draft, NL, known_files={stored["sha256"]: stored}, today=TODAY
+    )
+    assert again.errors == result.errors and again.values["scan"] == stored

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from casemodel.filestore import FileStore
 from casemodel.models import (
+    ApprovalRequest,
     ArchivedFile,
     AuditEvent,
     Dossier,
@@ -23,6 +24,14 @@ from casemodel.models import (
 )
 from casemodel.queries.archive import get_archived_file_for
 from casemodel.services.accounts import create_user
+from casemodel.services.approvals import (
+    ClientInfo,
+    Outcome,
+    approve,
+    record_view,
+    send_code,
+    start_challenge,
+)
 from casemodel.services.documents import publish_document
 from casemodel.services.errors import NotFound
 from casemodel.services.notifications import send_digest
@@ -64,7 +73,7 @@ def director(web_app, login):
 def test_the_folders_in_dutch_and_english(director):
     online = text(director.get("/archive"))
     assert "Archief van Bakkerij Van Dam B.V." in online
-    assert "Accordering (1)" in online
+    assert "Accordering (0)" in online  # the 2024 accounts wait for approval
     assert "Online Dossier A-2044 (4) 4 ongelezen" in online
     assert "Upload (0)" in online
     # The seeded documents, grouped by dossier.
@@ -81,7 +90,7 @@ def test_the_folders_in_dutch_and_english(director):
     director.post("/language", data={"locale": "en"})
     online = text(director.get("/archive"))
     assert "Archive of Bakkerij Van Dam B.V." in online
-    assert "Approvals (1)" in online
+    assert "Approvals (0)" in online
     assert "Online Dossier A-2044 (4) 4 unread" in online
     assert "Checklist aanlevering jaarrekening 2025" in online  # titles are the office's words
     uploads = text(director.get("/archive?folder=upload"))
@@ -89,7 +98,7 @@ def test_the_folders_in_dutch_and_english(director):
     assert "You have not uploaded any files yet." in uploads
     approved = text(director.get("/archive?folder=approved"))
     assert "All the documents you approved are here." in approved
-    assert "Jaarrekening 2024 Bakkerij Van Dam B.V." in approved
+    assert "You have not approved any documents yet." in approved
 
 
 def test_online_dossier_lists_published_documents_not_drafts(web_app, director, web_session):
@@ -119,30 +128,44 @@ def test_online_dossier_lists_published_documents_not_drafts(web_app, director, 
     assert "Online Dossier A-2044 (5) 4 ongelezen" in text(director.get("/archive"))
 
 
-def test_accordering_lists_the_approved_documents(web_app, director, web_session):
-    dossier = web_session.scalar(
-        select(Dossier).where(Dossier.description == "Jaarrekening 2025 en IB-aangifte directeur")
-    )
-    stored = FileStore(web_app.config["FILES_PATH"]).put(io.BytesIO(PDF), max_bytes=10**6)
-    document = publish_document(
-        web_session, dossier=dossier, folder="documents", title="Jaarrekening 2025 ter akkoord",
-        stored=stored, filename="jaarrekening.pdf", actor=user(web_session, STAFF),
-    )  # fmt: skip
-    web_session.commit()
+def test_accordering_lists_the_approved_documents_with_their_certificates(
+    web_app, director, web_session
+):
+    """The folder lists what was approved (through the approval, with its code), each approved
+    version with its certificate; what only waits for approval is not in it."""
     page = text(director.get("/archive?folder=approved"))
-    assert "Accordering (1)" in page and "Jaarrekening 2025 ter akkoord" not in page
+    assert "Accordering (0)" in page and "Jaarrekening 2024 Bakkerij Van Dam B.V." not in page
 
-    document.approved_version = 1
-    document.approved_at = document.updated_at
+    request = web_session.scalar(select(ApprovalRequest))
+    approve_by_sms(web_session, request, user(web_session, DIRECTOR),
+                   FileStore(web_app.config["FILES_PATH"]))  # fmt: skip
     web_session.commit()
-    page = director.get("/archive?folder=approved")
-    assert "Accordering (2)" in text(page)
-    assert f"Jaarrekening 2025 ter akkoord {dossier.number} · {dossier.description}" in text(page)
-    link = f"/dossiers/{dossier.id}/documents/{document.id}/download?version=1"
-    assert link in page.text
-    download = director.get(link)
-    assert download.status_code == 200
-    assert download.data == PDF
+    response = director.get("/archive?folder=approved")
+    page = text(response)
+    dossier = request.dossier
+    assert "Accordering (1)" in page
+    assert f"Jaarrekening 2024 Bakkerij Van Dam B.V. (versie 1) {dossier.number}" in page
+    assert "Annelies van Dam" in page
+    link = f"/approvals/{request.id}/certificate"
+    assert link in response.text
+    certificate = director.get(link)
+    assert certificate.status_code == 200 and certificate.mimetype == "application/pdf"
+    assert hashlib.sha256(certificate.data).hexdigest() == request.certificate_sha256
+
+
+def approve_by_sms(session, request, approver, store) -> None:
+    browser = ClientInfo(ip="127.0.0.1", user_agent="test")
+    record_view(session, request=request, user=approver, client=browser)
+    challenge = start_challenge(session, request=request, user=approver, client=browser,
+                                locale="nl")  # fmt: skip
+    send_code(session, challenge=challenge, user=approver, locale="nl")
+    sms = session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "send_sms")
+                         .order_by(OutboxMessage.id.desc()).limit(1))  # fmt: skip
+    code = re.search(r"\b(\d{6})\b", sms.payload["text"]).group(1)
+    result = approve(session, challenge=challenge, user=approver, method="sms", code=code,
+                     client=browser, store=store, locale="nl")  # fmt: skip
+    assert result.outcome is Outcome.APPROVED
+
 
 
 def test_uploading_two_files_archives_them_and_tells_the_contact_person_once(

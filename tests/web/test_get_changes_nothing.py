@@ -16,6 +16,14 @@ OPENING = {
     "documents.download_document": {"document_reads", "audit_events", "audit_chain_heads"},
     "archive.download_archived_file": {"audit_events", "audit_chain_heads"},
     "messages.show_message": {"message_reads"},
+    "questionnaires.download_pdf": {"document_reads", "audit_events", "audit_chain_heads"},
+    "questionnaires.download_file": {
+        "document_reads", "audit_events", "audit_chain_heads",
+    },
+    # Opening the version put up for approval (what lets "Akkoord" through), and the audited
+    # download of a certificate.
+    "approvals.view_document": {"approval_views", "audit_events", "audit_chain_heads"},
+    "approvals.download_certificate": {"audit_events", "audit_chain_heads"},
 }
 #: Columns every signed-in request may move: the idle time-out counts from the last request.
 EVERY_REQUEST = {("user_sessions", "last_seen_at")}

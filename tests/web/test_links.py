@@ -19,6 +19,8 @@ from casemodel import links
         links.archive_link(for_staff=False),
         links.archive_link(for_staff=True),
         links.inbox_link(),
+        links.proposals_link(),
+        links.my_account_link(),
         links.login_link(),
     ],
 )

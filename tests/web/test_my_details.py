@@ -16,7 +16,8 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
-from casemodel.models import AuditEvent, OutboxMessage, User, UserSession
+from casemodel.models import AuditEvent, Membership, OutboxMessage, User, UserSession
+from casemodel.services.memberships import notification_modules
 from devtools.seed import DEMO_PASSWORD
 from webapp.extensions import db
 
@@ -56,8 +57,19 @@ def user_named(email: str) -> User:
         return user
 
 
-def reauthenticate(client, password: str = DEMO_PASSWORD):
-    return client.post("/account/confirm", data={"password": password})
+def reauthenticate(client, password: str = DEMO_PASSWORD, *, method: str = "sms",
+                   code: str | None = None, email: str = CLIENT):  # fmt: skip
+    """The password again, then the current second factor (if the user has one): an SMS code
+    sent to the registered number, or the code given (an authenticator's, a recovery code)."""
+    answer = client.post("/account/confirm", data={"password": password})
+    user = user_named(email)
+    if user.second_factor is None:
+        return answer
+    if method == "sms" and code is None:
+        client.post("/account/confirm/code", data={"step": "send"})
+        code = sms_code_to(user.mobile_number)
+    client.post(f"/account/confirm/code?method={method}", data={"code": code})
+    return answer
 
 
 def recovery_codes_on(response) -> list[str]:
@@ -113,7 +125,54 @@ def test_changing_two_step_verification_asks_for_the_password_first(client, logi
 
     right = client.post(asked.headers["Location"], data={"password": DEMO_PASSWORD})
     assert right.status_code == 302 and right.headers["Location"] == path
+    # Then the current second factor: a code by SMS to the registered number.
+    factor = client.get(path)
+    assert factor.status_code == 302
+    assert factor.headers["Location"].startswith("/account/confirm/code?next=")
+    page = client.get(factor.headers["Location"])
+    assert "Bevestig met uw tweede stap" in text(page) and "eindigt op 01" in text(page)
+    client.post("/account/confirm/code", data={"step": "send"})
+    confirmed = client.post(factor.headers["Location"], data={"code": sms_code_to("+31612340001")})
+    assert confirmed.status_code == 302 and confirmed.headers["Location"] == path
     assert client.get(path).status_code == 200
+
+
+def test_a_number_change_is_refused_without_the_current_factor(client, login):
+    """A stolen session and the password are not enough to put another phone in place."""
+    login(client, CLIENT)
+    client.post("/account/confirm", data={"password": DEMO_PASSWORD})
+    change = {"method": "sms", "step": "number", "mobile_number": "06 41 23 45 67"}
+    refused = client.post("/account/two-step/number?method=sms", data=change)
+    assert refused.headers["Location"].startswith("/account/confirm/code")
+    with db.session_factory() as session:  # no code went to the new number
+        assert not [p for p in session.scalars(select(OutboxMessage.payload))
+                    if p.get("to") == NEW_NUMBER]  # fmt: skip
+    # A code that is not the one sent is refused, and counted.
+    client.post("/account/confirm/code", data={"step": "send"})
+    wrong = client.post("/account/confirm/code?method=sms", data={"code": "000000"})
+    assert "De code is onjuist." in text(wrong)
+    assert client.post("/account/two-step/number?method=sms", data=change).status_code == 302
+    assert user_named(CLIENT).failed_logins == 1
+    # A recovery code will do too, for someone whose phone is gone.
+    with db.session_factory() as session:
+        from casemodel.services.second_factor import regenerate_recovery_codes
+
+        codes = regenerate_recovery_codes(session, user=session.get(User, user_named(CLIENT).id))
+        session.commit()
+    client.post("/account/confirm/code?method=recovery", data={"code": codes[0]})
+    asked = client.post("/account/two-step/number?method=sms", data=change)
+    assert asked.status_code == 200 and "Vul de code in uit de SMS" in text(asked)
+
+
+def test_five_wrong_codes_at_the_factor_confirmation_end_the_session(client, login):
+    login(client, CLIENT)
+    client.post("/account/confirm", data={"password": DEMO_PASSWORD})
+    for _ in range(4):
+        client.post("/account/confirm/code?method=totp", data={"code": "123456"})
+    fifth = client.post("/account/confirm/code?method=recovery", data={"code": "aaaaa-bbbbb"})
+    assert fifth.headers["Location"] == "/login"
+    assert client.get("/details").headers["Location"].startswith("/login")
+    assert user_named(CLIENT).locked_until is not None
 
 
 def test_a_post_without_a_fresh_password_changes_nothing(client, login):
@@ -323,23 +382,32 @@ def test_new_recovery_codes_replace_the_old_ones(client, login):
 # --- notifications -------------------------------------------------------------------------------
 
 
-def test_notification_preferences_are_saved(client, login):
+def test_notification_preferences_are_saved_per_organisation(client, login):
     login(client, CLIENT)
-    assert is_checked(client.get("/details"), "notify_documents")  # on, until one says no
+    with db.session_factory() as session:
+        [membership] = session.scalars(
+            select(Membership).join(User).where(User.email == CLIENT)
+        ).all()
+        organisation_id = membership.organisation_id
+    field = f"o{organisation_id}-{{}}".format
+    assert is_checked(client.get("/details"), field("documents"))  # on, until one says no
 
-    response = client.post("/account/notifications", data={"notify_messages": "y"})
+    response = client.post(f"/account/notifications/{organisation_id}",
+                           data={field("messages"): "y", field("uploads"): "y"})  # fmt: skip
     assert response.headers["Location"] == "/details#notifications"
-    user = user_named(CLIENT)
-    assert (user.notify_documents, user.notify_questionnaires, user.notify_messages) == (
-        False,
-        False,
-        True,
-    )
+    with db.session_factory() as session:
+        membership = session.get(Membership, membership.id)
+        assert notification_modules(membership) == {
+            "documents": False, "messages": True, "questionnaires": False, "approvals": False,
+            "uploads": True,
+        }  # fmt: skip
     page = client.get("/details")
     assert "Uw voorkeuren voor e-mailberichten zijn opgeslagen." in text(page)
-    assert not is_checked(page, "notify_documents")
-    assert not is_checked(page, "notify_questionnaires")
-    assert is_checked(page, "notify_messages")
+    assert not is_checked(page, field("documents"))
+    assert not is_checked(page, field("questionnaires"))
+    assert is_checked(page, field("messages"))
+    # Another organisation's (or none) is not the client's to set.
+    assert client.post("/account/notifications/999999", data={}).status_code == 404
 
 
 # --- password ------------------------------------------------------------------------------------
@@ -436,8 +504,10 @@ def test_staff_reach_my_details_from_the_header(client, login):
     page = text(client.get("/account"))
     assert "Sanne Jansen" in page and STAFF in page
     assert "U ontvangt bij het inloggen een code per SMS op +31 ••••••• 03." in page
-    assert "Ingelogde apparaten" in page and "Notificaties" in page
-    reauthenticate(client)
+    assert "Ingelogde apparaten" in page
+    # Staff are told of what clients send them always: no choices per organisation.
+    assert "Notificaties" not in page
+    reauthenticate(client, email=STAFF)
     codes = recovery_codes_on(client.post("/account/recovery-codes"))
     assert len(codes) == 10
     assert 'href="/account"' in client.post("/account/recovery-codes").get_data(as_text=True)
@@ -471,5 +541,9 @@ def test_the_pages_in_english(client, login):
     reauthenticate(client)
     assert "New recovery codes" in text(client.get("/account/recovery-codes"))
     assert "Current password" in text(client.get("/account/password"))
-    client.post("/account/notifications", data={})
+    with db.session_factory() as session:
+        [organisation_id] = session.scalars(
+            select(Membership.organisation_id).join(User).where(User.email == CLIENT)
+        ).all()
+    client.post(f"/account/notifications/{organisation_id}", data={})
     assert "Your e-mail preferences have been saved." in text(client.get("/details"))

@@ -57,8 +57,13 @@ def colours(response) -> str:
 
 
 def settings_form(notary: Office, **changes) -> dict:
+    """The settings page's form as a browser posts it, with the office's values (a checkbox
+    left off is not posted)."""
     form = {"name": notary.name, "primary_colour": notary.primary_colour or "",
-            "contact_line": notary.contact_line or "", "offer_authenticator": ""}  # fmt: skip
+            "contact_line": notary.contact_line or "", "support_name": notary.support_name or "",
+            "support_phone": notary.support_phone or "",
+            "support_email": notary.support_email or ""}  # fmt: skip
+    form |= {"changes_need_review": "y"} if notary.changes_need_review else {}
     return form | changes
 
 

@@ -109,8 +109,12 @@ def test_each_role_lands_on_its_own_start_page(client, login):
 
 
 @BOTH
-@pytest.mark.parametrize("email, in_progress, total", [(CLIENT, 2, 2), (DIRECTOR, 3, 3)])
-def test_home_tiles_count_the_clients_dossiers(client, login, locale, email, in_progress, total):
+@pytest.mark.parametrize(
+    "email, in_progress, total, approvals", [(CLIENT, 2, 2, 0), (DIRECTOR, 3, 3, 1)]
+)
+def test_home_tiles_count_the_clients_dossiers(
+    client, login, locale, email, in_progress, total, approvals
+):
     login(client, email)
     speak(client, locale)
 
@@ -119,17 +123,24 @@ def test_home_tiles_count_the_clients_dossiers(client, login, locale, email, in_
     assert response.status_code == 200
     assert by_testid(response, "dossiers-in-progress") == str(in_progress)
     assert by_testid(response, "dossiers-total") == str(total)
-    assert by_testid(response, "actions") == "0"
+    # The demo's 2024 accounts wait for the director's approval: one action, one approval.
+    assert by_testid(response, "actions") == str(approvals)
+    assert by_testid(response, "approvals-waiting") == str(approvals)
     page = text(response)
     assert f'<html lang="{locale}">' in page
     for words in (
         tr(locale, "in behandeling", "in progress"),
         tr(locale, "in totaal", "in total"),
         tr(locale, "Acties", "Actions"),
+        tr(locale, "Accordering", "Approvals"),
         tr(
             locale,
             "U hoeft op dit moment niets te doen.",
             "There is nothing for you to do at the moment.",
+        ) if not approvals else tr(
+            locale,
+            "document wacht op uw akkoord",
+            "document is waiting for your approval",
         ),
         tr(locale, "Mijn gegevens", "My details"),
         tr(
@@ -188,7 +199,7 @@ def test_the_dossier_list_shows_the_clients_dossiers_only(client, login, web_ses
         assert description in page
         assert dossier_by_description(web_session, description).number in page
     assert "Jaarrekening" not in page  # the director's
-    assert page.count("(0/9)") == 2
+    assert page.count("(0/11)") == 2
     assert (
         tr(
             locale,
@@ -295,8 +306,8 @@ def test_the_dossier_page_shows_progress_collapsed(client, login, web_session, l
     page = text(response)
     assert response.status_code == 200
     assert TRANSFER_KEEP in page and dossier.number in page
-    assert tr(locale, "Voortgang (0/9)", "Progress (0/9)") in re.sub(r"<[^>]+>", "", page)
-    assert by_testid(response, "progress-counter") == "(0/9)"
+    assert tr(locale, "Voortgang (0/11)", "Progress (0/11)") in re.sub(r"<[^>]+>", "", page)
+    assert by_testid(response, "progress-counter") == "(0/11)"
     assert " open" not in progress_details(response)
     assert tr(locale, "Intake en opdrachtbevestiging", "Intake and engagement letter") in page
     assert tr(locale, "Nog niet begonnen", "Not started yet") in page
@@ -350,15 +361,15 @@ def test_the_progress_counter_moves_when_a_step_is_finished(client, login, web_s
 
     finish_step(web_session, dossier_id=dossier.id, step_key="intake")
     web_session.commit()
-    assert by_testid(client.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/9)"
+    assert by_testid(client.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/11)"
 
     finish_step(web_session, dossier_id=dossier.id, step_key="dates-check")  # does not count
     finish_step(web_session, dossier_id=dossier.id, step_key="registers")
     web_session.commit()
     response = client.get(f"/dossiers/{dossier.id}/progress")
-    assert by_testid(response, "progress-counter") == "(2/9)"
+    assert by_testid(response, "progress-counter") == "(2/11)"
     assert "Afgerond" in text(response)
-    assert "(2/9)" in text(client.get("/dossiers"))
+    assert "(2/11)" in text(client.get("/dossiers"))
 
 
 @pytest.mark.parametrize("suffix", ["", "/progress"])
@@ -464,13 +475,11 @@ def test_the_office_list_shows_each_dossiers_current_step(client, login, web_ses
     assert response.status_code == 200
     assert len(re.findall(r'href="/office/dossiers/\d+"', page)) == 5  # both offices' dossiers
     assert tr(locale, "Huidige stap", "Current step") in page
-    assert (
-        tr(locale, "Onderzoek Kadaster en registers", "Land registry and register checks") in page
-    )
+    assert tr(locale, "Vragenlijst koper", "Buyer's questionnaire") in page
     assert tr(locale, "Intake en opdrachtbevestiging", "Intake and engagement letter") in page
     assert tr(locale, "Opdrachtbevestiging", "Engagement letter") in page
     assert "Bakkerij Van Dam B.V." in page and "J. de Vries" in page
-    assert "(1/9)" in page and "(0/10)" in page
+    assert "(1/11)" in page and "(0/12)" in page
 
 
 def test_staff_see_only_the_offices_they_work_for(web_app, client, login, web_session):
@@ -510,7 +519,7 @@ def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     organisation_id = dossier_by_description(web_session, TRANSFER_KEEP).organisation_id
     login(client, STAFF)
     form = text(client.get("/office/dossiers/new"))
-    assert "J. de Vries (N-10231)" in form and "Levering woning (v1)" in form
+    assert "J. de Vries (N-10231)" in form and "Levering woning (v3)" in form
 
     response = client.post(
         "/office/dossiers/new",
@@ -526,9 +535,10 @@ def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     assert response.headers["Location"] == f"/office/dossiers/{opened.id}"
     page = text(client.get(response.headers["Location"]))
     assert f"Dossier {opened.number} is geopend." in page
-    assert "(0/9)" in page
+    assert "(0/11)" in page
     # Each step's kind in words, not the template's key.
     assert "Taak kantoor" in page and "Bestanden opvragen" in page and "Publiceren" in page
+    assert "<td>Vragenlijst</td>" in page
     assert "staff_task" not in page and "upload_request" not in page
     listed = text(client.get("/office/", query_string={"q": "Herengracht"}))
     assert opened.number in listed and "Intake en opdrachtbevestiging" in listed
@@ -599,7 +609,7 @@ def test_my_steps_lists_an_open_task_and_completing_it_moves_the_clients_counter
     assert tr(locale, "Er staan geen stappen voor u open.", "You have no open steps.") in after
     klant = client.application.test_client()
     login(klant, CLIENT)
-    assert by_testid(klant.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/9)"
+    assert by_testid(klant.get(f"/dossiers/{dossier.id}"), "progress-counter") == "(1/11)"
 
 
 @BOTH
@@ -619,7 +629,7 @@ def test_a_step_that_asks_for_a_date_is_not_completed_without_one(
 
     page = text(refused)
     assert tr(locale, "Deze stap vraagt om een datum.", "This step needs a date.") in page
-    assert "(0/9)" in page
+    assert "(0/11)" in page
     web_session.expire_all()
     assert web_session.get(HumanTask, task.id).state == "open"
 
@@ -631,7 +641,7 @@ def test_a_step_that_asks_for_a_date_is_not_completed_without_one(
     )
 
     page = text(done)
-    assert "2026-12-15" in page and "(1/9)" in page
+    assert "2026-12-15" in page and "(1/11)" in page
     web_session.expire_all()
     assert web_session.get(HumanTask, task.id).state == "done"
     assert web_session.get(Dossier, dossier.id).key_dates == {"signing": "2026-12-15"}

@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.filestore import FileRejected
+from casemodel.queries.approvals import approved_in
 from casemodel.queries.archive import (
-    approved_documents,
     get_archived_file_for,
     office_archive,
     online_dossier,
     uploads_of,
 )
-from casemodel.services.uploads import archive_upload
+from casemodel.services.uploads import archive_upload, archive_uploads, check_may_upload
 from webapp.archive import bp
 from webapp.downloads import download_archived
 from webapp.extensions import db
@@ -46,7 +46,7 @@ def show_archive():
     organisation = _organisation()
     folder = request.args.get("folder")
     folder = folder if folder in FOLDERS else "online"
-    approved = approved_documents(db.session, current_user, organisation.id)
+    approved = approved_in(db.session, current_user, organisation.id)
     online = online_dossier(db.session, current_user, organisation.id)
     uploads = uploads_of(db.session, current_user, organisation.id)
     return render_template(
@@ -67,6 +67,7 @@ def show_archive():
 def upload_to_archive():
     """One file per request, the raw body (the page's Uppy dashboard); answers JSON."""
     organisation = _organisation()
+    check_may_upload(db.session, current_user, organisation.id)  # before a byte is stored
     try:
         stored, name = store_request_body()
     except FileRejected as refused:
@@ -88,6 +89,7 @@ def upload_to_archive_by_form():
     """The same for a browser without JavaScript: the page's plain multipart form, several files
     at once, all archived or none; then back to the folder."""
     organisation = _organisation()
+    check_may_upload(db.session, current_user, organisation.id)  # before a byte is stored
     back = redirect(url_for("archive.show_archive", folder="upload"))
     uploads = [upload for upload in request.files.getlist("files") if upload and upload.filename]
     if not uploads:
@@ -96,9 +98,8 @@ def upload_to_archive_by_form():
     stored = store_all_or_none(uploads)
     if stored is None:
         return back
-    for upload, file in zip(uploads, stored, strict=True):
-        archive_upload(db.session, organisation=organisation, user=current_user, stored=file,
-                       filename=upload.filename)  # fmt: skip
+    files = [(file, upload.filename) for upload, file in zip(uploads, stored, strict=True)]
+    archive_uploads(db.session, organisation=organisation, user=current_user, files=files)
     flash(ngettext("Het bestand is geplaatst.", "De %(num)d bestanden zijn geplaatst.",
                    len(stored)), "success")  # fmt: skip
     return back

@@ -9,6 +9,7 @@ from flask_login import current_user
 from casemodel.filestore import FileRejected
 from casemodel.queries.dossiers import get_dossier_for
 from casemodel.services.errors import NotFound
+from casemodel.services.messages import check_may_write
 from casemodel.services.uploads import remove_staged_file, stage_file
 from webapp.attachments import bp
 from webapp.extensions import db
@@ -20,6 +21,7 @@ def upload_attachment(dossier_id: int):
     """One file of the upload dialog, as a raw request body: stored and held for the user until
     the message is sent. 201 {id, name, size, delete_url}, or {error} (413, 422)."""
     dossier = get_dossier_for(db.session, dossier_id, current_user)
+    check_may_write(db.session, current_user, dossier)  # before a byte is stored
     try:
         stored, name = store_request_body()
     except FileRejected as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from casemodel.services.account_links import (
     check_link,
@@ -24,6 +25,7 @@ from webapp.auth.forms import NewPasswordForm, RequestLinkForm
 from webapp.auth.identity import begin_login
 from webapp.auth.passwords import explain, repeat_differs, strength_label
 from webapp.auth.routes import ask_second_factor
+from webapp.background import background_call, signed_out_answer
 from webapp.extensions import answer_no_sooner_than, db, limiter
 from webapp.outbox import deliver_after_commit
 
@@ -131,14 +133,20 @@ def _opened_link(purpose: str) -> int:
 
 @bp.route("/password/strength", methods=["POST"])
 @limiter.limit("60 per minute")
+@background_call
 def password_strength():
     """The live hint under the password field: how strong, and what is wrong, judged by the same
-    rules as the form. Judging needs the opened link's account (its name and e-mail are
-    context)."""
+    rules as the form. Judging needs the account (its name and e-mail are context): the opened
+    link's, or for "change" (Mijn gegevens) the signed-in user's, whose ended session answers
+    401 like every script call."""
     password = request.form.get("password", "")
     context: tuple[str, ...] = ()
     purpose = request.form.get("purpose", "")
-    if purpose in SET_PASSWORD_ENDPOINTS:
+    if purpose == "change":
+        if not current_user.is_authenticated:
+            return signed_out_answer()
+        context = (office_name_for(current_user), current_user.name, current_user.email)
+    elif purpose in SET_PASSWORD_ENDPOINTS:
         try:
             user = check_link(db.session, link_id=_opened_link(purpose), purpose=purpose).user
             context = (office_name_for(user), user.name, user.email)

@@ -22,6 +22,7 @@ from casemodel.services.accounts import device_stamp, is_trusted_device, signed_
 from casemodel.services.audit import record_event
 from casemodel.services.sign_in_notices import notice_new_device
 from webapp.auth.browsers import browser_label
+from webapp.background import is_background_call
 from webapp.extensions import db
 from webapp.outbox import deliver_after_commit
 
@@ -31,8 +32,9 @@ DEVICE_MAX_AGE = 365 * 24 * 3600
 
 
 def load_user(token: str) -> User | None:
-    """Flask-Login's loader: the cookie's token must name a live, fully signed-in session."""
-    row = session_service.find_session(db.session, token)
+    """Flask-Login's loader: the cookie's token must name a live, fully signed-in session. A
+    background call reads it without renewing its idle timer (webapp/background.py)."""
+    row = session_service.find_session(db.session, token, touch=not is_background_call())
     if row is None or row.stage != "full" or not row.user.is_active:
         return None
     row.user.session_token = token
@@ -54,7 +56,7 @@ def pending_login() -> tuple[UserSession, User] | None:
     """The session between password and second factor, if it is still live."""
     token = session.get(PENDING_KEY)
     row = session_service.find_session(db.session, token) if token else None
-    if row is None or row.stage != "password":
+    if row is None or row.stage != "password" or not row.user.is_active:
         return None
     return row, row.user
 

@@ -143,7 +143,7 @@ def enter_code():
         flash(f"{reason} {tries_left_message(outcome.tries_left)}".strip(), "error")
     return render_template(
         "auth/login_code.html", form=form, method=method, user=user,
-        can_use_sms=bool(user.mobile_number), can_use_totp=bool(user.totp_secret),
+        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret),
     )  # fmt: skip
 
 
@@ -213,6 +213,7 @@ def offer_authenticator():
     if form.validate_on_submit():
         result = enrolment.confirm_totp(current_user, secret, form.code.data)
         if result is CodeCheck.OK:
+            deliver_after_commit()  # the mail about the authenticator added
             session.pop("totp_secret", None)
             session.pop(OFFER_KEY, None)
             flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),

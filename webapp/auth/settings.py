@@ -4,7 +4,10 @@ staff alike.
 
 Clients see the sections on the portal's /details page, staff on /account; both pages include
 auth/settings_sections.html, fed by `account_settings()`. Every change to the second factor asks
-for the password again first, valid for REAUTH_WINDOW (Flask-Security's "fresh login").
+for the password again first, valid for REAUTH_WINDOW (Flask-Security's "fresh login"); a change
+of the number, the method or the recovery codes also asks for the current second factor (or a
+recovery code), as adding or changing a factor does in ASVS: a stolen session and a password
+alone must not be enough to put another phone or app in its place.
 """
 
 from __future__ import annotations
@@ -20,32 +23,50 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from casemodel.models import UserSession
+from casemodel.queries.people import memberships_of
 from casemodel.services import sessions as session_service
 from casemodel.services.accounts import change_password as change_password_of
 from casemodel.services.accounts import confirm_password
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPasswords, WeakPassword
-from casemodel.services.second_factor import has_recovery_codes, regenerate_recovery_codes
+from casemodel.services.memberships import (
+    administers_all_of,
+    notification_modules,
+    set_notifications,
+)
+from casemodel.services.rights import membership_of
+from casemodel.services.second_factor import (
+    LOGIN_METHODS,
+    CodeCheck,
+    confirm_second_factor,
+    has_recovery_codes,
+    regenerate_recovery_codes,
+    send_sms_code,
+)
 from casemodel.services.second_factor import use_sms_instead as use_sms_instead_for
 from webapp.auth import bp, enrolment
 from webapp.auth.browsers import browser_label
+from webapp.auth.forms import CodeForm
 from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
-from webapp.auth.settings_forms import ChangePasswordForm, NotificationsForm, ReauthForm
+from webapp.auth.settings_forms import ChangePasswordForm, ReauthForm
 from webapp.extensions import db, limiter
+from webapp.outbox import deliver_after_commit
+from webapp.people_forms import ModulesForm
 from webapp.urls import same_origin
 
 #: How long a re-entered password allows changes to the second factor, in seconds.
 REAUTH_WINDOW = 5 * 60
 REAUTH_KEY = "reauth_at"
-NOTIFICATIONS = ("notify_documents", "notify_questionnaires", "notify_messages")
+#: When the current second factor was proved again, in this session.
+FACTOR_REAUTH_KEY = "reauth_factor_at"
 
 
 # --- re-authentication ---------------------------------------------------------------------------
 
 
-def reauthenticated_recently() -> bool:
-    at = session.get(REAUTH_KEY)
+def reauthenticated_recently(key: str = REAUTH_KEY) -> bool:
+    at = session.get(key)
     return isinstance(at, int | float) and 0 <= time.time() - at <= REAUTH_WINDOW
 
 
@@ -57,12 +78,32 @@ def requires_recent_reauth(view):
     @wraps(view)
     def guarded(*args, **kwargs):
         if not reauthenticated_recently():
-            query = request.query_string.decode() if request.method == "GET" else ""
-            back = request.path + (f"?{query}" if query else "")
-            return redirect(url_for("auth.reauthenticate", next=back))
+            return redirect(url_for("auth.reauthenticate", next=_this_page()))
         return view(*args, **kwargs)
 
     return guarded
+
+
+def requires_recent_factor(view):
+    """As requires_recent_reauth, and then the current second factor proved again within
+    REAUTH_WINDOW too (a user without one: the password alone)."""
+
+    @wraps(view)
+    def guarded(*args, **kwargs):
+        if (
+            reauthenticated_recently()
+            and current_user.second_factor is not None
+            and not reauthenticated_recently(FACTOR_REAUTH_KEY)
+        ):
+            return redirect(url_for("auth.reconfirm_second_factor", next=_this_page()))
+        return view(*args, **kwargs)
+
+    return requires_recent_reauth(guarded)
+
+
+def _this_page() -> str:
+    query = request.query_string.decode() if request.method == "GET" else ""
+    return request.path + (f"?{query}" if query else "")
 
 
 @bp.route("/account/confirm", methods=["GET", "POST"])
@@ -85,6 +126,53 @@ def reauthenticate():
         record_event(db.session, action="auth.reauth_failed", actor=current_user)
         flash(_("Het wachtwoord is onjuist."), "error")
     return render_template("auth/reauth.html", form=form, next_url=next_url)
+
+
+@bp.route("/account/confirm/code", methods=["GET", "POST"])
+@limiter.limit("10 per minute; 30 per hour", methods=["POST"])
+@login_required
+@requires_recent_reauth
+def reconfirm_second_factor():
+    """The current second factor again, after the password, before the factor is changed: a
+    code by SMS to the registered number (sent when asked), from the authenticator, or a
+    recovery code."""
+    user = current_user._get_current_object()
+    next_url = same_origin(request.values.get("next")) or details_url()
+    if user.second_factor is None:
+        return redirect(next_url)
+    method = request.values.get("method") or user.second_factor
+    if method not in LOGIN_METHODS or (method == "totp" and not user.totp_secret) or (
+        method == "sms" and not user.code_number
+    ):
+        method = user.second_factor
+    form = CodeForm()
+    if request.method == "POST" and request.form.get("step") == "send":
+        try:
+            send_sms_code(db.session, user=user, purpose="reauth")
+        except InvalidState:
+            flash(_("Er is net een code verstuurd; wacht een halve minuut voor een nieuwe."),
+                  "info")  # fmt: skip
+        else:
+            deliver_after_commit()
+            flash(_("We hebben een code gestuurd naar uw mobiele nummer dat eindigt op "
+                    "%(end)s.", end=user.code_number[-2:]), "info")  # fmt: skip
+        return redirect(url_for("auth.reconfirm_second_factor", method="sms", next=next_url))
+    if form.validate_on_submit():
+        try:
+            result = confirm_second_factor(db.session, user=user, method=method,
+                                           code=form.code.data)  # fmt: skip
+        except TooManyWrongPasswords:
+            return signed_out_after_wrong_passwords()
+        if result is CodeCheck.OK:
+            session[FACTOR_REAUTH_KEY] = int(time.time())
+            return redirect(next_url)
+        flash(_("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan.")
+              if result is CodeCheck.EXPIRED else _("De code is onjuist."), "error")  # fmt: skip
+    return render_template(
+        "auth/reauth_code.html", form=form, method=method, next_url=next_url,
+        can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret),
+        number_end=(user.code_number or "")[-2:],
+    )  # fmt: skip
 
 
 def signed_out_after_wrong_passwords():
@@ -142,7 +230,13 @@ def account_settings() -> dict:
             )
             for row in session_service.live_sessions(db.session, user)
         ],
-        "notifications": NotificationsForm(formdata=None, obj=user),
+        # A client's notification mails, per organisation and module (staff are always told
+        # of what clients send them).
+        "notifications": [
+            (membership, ModulesForm(formdata=None, data=notification_modules(membership),
+                                     prefix=f"o{membership.organisation_id}"))
+            for membership in memberships_of(db.session, user)
+        ],
         "back": details_url(),
     }
 
@@ -166,6 +260,7 @@ def _enrolment_page(method: str, heading: str, done_message: str):
     if not outcome.done:
         return outcome.page
     _end_other_sessions_after_factor_change()
+    deliver_after_commit()  # the mail about the change (services.security_notices)
     flash(done_message, "success")
     return _recovery_codes_if_none()
 
@@ -204,8 +299,23 @@ def set_up_second_factor():
 
 @bp.route("/account/two-step/number", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
 def change_mobile_number():
+    """A new number, proved by a code sent to it. For a client only as an administrator of
+    every organisation they belong to (the accountancy manual: "uitsluitend gebruikers met
+    beheerdersrechten"; services.memberships.administers_all_of), asked before the password."""
+    if not may_change_own_number():
+        return render_template("auth/number_admin_only.html"), 403
+    return _change_mobile_number()
+
+
+@bp.app_template_global()
+def may_change_own_number() -> bool:
+    user = current_user._get_current_object()
+    return user.is_staff or administers_all_of(db.session, user, user)
+
+
+@requires_recent_factor
+def _change_mobile_number():
     return _enrolment_page(
         "sms", _("Mobiel nummer wijzigen"), _("Uw nieuwe mobiele nummer is bevestigd.")
     )
@@ -213,7 +323,7 @@ def change_mobile_number():
 
 @bp.route("/account/two-step/authenticator", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def switch_to_authenticator():
     return _enrolment_page(
         "totp",
@@ -224,7 +334,7 @@ def switch_to_authenticator():
 
 @bp.route("/account/two-step/sms", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def use_sms_instead():
     if current_user.second_factor != "totp":
         return redirect(details_url())
@@ -235,6 +345,7 @@ def use_sms_instead():
             flash(_("Stel eerst een mobiel nummer in."), "error")
             return redirect(url_for("auth.change_mobile_number", method="sms"))
         _end_other_sessions_after_factor_change()
+        deliver_after_commit()
         flash(_("U logt voortaan in met een code per SMS."), "success")
         return redirect(details_url())
     return render_template(
@@ -251,10 +362,11 @@ def use_sms_instead():
 
 @bp.route("/account/recovery-codes", methods=["GET", "POST"])
 @login_required
-@requires_recent_reauth
+@requires_recent_factor
 def renew_recovery_codes():
     if request.method == "POST":
         codes = regenerate_recovery_codes(db.session, user=current_user)
+        deliver_after_commit()
         return render_template("auth/recovery_codes.html", codes=codes, next_url=details_url())
     return render_template(
         "auth/settings_confirm.html",
@@ -269,16 +381,18 @@ def renew_recovery_codes():
 # --- notifications, password, sessions -----------------------------------------------------------
 
 
-@bp.route("/account/notifications", methods=["POST"])
+@bp.route("/account/notifications/<int:organisation_id>", methods=["POST"])
 @login_required
-def save_notifications():
-    form = NotificationsForm()
+def save_notifications(organisation_id: int):
+    """A client's notification mails for one of their organisations (notary manual §2.2; the
+    organisation's administrator sets the same under "Mijn gebruikers")."""
+    membership = membership_of(db.session, current_user, organisation_id)
+    if membership is None:
+        abort(404)
+    form = ModulesForm(prefix=f"o{organisation_id}")
     if form.validate_on_submit():
-        user = current_user._get_current_object()
-        form.populate_obj(user)
-        chosen = {name: getattr(user, name) for name in NOTIFICATIONS}
-        record_event(db.session, action="account.notifications_changed", actor=user,
-                     detail=chosen)  # fmt: skip
+        set_notifications(db.session, membership=membership, modules=form.modules(),
+                          actor=current_user)  # fmt: skip
         flash(_("Uw voorkeuren voor e-mailberichten zijn opgeslagen."), "success")
     return redirect(details_url() + "#notifications")
 
@@ -304,6 +418,7 @@ def change_password():
             except WeakPassword as exc:
                 problems = explain(exc.verdict)
             else:
+                deliver_after_commit()
                 flash(_("Uw wachtwoord is gewijzigd. Op uw andere apparaten bent u uitgelogd."),
                       "success")  # fmt: skip
                 return redirect(details_url())

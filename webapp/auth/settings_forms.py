@@ -1,20 +1,15 @@
-"""The forms of "Mijn gegevens": re-authentication, notifications, a new password."""
+"""The forms of "Mijn gegevens": re-authentication and a new password (the notification mails
+are per organisation: webapp.people_forms.ModulesForm)."""
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField
+from wtforms import PasswordField
 from wtforms.validators import DataRequired
 
 
 class ReauthForm(FlaskForm):
     # No length validator: an over-long password is simply wrong (confirm_password says so).
     password = PasswordField(_l("Wachtwoord"), validators=[DataRequired()])
-
-
-class NotificationsForm(FlaskForm):
-    notify_documents = BooleanField(_l("Er staan nieuwe documenten voor mij klaar"))
-    notify_questionnaires = BooleanField(_l("Er staat een nieuwe vragenlijst voor mij klaar"))
-    notify_messages = BooleanField(_l("De behandelaar heeft mij een bericht gestuurd"))
 
 
 class ChangePasswordForm(FlaskForm):

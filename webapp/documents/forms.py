@@ -12,6 +12,12 @@ class PublishDocumentForm(FlaskForm):
     )
     title = StringField(_l("Titel"), validators=[DataRequired(), Length(max=200)])
     file = FileField(_l("Bestand"), validators=[FileRequired()])
+    #: One of the dossier's office's kinds (services.office_settings.kind_of_office checks it;
+    #: the template lists them), or none.
+    kind_id = SelectField(
+        _l("Soort document"), coerce=lambda value: int(value) if value else None,
+        validate_choice=False,
+    )  # fmt: skip
 
 
 class NewVersionForm(FlaskForm):

@@ -6,6 +6,7 @@ from casemodel.queries.documents import get_version_for
 from casemodel.queries.dossiers import get_dossier_for
 from casemodel.services.documents import add_version, check_may_publish
 from casemodel.services.documents import publish_document as publish_document_service
+from casemodel.services.office_settings import kind_of_office
 from webapp.audience import dossier_page_url
 from webapp.documents import bp
 from webapp.documents.forms import NewVersionForm, PublishDocumentForm
@@ -31,12 +32,14 @@ def publish_document(dossier_id: int):
     dossier = get_dossier_for(db.session, dossier_id, current_user)
     check_may_publish(current_user, dossier)  # before a byte is stored
     form = PublishDocumentForm()
+    kind_of_office(db.session, form.kind_id.data, dossier.office_id)  # 404 for another's kind
     if form.validate_on_submit():
         stored = store_all_or_none([form.file.data])
         if stored is not None:
             document = publish_document_service(
                 db.session, dossier=dossier, folder=form.folder.data, title=form.title.data,
                 stored=stored[0], filename=form.file.data.filename or "", actor=current_user,
+                kind_id=form.kind_id.data,
             )  # fmt: skip
             flash(_("'%(title)s' staat nu in het dossier.", title=document.title), "success")
     else:

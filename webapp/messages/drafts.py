@@ -14,10 +14,12 @@ from casemodel.models.messages import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
 from casemodel.queries.messages import messages_of, read_ids
 from casemodel.services.errors import InvalidMessage
 from casemodel.services.messages import clean_body, send_message
+from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.uploads import staged_files_of
 from casemodel.text import MAX_CODE_POINTS_PER_CHARACTER, perceived_length
 from webapp.extensions import db
 from webapp.paging import Page, paginate
+from webapp.quota_messages import limit_message
 
 #: A dossier may hold a thousand messages; a list shows them a page at a time.
 MESSAGES_PER_PAGE = 50
@@ -36,6 +38,8 @@ class Draft:
     #: One per form shown: the service sends one message per token, so a double click on
     #: "Versturen" sends once. A refused form keeps its token (nothing was sent with it).
     form_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
+    #: Refused by a limit on messages an hour (429), rather than for its content (422).
+    limited: bool = False
 
     @property
     def length(self) -> int:
@@ -95,6 +99,9 @@ def send_from_form(
         )  # fmt: skip
     except InvalidMessage as exc:
         draft.error = refusal_message(exc.reason, draft)
+        return None, draft
+    except QuotaExceeded as exc:
+        draft.error, draft.limited = limit_message(exc), True
         return None, draft
     return message, draft
 

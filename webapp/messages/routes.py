@@ -17,7 +17,13 @@ from casemodel.queries.messages import (
 )
 from casemodel.queries.offices import colleagues_in
 from casemodel.services.errors import NotFound
-from casemodel.services.messages import assign_message, mark_read, may_answer, may_assign
+from casemodel.services.messages import (
+    assign_message,
+    check_may_write,
+    mark_read,
+    may_answer,
+    may_assign,
+)
 from webapp.audience import dossier_page_url
 from webapp.extensions import db
 from webapp.messages import bp
@@ -69,6 +75,7 @@ def show_message(dossier_id: int, message_id: int):
 @bp.route("/dossiers/<int:dossier_id>/messages/new")
 def new_message(dossier_id: int):
     dossier = get_dossier_for(db.session, dossier_id, current_user)
+    check_may_write(db.session, current_user, dossier)  # 403 without the right to write
     return render_template("messages/compose.html", dossier=dossier, draft=Draft(), original=None)
 
 
@@ -84,6 +91,7 @@ def reply_to_message(dossier_id: int, message_id: int):
     original = get_message_for(
         db.session, dossier_id=dossier_id, message_id=message_id, user=current_user
     )
+    check_may_write(db.session, current_user, original.dossier)
     if request.method == "GET":
         draft = Draft(subject=reply_subject(original))
         return render_template(
@@ -113,7 +121,7 @@ def _send(dossier: Dossier, original: Message | None = None):
     if message is None:
         return render_template(
             "messages/compose.html", dossier=dossier, draft=draft, original=original
-        ), 422
+        ), 429 if draft.limited else 422
     if not current_user.is_staff:
         flash(_("Uw bericht is verstuurd."), "success")
         return redirect(dossier_page_url(dossier, tab="messages"))
@@ -130,7 +138,7 @@ def _message_page(message: Message):
         "messages/message.html",
         dossier=message.dossier,
         message=message,
-        may_answer=may_answer(current_user, message),
+        may_answer=may_answer(db.session, current_user, message),
         may_assign=assignable,
         colleagues=db.session.scalars(colleagues_in(message.dossier.office_id)).all()
         if assignable

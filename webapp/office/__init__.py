@@ -1,6 +1,8 @@
-"""The office's pages: dossiers, opening one, a dossier's page, my steps, client accounts. The
-features on a dossier's page (documents, messages) and the archive have blueprints of their
-own, shared with the clients' portal."""
+"""The office's pages: dossiers, opening one, a dossier's page, my steps, client accounts,
+organisations and people, proposed changes, failures. The office's settings have a blueprint
+of their own (webapp/office_settings). The features on a dossier's
+page (documents, messages) and the archive have blueprints of their own, shared with the
+clients' portal."""
 
 from flask import Blueprint, abort
 from flask_login import current_user, login_required
@@ -15,4 +17,11 @@ def require_staff():
         abort(404)  # clients do not learn that office pages exist
 
 
-from webapp.office import routes  # noqa: E402, F401
+from webapp.office import (  # noqa: E402, F401
+    failures,
+    limits,
+    organisations,
+    people,
+    proposals,
+    routes,
+)

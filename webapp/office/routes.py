@@ -10,15 +10,17 @@ from casemodel.queries.documents import documents_in
 from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
 from casemodel.queries.offices import organisations_of
 from casemodel.queries.tasks import open_staff_tasks
-from casemodel.services.account_links import invite
-from casemodel.services.accounts import create_client_account
 from casemodel.services.documents import may_publish
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, MissingDate, NotAllowed
+from casemodel.services.invitations import give_access
+from casemodel.services.quotas import QuotaExceeded
+from casemodel.services.rights import Rights
 from casemodel.services.steps import complete_staff_task
+from webapp.approvals.office import place_for_task
 from webapp.auth.accounts import external_url
 from webapp.documents.forms import PublishDocumentForm
-from webapp.extensions import db
+from webapp.extensions import answer_no_sooner_than, db
 from webapp.messages.drafts import Draft, messages_page
 from webapp.office import bp
 from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
@@ -26,6 +28,7 @@ from webapp.office.logbook import logbook
 from webapp.office.publishing import publish_for_task
 from webapp.outbox import deliver_after_commit
 from webapp.paging import paginate
+from webapp.quota_messages import limit_message
 from webapp.theming import show_office
 
 
@@ -37,7 +40,7 @@ def _templates() -> TemplateRegistry:
 def list_dossiers():
     search = request.args.get("q", "")[:100]
     status = request.args.get("status", "open")
-    statuses = [status] if status in ("open", "completed", "cancelled") else []
+    statuses = [status] if status in ("open", "failed", "completed", "cancelled") else []
     query = dossiers_for(current_user, search=search, statuses=statuses).options(
         joinedload(Dossier.organisation)  # each row names its client: not a query per row
     )
@@ -142,6 +145,8 @@ def complete_task(task_id: int):
         return redirect(target)
     if task is not None and task.kind == "publish":  # its form carries the document
         return publish_for_task(task_id, target)
+    if task is not None and task.kind == "approval":  # the document to put up for approval
+        return place_for_task(task_id, target)
     try:
         task = complete_staff_task(
             db.session, task_id=task_id, actor=current_user, key_date=form.key_date.data
@@ -160,42 +165,36 @@ def complete_task(task_id: int):
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
 def new_client_account():
-    """Give a person access to a client organisation; a new account gets the first activation
-    mail (notary manual §1.1)."""
+    """Give a person access to a client organisation (notary manual §1.1): a new account gets
+    the first activation mail, an existing one an invitation to accept. The answer is the same
+    whatever the address belongs to, and comes as late (services.invitations)."""
     form = ClientAccountForm()
     form.organisation_id.choices = [
         (o.id, f"{o.name} ({o.client_number})") for o in _organisations()
     ]
     if form.validate_on_submit():
+        answer_no_sooner_than(ACCESS_ANSWER_SECONDS)
         try:
-            user, created = create_client_account(
-                db.session,
-                organisation_id=form.organisation_id.data,
-                email=form.email.data,
-                name=form.name.data,
-                locale=form.locale.data,
-                can_approve=form.can_approve.data,
-                is_admin=form.is_admin.data,
-                actor=current_user,
-            )
-        except InvalidState:
-            form.email.errors.append(_("Dit e-mailadres hoort bij een medewerker van het kantoor."))
-        else:
-            if created or user.password_hash is None:
-                invite(
-                    db.session,
-                    user=user,
-                    start_link=external_url("auth.start_account"),
-                    actor=current_user,
-                )
-                deliver_after_commit()
-                flash(_("%(email)s heeft een e-mail gekregen om het account in te stellen.",
-                        email=user.email), "success")  # fmt: skip
-            else:
-                flash(_("%(email)s heeft nu ook toegang tot deze cliënt.", email=user.email),
-                      "success")  # fmt: skip
-            return redirect(url_for("office.new_client_account"))
+            give_access(
+                db.session, organisation_id=form.organisation_id.data, email=form.email.data,
+                name=form.name.data, locale=form.locale.data, actor=current_user,
+                rights=Rights(approve=form.can_approve.data, administer=form.is_admin.data),
+                start_link=external_url("auth.start_account"),
+            )  # fmt: skip
+        except QuotaExceeded as exc:  # the form again, as typed, with from when
+            form.email.errors.append(limit_message(exc))
+            return render_template("office/new_account.html", form=form), 429
+        deliver_after_commit()
+        flash(_("%(email)s krijgt een e-mail. Is het een nieuw account, dan stelt de persoon "
+                "het daarmee in; heeft de persoon al een account, dan krijgt die toegang zodra "
+                "hij de uitnodiging na het inloggen aanneemt.", email=form.email.data),
+              "success")  # fmt: skip
+        return redirect(url_for("office.new_client_account"))
     return render_template("office/new_account.html", form=form)
+
+
+#: The Accounts page answers this long after the request, whatever the address belongs to.
+ACCESS_ANSWER_SECONDS = 0.3
 
 
 def _organisations() -> list[Organisation]:

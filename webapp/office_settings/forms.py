@@ -4,8 +4,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
 
-# Lengths and the colour's contrast are judged by casemodel.services.office_settings, which
-# names what is wrong; the forms only read what was posted.
+# Lengths, the colour's contrast and the support desk's phone number and address are judged by
+# casemodel.services.office_settings, which names what is wrong; the forms only read what was
+# posted.
 
 
 class OfficeSettingsForm(FlaskForm):
@@ -28,6 +29,13 @@ class OfficeSettingsForm(FlaskForm):
     offer_authenticator = BooleanField(
         _l("Na inloggen met een SMS-code de authenticator-app aanbieden (hoogstens eens per dag)")
     )
+    changes_need_review = BooleanField(
+        _l("Wijzigingen van cliënten in hun gegevens eerst beoordelen"),
+        description=_l("Uit: een wijziging geldt meteen (het kantoor ziet die in de historie)."),
+    )
+    support_name = StringField(_l("Naam van de helpdesk of contactpersoon"))
+    support_phone = StringField(_l("Telefoonnummer van de helpdesk"))
+    support_email = StringField(_l("E-mailadres van de helpdesk"))
 
 
 class LogoForm(FlaskForm):
@@ -36,3 +44,8 @@ class LogoForm(FlaskForm):
         validators=[FileRequired(message=_l("Kies eerst een afbeelding."))],
         description=_l("Een PNG- of JPEG-afbeelding van hoogstens 1 MB."),
     )
+
+
+class DocumentKindForm(FlaskForm):
+    name_nl = StringField(_l("Naam (Nederlands)"))
+    name_en = StringField(_l("Naam (Engels)"))

@@ -1,10 +1,21 @@
-"""The managers' page and an office's settings: name, primary colour (refused below 4.5:1
-against white, saying so), contact line, logo, and the authenticator offer after an SMS login.
-casemodel decides who may (services.office_settings: the office's managers)."""
+"""The managers' page ("Beheer") and an office's one settings page: name, primary colour
+(refused below 4.5:1 against white, saying so), contact line, logo, the authenticator offer
+after an SMS login, whether clients' changes wait for review, the support desk clients see under
+"Ondersteuning", and the kinds of document it names. casemodel decides who may
+(services.office_settings: the office's managers)."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import (
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import format_decimal
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -13,34 +24,57 @@ from casemodel.colours import MIN_CONTRAST
 from casemodel.filestore import FileRejected
 from casemodel.models import Office
 from casemodel.queries.offices import related_office_ids
+from casemodel.queries.people import document_kinds_of
+from casemodel.services.details import InvalidDetails
 from casemodel.services.office_settings import (
     MAX_CONTACT_CHARS,
     MAX_NAME_CHARS,
     InvalidSetting,
+    OfficeSettings,
+    add_document_kind,
     get_office_for_manager,
     remove_office_logo,
     set_office_logo,
     update_office_settings,
 )
+from webapp.details_messages import show_problems
 from webapp.extensions import db, file_store
 from webapp.office_settings import bp
-from webapp.office_settings.forms import LogoForm, OfficeSettingsForm
+from webapp.office_settings.forms import DocumentKindForm, LogoForm, OfficeSettingsForm
 from webapp.theming import office_logo_url, show_office
 from webapp.uploads import file_refused_message, store_upload
 
 
 @bp.route("/office/manage")
 def manage():
-    """"Beheer": what a manager looks after. Each office's settings, the running dossiers in
-    the Prefect UI, everybody's open steps; the monitoring of failed dossiers and undelivered
-    messages ("Storingen") comes here when it exists."""
+    """ "Beheer": what a manager looks after. Each office's settings, failed dossiers and
+    undelivered messages ("Storingen"), the running dossiers in the Prefect UI, everybody's
+    open steps."""
+    if not current_user.is_staff:
+        abort(404)  # clients do not learn that office pages exist
     if not current_user.is_manager:
-        abort(404)
+        abort(403)
     return render_template(
         "office_settings/manage.html",
         offices=current_user.offices,
         prefect_ui=current_app.config["PREFECT_UI_URL"],
     )
+
+
+@bp.app_template_global("document_kinds")
+def document_kinds(office_id: int):
+    return document_kinds_of(db.session, office_id)
+
+
+def _page(office: Office, *, form=None, logo_form=None, kind_form=None, status: int = 200):
+    """The one settings page, with the form that was posted (and refused) in place."""
+    return render_template(
+        "office_settings/settings.html", office=office,
+        form=form or OfficeSettingsForm(formdata=None, obj=office),
+        logo_form=logo_form or LogoForm(formdata=None),
+        kind_form=kind_form or DocumentKindForm(formdata=None),
+        kinds=document_kinds_of(db.session, office.id), logo_url=office_logo_url(office),
+    ), status  # fmt: skip
 
 
 @bp.route("/office/settings/<int:office_id>", methods=["GET", "POST"])
@@ -51,22 +85,29 @@ def edit_settings(office_id: int):
     if form.validate_on_submit():
         try:
             update_office_settings(
-                db.session, office=office, actor=current_user, name=form.name.data,
-                primary_colour=form.primary_colour.data or "",
-                contact_line=form.contact_line.data or "",
-                offer_authenticator=form.offer_authenticator.data,
+                db.session, office=office, actor=current_user,
+                settings=OfficeSettings(
+                    name=form.name.data, primary_colour=form.primary_colour.data or "",
+                    contact_line=form.contact_line.data or "",
+                    offer_authenticator=form.offer_authenticator.data,
+                    changes_need_review=form.changes_need_review.data,
+                    support_name=form.support_name.data or "",
+                    support_phone=form.support_phone.data or "",
+                    support_email=form.support_email.data or "",
+                ),
             )  # fmt: skip
         except InvalidSetting as refused:
             _field_for(form, refused.reason).errors.append(setting_refused_message(refused))
+        except InvalidDetails as problem:
+            show_problems(form, problem)
         else:
             flash(_("De instellingen van %(office)s zijn opgeslagen.", office=office.name),
                   "success")  # fmt: skip
             return redirect(url_for("office_settings.edit_settings", office_id=office.id))
-    status = 422 if form.errors else 200
-    return render_template(
-        "office_settings/settings.html", office=office, form=form, logo_form=LogoForm(),
-        logo_url=office_logo_url(office),
-    ), status  # fmt: skip
+    if request.method == "POST" and form.errors:
+        db.session.rollback()  # the name shown in the header stays the saved one
+        office = get_office_for_manager(db.session, office_id, current_user)
+    return _page(office, form=form, status=422 if form.errors else 200)
 
 
 @bp.route("/office/settings/<int:office_id>/logo", methods=["POST"])
@@ -85,10 +126,23 @@ def upload_logo(office_id: int):
         else:
             flash(_("Het logo is opgeslagen."), "success")
             return redirect(url_for("office_settings.edit_settings", office_id=office.id))
-    return render_template(
-        "office_settings/settings.html", office=office, form=OfficeSettingsForm(obj=office),
-        logo_form=form, logo_url=office_logo_url(office),
-    ), 422  # fmt: skip
+    return _page(office, logo_form=form, status=422)
+
+
+@bp.route("/office/settings/<int:office_id>/kinds", methods=["POST"])
+def add_kind(office_id: int):
+    office = get_office_for_manager(db.session, office_id, current_user)
+    show_office(office)
+    form = DocumentKindForm()
+    if form.validate_on_submit():
+        try:
+            add_document_kind(db.session, office=office, name_nl=form.name_nl.data or "",
+                              name_en=form.name_en.data or "", actor=current_user)  # fmt: skip
+        except InvalidDetails as problem:
+            show_problems(form, problem)
+            return _page(office, kind_form=form, status=422)
+        flash(_("De documentsoort is toegevoegd."), "success")
+    return redirect(url_for("office_settings.edit_settings", office_id=office.id) + "#kinds")
 
 
 @bp.route("/office/settings/<int:office_id>/logo/remove", methods=["POST"])
@@ -144,4 +198,3 @@ def setting_refused_message(refused: InvalidSetting) -> str:
     if reason == "logo_too_large":
         return _("Het logo is te groot: hoogstens 1 MB.")
     return _("Kies een PNG- of JPEG-afbeelding als logo.")
-

@@ -20,4 +20,4 @@ def require_client():
     return None
 
 
-from webapp.portal import routes  # noqa: E402, F401
+from webapp.portal import invitations, routes  # noqa: E402, F401

@@ -2,6 +2,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from casemodel.models import Dossier
+from casemodel.queries.actions import actions_per_dossier, client_actions
 from casemodel.queries.documents import documents_in, folder_counts
 from casemodel.queries.dossiers import (
     current_steps,
@@ -13,18 +14,19 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
-from casemodel.queries.tasks import open_client_tasks
+from webapp.approvals.context import approvals_waiting
 from webapp.audience import act_for, memberships_of_current_user
+from webapp.background import background_call
 from webapp.extensions import db
 from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
 from webapp.portal import bp
-from webapp.portal.next_action import task_url
+from webapp.portal.next_action import action_url
 
 
 @bp.app_context_processor
 def _next_action() -> dict:
-    return {"task_url": task_url}
+    return {"action_url": action_url}
 
 
 def _organisation_id() -> int | None:
@@ -35,7 +37,9 @@ def _organisation_id() -> int | None:
 @bp.route("/home")
 def home():
     counts = dossier_counts(db.session, current_user, _organisation_id())
-    actions = open_client_task_count(db.session, current_user, _organisation_id())
+    actions = open_client_task_count(
+        db.session, current_user, _organisation_id()
+    ) + approvals_waiting(_organisation_id())
     return render_template("portal/home.html", counts=counts, actions=actions)
 
 
@@ -61,7 +65,7 @@ def list_dossiers():
         available_statuses=available,
         progress=progress_of(db.session, ids),
         current=current_steps(db.session, ids),
-        tasks=open_client_tasks(db.session, ids),
+        actions=actions_per_dossier(client_actions(db.session, current_user, _organisation_id())),
     )
 
 
@@ -85,7 +89,7 @@ def show_dossier(dossier_id: int):
         "portal/dossier.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
-        tasks=open_client_tasks(db.session, [dossier.id]).get(dossier.id, []),
+        actions=_actions_in(dossier),
         tab=tab,
         tabs=TABS,
         counts=counts,
@@ -104,6 +108,7 @@ def _documents_page(dossier: Dossier, folder: str, total: int) -> Page:
 
 
 @bp.route("/dossiers/<int:dossier_id>/progress")
+@background_call
 def show_progress(dossier_id: int):
     """The progress block alone, fetched every few seconds by the dossier page."""
     dossier = get_dossier_for(db.session, dossier_id, current_user)
@@ -111,8 +116,14 @@ def show_progress(dossier_id: int):
         "portal/_progress.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
-        tasks=open_client_tasks(db.session, [dossier.id]).get(dossier.id, []),
+        actions=_actions_in(dossier),
     )
+
+
+def _actions_in(dossier: Dossier) -> list:
+    """What waits for this client in the dossier (queries.actions.client_actions)."""
+    actions = client_actions(db.session, current_user, dossier.organisation_id)
+    return actions_per_dossier(actions).get(dossier.id, [])
 
 
 @bp.route("/details")

@@ -1,6 +1,9 @@
 // The "Upload" folder: Uppy's Dashboard inline, one raw-body POST per file (the server streams
 // it into the store in constant memory), and each accepted file added to the list at once.
+// An upload that finds the session ended shows "U bent uitgelogd" (static/session.js); the files
+// stay in the dashboard, to upload again once logged in.
 (function () {
+  var session = window.Dossierflow && window.Dossierflow.session;
   var box = document.getElementById("archive-upload");
   if (!box || typeof Uppy === "undefined") return;
   var failed = box.getAttribute("data-failed");
@@ -39,6 +42,7 @@
     // The server's own message (in the user's language) instead of Uppy's generic one.
     onAfterResponse: function (xhr) {
       if (xhr.status >= 200 && xhr.status < 300) return;
+      if (xhr.status === 401 && session) session.showSignedOut();
       // A body far over the limit is refused before the upload view runs, without JSON.
       var message = xhr.status === 413 ? box.getAttribute("data-too-large") : failed;
       try { message = JSON.parse(xhr.responseText).error || message; } catch (e) { /* not JSON */ }

@@ -1,9 +1,17 @@
 // The message form (Berichten): the live character counter and "+ Bijlagen", Uppy's Dashboard
 // as a dialog that uploads each file as a raw body to the dossier's attachments endpoint. Every
 // uploaded file is listed under the form with a bin and a hidden staged_id, which "Versturen"
-// posts with the message. Without this script the form still sends the text.
+// posts with the message. Without this script the form still sends the text. A call that finds
+// the session ended shows "U bent uitgelogd" (static/session.js) and leaves the form as it is.
 (function () {
   "use strict";
+  var session = window.Dossierflow && window.Dossierflow.session;
+
+  function signedOut(status) {
+    if (status !== 401) return false;
+    if (session) session.showSignedOut();
+    return true;
+  }
 
   // Characters as a person counts them and as the server does (casemodel/text.py: grapheme
   // clusters, so an emoji with its skin tone or a flag is one), with a line break as one: the
@@ -81,6 +89,10 @@
         headers: { "X-CSRFToken": csrfToken(form), "Accept": "application/json" },
       })
         .then(function (response) {
+          if (signedOut(response.status)) {
+            bin.disabled = false;
+            return;
+          }
           // Gone already (404) is what the bin wants too.
           if (response.ok || response.status === 404) {
             row.remove();
@@ -136,6 +148,8 @@
         };
       },
       onAfterResponse: function (xhr) {
+        // Signed out: the file stays in the dialog, to upload again once logged in.
+        signedOut(xhr.status);
         if (xhr.status >= 400) {
           throw new Error(serverError(xhr) || xhr.statusText || String(xhr.status));
         }

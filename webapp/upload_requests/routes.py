@@ -15,8 +15,8 @@ from casemodel.services.upload_requests import (
     complete_upload_request,
     remove_requested_file,
     requested_files,
-    supply_requested_file,
 )
+from casemodel.services.upload_requests import supply_requested_files as supply_files
 from webapp.extensions import db
 from webapp.outbox import deliver_after_commit
 from webapp.upload_requests import bp
@@ -46,7 +46,8 @@ def supply_requested_files(dossier_id: int, task_id: int):
         db.session, dossier_id=dossier_id, task_id=task_id, user=current_user
     )
     try:
-        check_open(task, current_user)  # before a byte is stored; NotAllowed for the office
+        # Before a byte is stored; NotAllowed for the office and a client without the right.
+        check_open(db.session, task, current_user)
     except InvalidState:
         flash(_("Deze aanvraag is al verstuurd."), "info")
         return _back(dossier_id)
@@ -62,11 +63,8 @@ def supply_requested_files(dossier_id: int, task_id: int):
     stored = store_all_or_none([upload for _key, upload in chosen])
     if stored is None:
         return _back(dossier_id)
-    for (key, upload), file in zip(chosen, stored, strict=True):
-        supply_requested_file(
-            db.session, task=task, item_key=key, stored=file, filename=upload.filename,
-            actor=current_user, locale=_locale(),
-        )  # fmt: skip
+    files = [(key, file, up.filename) for (key, up), file in zip(chosen, stored, strict=True)]
+    supply_files(db.session, task=task, actor=current_user, locale=_locale(), files=files)
     message = ngettext(
         "Het bestand is geplaatst.", "De %(num)d bestanden zijn geplaatst.", len(stored)
     )

@@ -1,7 +1,7 @@
 """office memberships
 
 Revision ID: 53b337b6d325
-Revises: 5d2e8c41b7f0
+Revises: cbd047239b52
 Create Date: 2026-12-01 16:13:39.468130
 
 Staff and managers belong to offices through memberships (one person may work for several), and
@@ -18,7 +18,7 @@ from alembic import op
 import casemodel.db
 
 revision: str = "53b337b6d325"
-down_revision: str | None = "5d2e8c41b7f0"
+down_revision: str | None = "cbd047239b52"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

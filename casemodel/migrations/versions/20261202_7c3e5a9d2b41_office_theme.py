@@ -1,7 +1,7 @@
 """office theme, last organisation, authenticator offer
 
 Revision ID: 7c3e5a9d2b41
-Revises: 53b337b6d325
+Revises: 8e2f4a6c1b93
 Create Date: 2026-12-02 09:00:00
 
 An office's theme (primary colour, logo, contact line) and whether it offers the authenticator
@@ -17,7 +17,7 @@ from alembic import op
 import casemodel.db
 
 revision: str = "7c3e5a9d2b41"
-down_revision: str | None = "53b337b6d325"
+down_revision: str | None = "8e2f4a6c1b93"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,64 @@
+"""What other pages show of approvals: the count in the menu, on Home and in "Acties"; a
+dossier's approvals (the client's dossier page, the office's); names and statuses."""
+
+from __future__ import annotations
+
+from flask import g
+from flask_babel import get_locale
+from flask_login import current_user
+
+from casemodel.models import OutboxMessage
+from casemodel.queries.approvals import requests_in, status_of, waiting_count
+from casemodel.queries.documents import documents_in
+from casemodel.recipients import recipients
+from webapp.approvals.forms import PutUpForm
+from webapp.extensions import db
+
+
+def approvals_waiting(organisation_id: int | None = None) -> int:
+    """How many documents wait for this client's approval (the organisation they act for);
+    once per request."""
+    if current_user.is_staff:
+        return 0
+    if "approvals_waiting" not in g:
+        if organisation_id is None:
+            organisation = g.get("organisation")
+            organisation_id = organisation.id if organisation else -1
+        g.approvals_waiting = waiting_count(db.session, current_user, organisation_id)
+    return g.approvals_waiting
+
+
+def recipient_name(key: str) -> str:
+    known = recipients().get(key)
+    return known.name(str(get_locale())) if known else key
+
+
+def recipient_choices() -> list[tuple[str, str]]:
+    return [(key, recipient_name(key)) for key in recipients()]
+
+
+def put_up_form(dossier) -> PutUpForm:
+    """The office's form to put one of the dossier's documents up for approval."""
+    form = PutUpForm()
+    form.document_id.choices = [
+        (document.id, f"{document.title} (v{document.latest_version})")
+        for folder in ("documents", "correspondence")
+        for document, _read in documents_in(db.session, dossier.id, folder, current_user)
+    ]
+    form.recipient.choices = recipient_choices()
+    return form
+
+
+def template_context():
+    return {
+        "approvals_waiting": approvals_waiting,
+        "approvals_of": lambda dossier: requests_in(db.session, dossier.id),
+        "approval_status": status_of,
+        "recipient_name": recipient_name,
+        "recipient_choices": recipient_choices,
+        "outbox_message_of": lambda delivery: db.session.get(
+            OutboxMessage, delivery.outbox_message_id
+        ) if delivery.outbox_message_id else None,
+        "put_up_form": put_up_form,
+    }
+

@@ -1,0 +1,63 @@
+"""The approvals' forms: the client's code, question and rejection; the office's choices."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from casemodel.services.approvals import MAX_REASON
+from forms import office_today
+
+
+class AgreeForm(FlaskForm):
+    #: The binding of what the confirmation page showed: refused if it changed since.
+    binding = HiddenField()
+
+
+class SendCodeForm(FlaskForm):
+    challenge_id = HiddenField(validators=[DataRequired()])
+
+
+class ApproveForm(FlaskForm):
+    challenge_id = HiddenField(validators=[DataRequired()])
+    method = HiddenField(validators=[DataRequired()])
+    # No length validator: whatever is typed is judged (and counted) as a code.
+    code = StringField(_l("Code"), validators=[DataRequired()])
+
+
+class QuestionForm(FlaskForm):
+    question = TextAreaField(_l("Uw vraag"), validators=[DataRequired(), Length(max=4000)])
+    contact_by = RadioField(
+        _l("Hoe wilt u dat wij contact met u opnemen?"),
+        choices=[("message", _l("Met een bericht in het portaal")),
+                 ("email", _l("Per e-mail")), ("phone", _l("Telefonisch"))],  # fmt: skip
+        default="message",
+        validators=[DataRequired()],
+    )
+    phone = StringField(_l("Telefoonnummer"), validators=[Optional(), Length(max=40)],
+                        description=_l("Alleen als u telefonisch contact wilt."))  # fmt: skip
+
+
+class RejectForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Waarom gaat u niet akkoord?"),
+        validators=[DataRequired(message=_l("Vul de reden in waarom u niet akkoord gaat.")),
+                    Length(max=MAX_REASON)],  # fmt: skip
+        description=_l("Het kantoor ziet uw reden en past het document zo nodig aan."),
+    )
+
+
+class RecipientForm(FlaskForm):
+    recipient = SelectField(_l("Ontvanger"), validators=[DataRequired()])
+
+
+class PutUpForm(FlaskForm):
+    document_id = SelectField(_l("Document"), coerce=int, validators=[DataRequired()])
+    recipient = SelectField(_l("Ontvanger na akkoord"), validators=[DataRequired()])
+    due_date = DateField(_l("Graag vóór"), validators=[Optional()])
+
+    def validate_due_date(self, field) -> None:
+        if field.data is not None and field.data < office_today():
+            raise ValidationError(_l("Deze datum ligt in het verleden."))

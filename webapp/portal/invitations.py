@@ -1,0 +1,31 @@
+"""Invitations from an office to one more client organisation, on Home: accepted or declined by
+the person signed in (casemodel.services.invitations)."""
+
+from flask import flash, redirect, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from casemodel.services.invitations import accept_invitation, decline_invitation, open_invitations
+from webapp.extensions import db
+from webapp.portal import bp
+
+
+@bp.app_template_global("open_invitations")
+def invitations_of_current_user():
+    return open_invitations(db.session, current_user)
+
+
+@bp.route("/invitations/<int:invitation_id>/accept", methods=["POST"])
+def accept(invitation_id: int):
+    membership = accept_invitation(db.session, invitation_id=invitation_id, user=current_user)
+    session["organisation_id"] = membership.organisation_id  # on to what they just accepted
+    flash(_("U heeft nu toegang tot %(organisation)s.",
+            organisation=membership.organisation.name), "success")  # fmt: skip
+    return redirect(url_for("portal.home"))
+
+
+@bp.route("/invitations/<int:invitation_id>/decline", methods=["POST"])
+def decline(invitation_id: int):
+    decline_invitation(db.session, invitation_id=invitation_id, user=current_user)
+    flash(_("De uitnodiging is afgewezen. Er is niets veranderd."), "info")
+    return redirect(url_for("portal.home"))
