@@ -40,6 +40,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_NAME="dossierflow_session",
         REMEMBER_COOKIE_DURATION=0,
         WTF_CSRF_TIME_LIMIT=None,
+        #: WTForms' own messages ("Dit veld is vereist.") in the request's language, from
+        #: WTForms' catalogs (Flask-WTF's documented i18n; on by default, said here on purpose).
+        WTF_I18N_ENABLED=True,
         #: Deliver outbox messages right after the request's commit (the relay catches up
         #: whatever fails); tests that simulate Prefect being down switch it off.
         OUTBOX_DELIVER_AFTER_COMMIT=True,

@@ -538,7 +538,8 @@ def test_staff_open_a_dossier_through_the_form(client, login, web_session):
     assert "(0/11)" in page
     # Each step's kind in words, not the template's key.
     assert "Taak kantoor" in page and "Bestanden opvragen" in page and "Publiceren" in page
-    assert "<td>Vragenlijst</td>" in page
+    raw = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'data-label="Soort">Vragenlijst</td>' in raw
     assert "staff_task" not in page and "upload_request" not in page
     listed = text(client.get("/office/", query_string={"q": "Herengracht"}))
     assert opened.number in listed and "Intake en opdrachtbevestiging" in listed

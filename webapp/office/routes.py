@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from casemodel.casetemplates import TemplateRegistry
 from casemodel.models import AuditEvent, Dossier, HumanTask, Organisation
@@ -61,10 +62,12 @@ def new_dossier():
     registry = _templates()
     form = OpenDossierForm()
     organisations = _organisations()
-    form.organisation_id.choices = [(o.id, f"{o.name} ({o.client_number})") for o in organisations]
+    form.organisation_id.choices = [
+        SelectChoice(o.id, f"{o.name} ({o.client_number})") for o in organisations
+    ]
     office_kinds = {o.office.kind for o in organisations}
     form.template_key.choices = [
-        (t.key, f"{t.title(_locale())} (v{t.version})")
+        SelectChoice(t.key, f"{t.title(_locale())} (v{t.version})")
         for t in registry.all_latest()
         if t.office_kind in office_kinds
     ]
@@ -170,7 +173,7 @@ def new_client_account():
     whatever the address belongs to, and comes as late (services.invitations)."""
     form = ClientAccountForm()
     form.organisation_id.choices = [
-        (o.id, f"{o.name} ({o.client_number})") for o in _organisations()
+        SelectChoice(o.id, f"{o.name} ({o.client_number})") for o in _organisations()
     ]
     if form.validate_on_submit():
         answer_no_sooner_than(ACCESS_ANSWER_SECONDS)
