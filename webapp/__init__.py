@@ -134,6 +134,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webapp.questionnaires import bp as questionnaires_bp
     from webapp.questionnaires.cli import forms_group
     from webapp.theming import theme_context
+    from webapp.uploads import refused_file
 
     app.register_blueprint(auth_bp)
     # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
@@ -143,6 +144,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     for feature in (documents, messages, attachments, upload_requests, archive, office_settings):
         app.register_blueprint(feature.bp)
     app.add_template_global(dossier_page_url)
+    app.add_template_global(refused_file)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(approvals_bp)
     # The organisation's people and details ("Beheer"), and whom to turn to ("Ondersteuning").

@@ -52,6 +52,11 @@ def test_client_uploads_two_files_into_the_upload_folder(
     )
     listed = browser.find_element(By.ID, "archive-uploads").text
     assert names[0] in listed and names[1] in listed and "Annelies van Dam" in listed
+    # The new rows' cells are named by their columns, as the server's are (cards on a phone).
+    new_row = browser.find_element(By.CSS_SELECTOR, "#archive-uploads tbody tr")
+    labels = [cell.get_attribute("data-label") for cell in
+              new_row.find_elements(By.TAG_NAME, "td")]  # fmt: skip
+    assert labels == ["Bestand", "Datum", "Door", "Downloaden"], labels
     assert csp_errors(browser) == []
 
     browser.refresh()  # and they stay: they are in the organisation's archive

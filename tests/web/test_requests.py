@@ -283,15 +283,17 @@ def test_a_refused_file_leaves_nothing_and_an_empty_post_is_explained(
         id_buyer=[(PDF, "paspoort.pdf")],
         purchase_agreement=[(b"MZ\x90\x00 not a document", "koop.exe")],
     )
-    page = text(client.get(response.headers["Location"]))
-    assert (
-        tr(
-            locale,
-            "koop.exe: Dit soort bestand kan niet worden geplaatst.",
-            "koop.exe: This kind of file cannot be placed.",
-        )
-        in page
-    )
+    raw = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = " ".join(re.sub(r"<[^>]+>", " ", raw).split())
+    refusal = tr(locale, "koop.exe: Dit soort bestand kan niet worden geplaatst.",
+                 "koop.exe: This kind of file cannot be placed.")  # fmt: skip
+    assert refusal in page
+    # Next to the file field it came in (the purchase agreement's), not only at the top.
+    field = re.search(r'<input type="file" name="files-purchase-agreement"[^>]*>', raw)[0]
+    described = re.search(r'aria-describedby="([^"]+)"', field)[1]
+    assert re.search(rf'id="{described}"[^>]*>{re.escape(refusal)}', raw)
+    other = re.search(r'<input type="file" name="files-id-buyer"[^>]*>', raw)[0]
+    assert "aria-invalid" not in other
     assert tr(locale, "Er is niets geplaatst.", "Nothing has been uploaded.") in page
     assert (
         web_session.scalar(

@@ -52,18 +52,22 @@
   uppy.on("upload-success", function (file, response) {
     var body = response.body;
     var table = document.querySelector("#archive-uploads tbody");
+    // Each cell named by its column, as the server's rows are: on a phone a row is a card.
+    var columns = document.querySelectorAll("#archive-uploads thead th");
     var row = document.createElement("tr");
-    [body.filename, body.uploaded_at, body.uploaded_by].forEach(function (value) {
+    function addCell(content) {
       var cell = document.createElement("td");
-      cell.textContent = value;
+      var column = columns[row.children.length];
+      cell.className = "utrecht-table__cell";
+      if (column) cell.setAttribute("data-label", column.textContent.trim());
+      if (typeof content === "string") cell.textContent = content; else cell.appendChild(content);
       row.appendChild(cell);
-    });
-    var cell = document.createElement("td");
+    }
+    [body.filename, body.uploaded_at, body.uploaded_by].forEach(addCell);
     var link = document.createElement("a");
     link.href = body.download;
     link.textContent = box.getAttribute("data-download-label");
-    cell.appendChild(link);
-    row.appendChild(cell);
+    addCell(link);
     table.insertBefore(row, table.firstChild);
     var empty = document.getElementById("archive-uploads-empty");
     if (empty) empty.hidden = true;
