@@ -106,8 +106,11 @@ def problems_of(path: str, facts: PageFacts) -> list[str]:
         found.append(f"{path}: no meta description")
     if not facts.icons:
         found.append(f"{path}: no icon")
-    found += [f"{path}: table {i + 1} does not become cards on a phone (no df-cards)"
-              for i, classes in enumerate(facts.tables) if "df-cards" not in classes.split()]  # fmt: skip
+    found += [
+        f"{path}: table {i + 1} does not become cards on a phone (no df-cards)"
+        for i, classes in enumerate(facts.tables)
+        if "df-cards" not in classes.split()
+    ]
     return found
 
 
