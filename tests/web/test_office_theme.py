@@ -324,3 +324,33 @@ def test_a_person_with_several_organisations_lands_in_the_one_used_last(
     home = client.get("/home")
     assert f'<option value="{person.id}" selected>' in home.text
     assert "Notariskantoor Lont & Lalmahomed" in text(home)  # and it wears that office's look
+
+
+def test_an_open_questionnaire_and_approval_are_the_clients_action_too(
+    web_app, client, login, web_session
+):
+    """Who acts next names what Acties lists: a questionnaire of a step leads to its page, an
+    approval waiting for the approver to the approval's page (TASK_PAGES)."""
+    from casemodel.models import ApprovalRequest
+    from casemodel.services.questionnaires.step_kind import open_for_step
+
+    transfer = web_session.scalar(select(Dossier).where(Dossier.description == TRANSFER))
+    questionnaire = open_for_step(web_session, dossier_id=transfer.id,
+                                  step_key="buyer-questionnaire")  # fmt: skip
+    web_session.commit()
+    login(client, CLIENT)
+    listing = client.get("/dossiers").text
+    row = re.search(rf"<tr[^>]*>(?:(?!</tr>).)*{TRANSFER}(?:(?!</tr>).)*</tr>", listing, re.S)[0]
+    assert f'href="/questionnaires/{questionnaire.id}" data-testid="your-action"' in row
+    progress = client.get(f"/dossiers/{transfer.id}/progress").text
+    assert (f'href="/questionnaires/{questionnaire.id}" data-testid="step-your-action"'
+            in progress)  # fmt: skip
+
+    approval = web_session.scalar(select(ApprovalRequest).where(ApprovalRequest.state == "open"))
+    director = web_app.test_client()
+    login(director, DIRECTOR)
+    listing = director.get("/dossiers").text
+    assert f'href="/approvals/{approval.id}" data-testid="your-action"' in listing
+    dossier = director.get(f"/dossiers/{approval.dossier_id}").text
+    marker = "step-your-action" if approval.step_id else "your-action"  # the demo's: ad hoc
+    assert f'href="/approvals/{approval.id}" data-testid="{marker}"' in dossier
