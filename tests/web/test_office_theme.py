@@ -354,3 +354,23 @@ def test_an_open_questionnaire_and_approval_are_the_clients_action_too(
     dossier = director.get(f"/dossiers/{approval.dossier_id}").text
     marker = "step-your-action" if approval.step_id else "your-action"  # the demo's: ad hoc
     assert f'href="/approvals/{approval.id}" data-testid="{marker}"' in dossier
+
+
+def test_the_questionnaire_pdf_has_the_office_logo(web_app, web_session):
+    from casemodel.models import Document, Questionnaire
+    from casemodel.services.questionnaires.step_kind import open_for_step
+    from tests.questionnaire_forms import complete_intake
+
+    transfer = web_session.scalar(select(Dossier).where(Dossier.description == TRANSFER))
+    client = web_session.scalar(select(User).where(User.email == CLIENT))
+    store = FileStore(web_app.config["FILES_PATH"])
+    transfer.office.logo_sha256 = store.put(io.BytesIO(PNG), max_bytes=10**6).sha256
+    transfer.office.logo_content_type = "image/png"
+    questionnaire = open_for_step(web_session, dossier_id=transfer.id,
+                                  step_key="buyer-questionnaire")  # fmt: skip
+    complete_intake(web_session, questionnaire, client, store)
+    web_session.commit()
+    completed = web_session.get(Questionnaire, questionnaire.id)
+    document = web_session.get(Document, completed.document_id)
+    pdf = PdfReader(store.path(document.versions[-1].sha256))
+    assert len(pdf.pages[0].images) == 1  # the logo, top right
