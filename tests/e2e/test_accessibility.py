@@ -209,11 +209,18 @@ def walk(browser: WebDriver, portal: LivePortal, check) -> list[str]:
 
 def behind_forms(browser: WebDriver, visited: list[str], check) -> list[str]:
     """The pages a form leads to: an open approval's code page ("Bevestiging & verzending"),
-    after "Akkoord" on its confirmation page (this opens a code challenge, nothing more)."""
+    after the document was opened (as its viewer does) and "Akkoord" on its confirmation page
+    (this opens a code challenge, nothing more)."""
     reached = []
     for url in visited:
         if not urlparse(url).path.endswith("/confirm"):
             continue
+        browser.get(url.removesuffix("/confirm"))
+        browser.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(arguments[0], {credentials: 'same-origin'}).then(() => done(), () => done());",
+            url.removesuffix("/confirm") + "/document",
+        )
         browser.get(url)
         agree = browser.find_elements(By.CSS_SELECTOR, "[data-testid=confirm-agree]")
         if not agree:
