@@ -22,6 +22,7 @@ from casemodel import config, letters
 from casemodel.filestore import FileStore
 from casemodel.models import Document, Dossier, Step
 from casemodel.services.documents import publish_document
+from casemodel.services.office_settings import office_logo_bytes
 
 Action = Callable[[Session, Dossier, Step], dict[str, Any]]
 
@@ -62,8 +63,11 @@ def engagement_letter(session: Session, dossier: Dossier, step: Step) -> dict[st
     if existing is not None:  # a repeat after a crash before the task's commit
         return {"document_id": existing}
     locale = letters.client_locale(session, dossier)
-    pdf = letters.engagement_letter_pdf(dossier, locale)
-    stored = FileStore(config.files_path()).put(io.BytesIO(pdf), max_bytes=len(pdf))
+    store = FileStore(config.files_path())
+    pdf = letters.engagement_letter_pdf(
+        dossier, locale, logo=office_logo_bytes(dossier.office, store)
+    )
+    stored = store.put(io.BytesIO(pdf), max_bytes=len(pdf))
     document = publish_document(
         session, dossier=dossier, folder="correspondence",
         title=letters.engagement_letter_title(locale), stored=stored,

@@ -11,12 +11,25 @@ from collections import Counter
 from xml.sax.saxutils import escape
 
 from babel.dates import format_date
+from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer
+from reportlab.lib.utils import ImageReader
+from reportlab.platypus import (
+    Image,
+    ListFlowable,
+    ListItem,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.flowables import HRFlowable
 from sqlalchemy.orm import Session
 
+from casemodel.colours import DEFAULT_PRIMARY
 from casemodel.i18n import LOCALES, gettext_for
 from casemodel.models import Dossier
 from casemodel.services.notifications import client_users
@@ -37,10 +50,13 @@ def engagement_letter_title(locale: str) -> str:
     return gettext_for(locale)("Opdrachtbevestiging")
 
 
-def engagement_letter_pdf(dossier: Dossier, locale: str, today: dt.date | None = None) -> bytes:
+def engagement_letter_pdf(
+    dossier: Dossier, locale: str, today: dt.date | None = None, logo: bytes | None = None
+) -> bytes:
     """The engagement letter ("opdrachtbevestiging") for the dossier: who the office works for,
     what it does (the dossier's case type, its steps that count toward progress) and on which
-    terms. The same dossier and day give the same text."""
+    terms, on the office's letterhead (its name in its colour, its logo, its contact line at
+    the foot of the page). The same dossier and day give the same text."""
     _ = gettext_for(locale if locale in LOCALES else "nl")
     today = today or dt.date.today()
     office, client = dossier.office, dossier.organisation
@@ -56,9 +72,13 @@ def engagement_letter_pdf(dossier: Dossier, locale: str, today: dt.date | None =
         for s in dossier.steps
         if s.counts_toward_progress and kind_of(s.kind).in_engagement_letter
     ]
+    colour = colors.HexColor(office.primary_colour or DEFAULT_PRIMARY)
+    letterhead = ParagraphStyle("letterhead", parent=styles["Heading3"], textColor=colour)
+    heading = ParagraphStyle("letter-title", parent=heading, textColor=colour)
     story = [
-        para(office.name, styles["Heading3"]),
-        Spacer(1, 8 * mm),
+        _letterhead(para(office.name, letterhead), logo),
+        HRFlowable(width="100%", thickness=2, color=colour, spaceBefore=2 * mm),
+        Spacer(1, 6 * mm),
         para(client.name),
         para(_("Cliëntnummer: %(number)s") % {"number": client.client_number}),
         Spacer(1, 6 * mm),
@@ -111,5 +131,29 @@ def engagement_letter_pdf(dossier: Dossier, locale: str, today: dt.date | None =
         # content-addressed store keeps them once).
         invariant=1,
     )  # fmt: skip
-    document.build(story)
+    contact = office.contact_line
+
+    def footer(canvas, _document) -> None:
+        if contact:
+            canvas.saveState()
+            canvas.setFont("Helvetica", 8.5)
+            canvas.setFillColor(colors.HexColor("#4f5b67"))
+            canvas.drawString(25 * mm, 12 * mm, f"{office.name} · {contact}"[:150])
+            canvas.restoreState()
+
+    document.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
+
+
+def _letterhead(name: Paragraph, logo: bytes | None):
+    """The office's name, and its logo on the right when it has one (at most 18 mm high)."""
+    if not logo:
+        return name
+    reader = ImageReader(io.BytesIO(logo))
+    width, height = reader.getSize()
+    scale = min(18 * mm / height, 50 * mm / width)
+    image = Image(io.BytesIO(logo), width=width * scale, height=height * scale)
+    table = Table([[name, image]], colWidths=["*", 52 * mm])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                               ("ALIGN", (1, 0), (1, 0), "RIGHT")]))  # fmt: skip
+    return table

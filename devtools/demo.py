@@ -2,10 +2,10 @@
 
 `python -m devtools.demo` migrates the portal database, prints where everything is, and runs the
 Procfile under devtools/supervise.py, which restarts a process that dies (and says so) and stops
-them all on Ctrl-C. The `worker` entry (`python -m devtools.demo worker`) waits for the Prefect
-server, applies the work pool and prefect.yaml's deployments, seeds the demo data (idempotent, so
-its dossiers' flow runs start once) and then runs the dossier worker, a worker of the pool that
-starts resumed runs in well under a second (flows/worker.py).
+them all on Ctrl-C. The `worker` entry (`python -m devtools.demo worker`) seeds the demo data
+(idempotent, so its dossiers' flow runs start once) while it waits for the Prefect server,
+applies the work pool and prefect.yaml's deployments, and then runs the dossier worker, a worker
+of the pool that starts resumed runs in well under a second (flows/worker.py).
 """
 
 from __future__ import annotations
@@ -92,10 +92,15 @@ def banner() -> str:
 def worker() -> int:
     """Set up Prefect, seed, then become the dossier worker (flows/worker.py)."""
     env = demo_environment()
+    bin_dir = os.path.dirname(sys.executable)
+    # The portal says "the demo is being prepared" until the seed is done (webapp/demo_gate.py):
+    # seed while Prefect starts, not after. The dossiers' flow starts wait in the outbox until
+    # Prefect and its deployments answer (the relay retries).
+    seed = subprocess.Popen([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"])
     prefect_stack.wait_healthy(env["PREFECT_API_URL"], timeout=180)
     prefect_stack.deploy(env)
-    bin_dir = os.path.dirname(sys.executable)
-    subprocess.run([os.path.join(bin_dir, "flask"), "--app", "webapp", "demo", "seed"], check=True)
+    if seed.wait() != 0:
+        raise SystemExit("the demo seed failed")
     python = os.path.join(bin_dir, "python")
     # A stop waits up to 15 s for a run to reach its next step, well within the supervisor's.
     worker = [python, "-m", "flows.worker", "--pool", "dossiers", "--name", "demo", "--grace", "15"]

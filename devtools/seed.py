@@ -41,6 +41,20 @@ OFFICES = [
     ("Accountantskantoor Tamek", "accountancy"),
 ]
 
+#: Each demo office's theme, so that the two look different: (primary colour, the logo's
+#: letters, contact line, offer the authenticator after an SMS login).
+THEMES = {
+    "Notariskantoor Lont & Lalmahomed": (
+        "#7a1f3d", "L&L",
+        "Herengracht 412, 1017 BZ Amsterdam · 020 555 01 23 · notariaat@lont-lalmahomed.example",
+        False,
+    ),
+    "Accountantskantoor Tamek": (
+        "#0b5e6b", "T",
+        "Stationsplein 8, 3511 ED Utrecht · 030 555 04 56 · info@tamek.example",
+        True,
+    ),
+}
 #: Per office: its support desk ("Ondersteuning": name, phone, e-mail), whether clients'
 #: changes to their details wait for review, and the kinds of document it names (Dutch,
 #: English). The small notary office lets changes apply at once; the accountancy firm reviews.
@@ -147,7 +161,8 @@ def seed_demo(
             not given (the portal's, unless DOSSIERFLOW_FILES differs between the two).
     """
     registry = registry or TemplateRegistry.from_folder()
-    offices = {name: _office(session, name, kind) for name, kind in OFFICES}
+    files = files or FileStore(config.files_path())
+    offices = {name: _office(session, name, kind, files) for name, kind in OFFICES}
     organisations = {
         number: _organisation(session, number, name, kind, offices[office])
         for number, name, kind, office, _dossiers in CLIENTS
@@ -199,7 +214,7 @@ def seed_demo(
             organisation.relationship_manager_id = staff.id
     for name, office in offices.items():
         _office_settings(session, office, *OFFICE_SETTINGS[name])
-    _seed_workspace(session, staff, users, files or FileStore(config.files_path()))
+    _seed_workspace(session, staff, users, files)
     return opened
 
 
@@ -264,15 +279,33 @@ def demo_pdf(title: str, lines: list[str]) -> bytes:
     return buffer.getvalue()
 
 
-def _office(session: Session, name: str, kind: str) -> Office:
+def _office(session: Session, name: str, kind: str, files: FileStore) -> Office:
     office = session.scalar(select(Office).where(Office.name == name))
     if office is None:
-        office = Office(name=name, kind=kind)
+        colour, letters, contact, offer = THEMES[name]
+        logo = files.put(io.BytesIO(demo_logo(letters, colour)), max_bytes=1024 * 1024)
+        office = Office(name=name, kind=kind, primary_colour=colour, contact_line=contact,
+                        offer_authenticator=offer, logo_sha256=logo.sha256,
+                        logo_content_type=logo.content_type)  # fmt: skip
         session.add(office)
         session.flush()
     return office
 
 
+def demo_logo(letters: str, colour: str) -> bytes:
+    """A demo office's logo: its letters in white on its colour, as a PNG (the same bytes
+    every run)."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from forms.pdf import FONTS
+
+    image = Image.new("RGB", (240, 120), colour)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(str(FONTS / "DejaVuSans-Bold.ttf"), 64 if len(letters) > 1 else 80)
+    draw.text((120, 60), letters, fill="#ffffff", font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
 def _office_settings(session: Session, office: Office, support, review: bool, kinds) -> None:
     if office.support_name is None:
         office.support_name, office.support_phone, office.support_email = support

@@ -46,6 +46,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         #: The outbox relays' wake addresses (relay.wake: "host:port", comma separated): a
         #: commit that queued messages wakes them; empty, none (they deliver on their rounds).
         RELAY_WAKE=os.environ.get(RELAY_WAKE_ENV, DEFAULT_RELAY_WAKE),
+        #: WTForms' own messages ("Dit veld is vereist.") in the request's language, from
+        #: WTForms' catalogs (Flask-WTF's documented i18n; on by default, said here on purpose).
+        WTF_I18N_ENABLED=True,
         PREFECT_UI_URL=os.environ.get("DOSSIERFLOW_PREFECT_UI_URL", "http://127.0.0.1:4200"),
         PAGE_SIZE=20,
         #: The portal's public address, for links in mails (behind a proxy: the proxy's).
@@ -123,6 +126,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         documents,
         errors,
         messages,
+        office_settings,
         support,
         upload_requests,
     )
@@ -134,15 +138,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from webapp.portal import bp as portal_bp
     from webapp.questionnaires import bp as questionnaires_bp
     from webapp.questionnaires.cli import forms_group
+    from webapp.theming import theme_context
+    from webapp.uploads import refused_file
 
     app.register_blueprint(auth_bp)
     # The two audiences' own pages (home and lists, the dossier's page, tasks, accounts)...
     app.register_blueprint(portal_bp)
     app.register_blueprint(office_bp, url_prefix="/office")
     # ...and the features both use, one set of routes each; casemodel decides who may do what.
-    for feature in (documents, messages, attachments, upload_requests, archive):
+    for feature in (documents, messages, attachments, upload_requests, archive, office_settings):
         app.register_blueprint(feature.bp)
     app.add_template_global(dossier_page_url)
+    app.add_template_global(refused_file)
     app.register_blueprint(questionnaires_bp)
     app.register_blueprint(approvals_bp)
     # The organisation's people and details ("Beheer"), and whom to turn to ("Ondersteuning").
@@ -155,10 +162,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(devmail_bp, url_prefix="/dev")
     errors.register(app)
     register_cli(app)
+    if app.config["DEMO"]:
+        from webapp.demo_gate import wait_for_the_seed
+
+        app.before_request(wait_for_the_seed)
 
     app.after_request(set_device_cookie)
     app.after_request(_commit_and_secure)
     app.context_processor(_layout_context)
+    app.context_processor(theme_context)
     app.add_url_rule("/", "index", index)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
     app.add_url_rule("/language", "set_language", set_language, methods=["POST"])
@@ -201,6 +213,12 @@ def set_language():
     return redirect(same_origin(request.form.get("next")) or url_for("index"))
 
 
+#: Answers the browser may keep: the same for everyone (stylesheets, scripts, the favicon; their
+#: addresses carry a version, static_url_version) or naming their content in their address
+#: (an office's logo). Every other signed-in answer is "no-store".
+CACHEABLE_ENDPOINTS = frozenset({"static", "favicon", "office_settings.show_logo"})
+
+
 def _commit_and_secure(response):
     # One transaction per request, committed once, before the response leaves; a failing commit
     # becomes a 500 instead of a success page for lost work.
@@ -208,19 +226,22 @@ def _commit_and_secure(response):
         db.commit()
     wait_for_the_answer_time()
     headers = response.headers
+    # style-src: the page's one <style> block (the office's colours) by this response's nonce.
+    nonce = g.get("csp_nonce")
+    styles = f"style-src 'self' 'nonce-{nonce}'; " if nonce else ""
     headers.setdefault(
         "Content-Security-Policy",
         # img-src: the upload dialog (Uppy) draws its icons from data: URLs in its CSS and
         # previews the chosen pictures from blob: URLs.
-        "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'; form-action 'self'",
+        f"default-src 'self'; {styles}img-src 'self' data: blob:; object-src 'none'; "
+        "base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
     )
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "no-referrer")
     headers.setdefault("X-Frame-Options", "DENY")
     if app_config_secure():
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
-    if request.endpoint not in ("static", "favicon") and (
+    if request.endpoint not in CACHEABLE_ENDPOINTS and (
         request.blueprint == "auth" or (current_user and current_user.is_authenticated)
     ):
         # Signed-in pages, and every page of the way in (a code form, an authenticator's

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import abort, g, session, url_for
+from flask import abort, g, request, session, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import contains_eager
@@ -22,6 +22,20 @@ def require_login():
     page header shows and lets them switch."""
     if not current_user.is_staff:
         g.organisation = active_organisation()
+        remember_organisation()
+
+
+def remember_organisation() -> None:
+    """A client who does something (a POST) for an organisation lands in it at their next
+    login. Only then: a GET changes nothing (opening a dossier of another organisation switches
+    the session only)."""
+    organisation = g.get("organisation")
+    if (
+        request.method == "POST"
+        and organisation is not None
+        and current_user.last_organisation_id != organisation.id
+    ):
+        current_user.last_organisation_id = organisation.id
 
 
 def memberships_of_current_user() -> list[Membership]:
@@ -42,16 +56,25 @@ def memberships_of_current_user() -> list[Membership]:
 
 def active_organisation() -> Organisation | None:
     """The organisation chosen in this session if the user still belongs to it (a revoked
-    membership takes effect on the next request), else their first one."""
+    membership takes effect on the next request); at the start of a session the one they used
+    last (users.last_organisation_id), else their first one."""
     memberships = memberships_of_current_user()
-    chosen = session.get("organisation_id")
-    for membership in memberships:
-        if membership.organisation_id == chosen:
-            return membership.organisation
+    for chosen in (session.get("organisation_id"), current_user.last_organisation_id):
+        for membership in memberships:
+            if membership.organisation_id == chosen:
+                session["organisation_id"] = chosen
+                return membership.organisation
     if memberships:
         session["organisation_id"] = memberships[0].organisation_id
         return memberships[0].organisation
     return None
+
+
+def act_for(organisation_id: int) -> None:
+    """From now on the client acts for this organisation (one of theirs: the caller checked),
+    in this session and, remembered on the account, at their next login."""
+    session["organisation_id"] = organisation_id
+    current_user.last_organisation_id = organisation_id
 
 
 def dossier_page_url(dossier: Dossier, tab: str | None = None) -> str:

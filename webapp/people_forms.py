@@ -12,6 +12,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -23,13 +24,16 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from casemodel.services.details import COUNTRIES, DEFAULT_COUNTRY
 from casemodel.services.rights import Rights
 
+#: The portal's languages, each named in itself.
+LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
 
-def country_choices() -> list[tuple[str, str]]:
+
+def country_choices() -> list[SelectChoice]:
     """Every country by its name in the page's language, the Netherlands first."""
     names = Locale.parse(str(get_locale())).territories
     others = sorted((code for code in COUNTRIES if code != DEFAULT_COUNTRY),
                     key=lambda code: names.get(code, code))  # fmt: skip
-    return [(code, names.get(code, code)) for code in [DEFAULT_COUNTRY, *others]]
+    return [SelectChoice(code, names.get(code, code)) for code in [DEFAULT_COUNTRY, *others]]
 
 
 class AddressFields:
@@ -121,7 +125,7 @@ class ModulesForm(FlaskForm):
 class NewUserForm(RightsForm):
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
-    locale = SelectField(_l("Taal"), choices=[("nl", "Nederlands"), ("en", "English")])
+    locale = SelectField(_l("Taal"), choices=LANGUAGE_CHOICES)
 
 
 class ReviewForm(FlaskForm):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from flask import current_app, flash, jsonify, request
+from flask import current_app, flash, jsonify, request, session
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import FileStorage
@@ -22,18 +22,44 @@ def store_upload(upload: FileStorage) -> StoredFile:
                     filename=upload.filename or "")  # fmt: skip
 
 
-def store_all_or_none(uploads: list[FileStorage]) -> list[StoredFile] | None:
-    """Every chosen file into the store before the caller records any, so that a refused file
-    leaves none of the others half-done: None, with the reason flashed, when one is refused."""
+#: Why a file of a plain form (no upload dialog) was refused, kept in the session for the page
+#: the form leads back to, which shows it next to that form's file field (refused_file).
+REFUSED_FILES = "refused_files"
+
+
+def store_all_or_none(uploads: list[tuple[str, FileStorage]]) -> list[StoredFile] | None:
+    """Every chosen file (with the name of the form field it came in) into the store before the
+    caller records any, so that a refused file leaves none of the others half-done: None when
+    one is refused, with the reason flashed and kept for its field (refused_file)."""
     stored = []
-    for upload in uploads:
+    for field, upload in uploads:
         try:
             stored.append(store_upload(upload))
         except FileRejected as refused:
-            flash(_("%(name)s: %(reason)s Er is niets geplaatst.", name=upload.filename,
-                    reason=file_refused_message(refused.reason)), "error")  # fmt: skip
+            message = _("%(name)s: %(reason)s Er is niets geplaatst.", name=upload.filename,
+                        reason=file_refused_message(refused.reason))  # fmt: skip
+            flash(message, "error")
+            kept = dict(session.get(REFUSED_FILES, {}))
+            kept[f"{request.path}#{field}"] = message
+            session[REFUSED_FILES] = kept
             return None
     return stored
+
+
+def refused_file(action: str, field: str) -> str | None:
+    """Why the file last posted to this form (its action) in this field was refused, once
+    (a template global: the file field shows it); None when it was not."""
+    kept = session.get(REFUSED_FILES)
+    key = f"{action}#{field}"
+    if not kept or key not in kept:
+        return None
+    kept = dict(kept)
+    message = kept.pop(key)
+    if kept:
+        session[REFUSED_FILES] = kept
+    else:
+        session.pop(REFUSED_FILES)
+    return message
 
 
 def store_form_file(field: str = "file") -> tuple[StoredFile, str] | None:
@@ -43,7 +69,7 @@ def store_form_file(field: str = "file") -> tuple[StoredFile, str] | None:
     if not upload or not upload.filename:
         flash(_("Kies een bestand."), "error")
         return None
-    stored = store_all_or_none([upload])
+    stored = store_all_or_none([(field, upload)])
     return (stored[0], upload.filename) if stored else None
 
 

@@ -7,6 +7,7 @@ babel.support.Translations, because flask_babel.force_locale does nothing outsid
 
 from __future__ import annotations
 
+import logging
 import os
 import smtplib
 import ssl
@@ -15,11 +16,19 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from casemodel.colours import DEFAULT_PRIMARY
+from casemodel.config import files_path
+from casemodel.filestore import FileStore
 from casemodel.i18n import translations
+
+if TYPE_CHECKING:
+    from casemodel.models import Office
+
+log = logging.getLogger(__name__)
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -52,14 +61,45 @@ def _environment(locale: str) -> Environment:
     return environment
 
 
-def compose(template: str, *, to: str, locale: str, **context: Any) -> Mail:
-    """Render `<template>.subject.txt`, `.txt` and `.html` in the locale, with the context."""
+#: The content id of the office's logo in a mail's HTML (<img src="cid:...">).
+LOGO_CID = "office-logo@dossierflow"
+
+
+def compose(
+    template: str, *, to: str, locale: str, office: Office | None = None, **context: Any
+) -> Mail:
+    """Render `<template>.subject.txt`, `.txt` and `.html` in the locale, with the context and
+    the office's theme (name, colour, logo, contact line; the portal's own without one)."""
     environment = _environment(locale if locale in ("nl", "en") else "nl")
+    context = {
+        "office_name": office.name if office else "Dossierflow",
+        "office_colour": (office.primary_colour if office else None) or DEFAULT_PRIMARY,
+        "office_contact": office.contact_line if office else None,
+        "logo_cid": LOGO_CID if office is not None and office.logo_sha256 else None,
+    } | context
     render = lambda suffix: environment.get_template(f"{template}{suffix}").render(  # noqa: E731
         locale=locale, **context
     )
     return Mail(to=to, subject=" ".join(render(".subject.txt").split()), text=render(".txt"),
                 html=render(".html"))  # fmt: skip
+
+
+def _attach_logo(message: EmailMessage, logo: dict[str, str] | None) -> None:
+    """The office's logo as an inline part of the HTML (multipart/related). A logo gone from
+    the store (replaced, swept) leaves the mail without it: the name is in the text anyway."""
+    if not logo:
+        return
+    path = FileStore(files_path()).path(logo["sha256"])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        log.warning("mail sent without the office's logo: %s is not in the file store",
+                    logo["sha256"])  # fmt: skip
+        return
+    maintype, _slash, subtype = logo["content_type"].partition("/")
+    html = message.get_payload()[1]
+    html.add_related(data, maintype=maintype, subtype=subtype, cid=f"<{LOGO_CID}>",
+                     disposition="inline")  # fmt: skip
 
 
 def smtp_settings() -> dict[str, Any]:
@@ -111,6 +151,7 @@ def send(
         message[name] = value
     message.set_content(payload["text"])
     message.add_alternative(payload["html"], subtype="html")
+    _attach_logo(message, payload.get("logo"))
     for attachment in attachments:
         maintype, _slash, subtype = attachment.content_type.partition("/")
         message.add_attachment(attachment.content, maintype=maintype, subtype=subtype,

@@ -13,8 +13,12 @@ from casemodel.models.documents import Document
 from casemodel.models.dossiers import Dossier
 from casemodel.models.users import User
 
-#: The manual's limit, counted in characters (code points) as the browser's counter shows them.
+#: The manual's limit, counted in user-perceived characters (grapheme clusters: an emoji with
+#: its skin tone, a flag, a letter with its accent are one each), as the browser's counter shows
+#: them (casemodel.text.perceived_length; Intl.Segmenter in the page).
 MAX_BODY_CHARS = 4000
+#: The form token's length: one per message form, so a double click sends once.
+FORM_TOKEN_CHARS = 64
 MAX_SUBJECT_CHARS = 200
 
 
@@ -24,6 +28,8 @@ class Message(Base):
         Index("ix_messages_dossier_created", "dossier_id", "created_at"),
         # The office's inbox: client messages across dossiers, newest first.
         Index("ix_messages_inbox", "from_office", "created_at"),
+        # A message form posted twice (a double click on "Versturen") sends one message.
+        UniqueConstraint("author_id", "form_token"),
     )
 
     id: Mapped[intpk]
@@ -39,6 +45,9 @@ class Message(Base):
     assignee_id: Mapped[int | None] = mapped_column(
         ForeignKey("users.id", ondelete="SET NULL"), index=True
     )
+    #: The token of the form it was sent from (random per form shown); None for messages
+    #: not sent from a form (the demo's seed).
+    form_token: Mapped[str | None] = mapped_column(String(FORM_TOKEN_CHARS))
     created_at: Mapped[utc_timestamp]
 
     dossier: Mapped[Dossier] = relationship()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel.db import Base, intpk, utc_timestamp
@@ -17,16 +17,32 @@ ORGANISATION_KINDS = ("person", "company")
 
 class Office(Base):
     """The firm that runs the portal: a notary office or an accountancy firm. Its name appears in
-    pages and mails; case templates say which kind of office they are for."""
+    pages and mails; case templates say which kind of office they are for. Its theme (logo,
+    primary colour, contact line) is applied to its clients' pages, its mails and its PDFs;
+    its managers set it (services.offices)."""
 
     __tablename__ = "offices"
-    __table_args__ = (CheckConstraint(f"kind IN {OFFICE_KINDS}", name="kind"),)
+    __table_args__ = (
+        CheckConstraint(f"kind IN {OFFICE_KINDS}", name="kind"),
+        CheckConstraint("length(primary_colour) = 7", name="primary_colour"),
+    )
 
     id: Mapped[intpk]
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))
     #: Clients must use two-step verification (staff always must).
     require_second_factor: Mapped[bool] = mapped_column(default=True)
+    #: The theme's primary colour, "#rrggbb", at least 4.5:1 against white (colours.py); None:
+    #: the portal's own.
+    primary_colour: Mapped[str | None] = mapped_column(String(7))
+    #: The logo in the file store (a PNG or JPEG), shown in the page header, mails and PDFs.
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
+    logo_content_type: Mapped[str | None] = mapped_column(String(40))
+    #: How to reach the office ("Herengracht 1, Amsterdam · 020 123 45 67"), in every footer.
+    contact_line: Mapped[str | None] = mapped_column(String(300))
+    #: After a login with an SMS code, offer the authenticator app instead (at most once a
+    #: day per person); the accountancy manual shows that screen, a notary office may not want it.
+    offer_authenticator: Mapped[bool] = mapped_column(default=True, server_default=true())
     #: Changes clients make to personal and organisation data wait for the contact person's
     #: review (the accountancy manual's way); False: they apply at once (a small notary office).
     changes_need_review: Mapped[bool] = mapped_column(default=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from casemodel import sealing
@@ -62,6 +62,12 @@ class User(HasAddress, Base):
     failed_logins: Mapped[int] = mapped_column(default=0)
     #: A temporary lock after repeated failures; it always expires by itself.
     locked_until: Mapped[dt.datetime | None]
+    #: The organisation the client acted for last: a person with several lands there at login.
+    last_organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    #: When the authenticator app was last offered after an SMS login (at most once a day).
+    authenticator_offered_at: Mapped[dt.datetime | None]
     #: When the person last finished a login (both factors).
     last_login_at: Mapped[dt.datetime | None]
     created_at: Mapped[utc_timestamp]

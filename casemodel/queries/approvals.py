@@ -72,7 +72,8 @@ def approval_actions(session: Session, user: User, organisation_id: int | None) 
     """What waits for this approver, as "Acties" lists it beside questionnaires and files."""
     return [
         Action("approval", r.id, r.dossier, f"{r.document.title} (v{r.version})",
-               f"{r.document.title} (v{r.version})", r.due_date, r.created_at)
+               f"{r.document.title} (v{r.version})", r.due_date, r.created_at,
+               step_id=r.step_id)
         for r in waiting_for(session, user, organisation_id)
     ]  # fmt: skip
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Select, false, select
 
-from casemodel.models import OfficeMembership, Organisation, User
+from casemodel.models import Membership, OfficeMembership, Organisation, User
 
 
 def office_ids_of(user: User) -> Select:
@@ -35,4 +35,16 @@ def colleagues_in(office_id: int) -> Select:
             User.is_active.is_(True),
         )
         .order_by(User.name)
+    )
+
+
+def related_office_ids(user: User) -> Select:
+    """The offices a person deals with: a staff member's own, a client's the offices of the
+    organisations they belong to (whose logo and name their pages show)."""
+    if user.is_staff:
+        return office_ids_of(user)
+    return (
+        select(Organisation.office_id)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Membership.user_id == user.id)
     )

@@ -107,6 +107,8 @@ class Action:
     remark: str | None = None
     #: Some of it is done already (a questionnaire with saved pages).
     started: bool = False
+    #: The dossier's step it belongs to (None: a questionnaire staff sent ad hoc).
+    step_id: int | None = None
 
     def title(self, locale: str) -> str:
         return self.title_en if locale == "en" else self.title_nl
@@ -137,7 +139,7 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
                 "questionnaire", questionnaire.id, questionnaire.dossier, title.nl, title.en,
                 questionnaire.due_date, questionnaire.sent_at,
                 remark=questionnaire.rework_remark if questionnaire.rework_requested_at else None,
-                started=questionnaire.current_page is not None,
+                started=questionnaire.current_page is not None, step_id=questionnaire.step_id,
             )
         )  # fmt: skip
     requests = session.scalars(
@@ -156,7 +158,7 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
     for task in requests:
         actions.append(
             Action("upload_request", task.id, task.dossier, task.step.title_nl,
-                   task.step.title_en, None, task.created_at)
+                   task.step.title_en, None, task.created_at, step_id=task.step_id)
         )  # fmt: skip
     return sorted(actions, key=action_order)
 

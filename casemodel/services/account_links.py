@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from casemodel.db import claim_row, utcnow
 from casemodel.mail import compose
-from casemodel.models import AccountToken, User
+from casemodel.models import AccountToken, Office, User
 from casemodel.services.accounts import credential_stamp, hash_password, normalise_email
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidToken, WeakPassword
@@ -41,14 +41,22 @@ MAX_LINKS_PER_HOUR = 3
 LinkFor = Callable[[str, str], str]
 
 
-def office_name_for(user: User) -> str:
+def office_for(user: User) -> Office | None:
     """The office a mail to this user is from: a staff member's own (the first by name, for
-    one who works for several), else that of the first organisation the user belongs to."""
+    one who works for several), else that of the organisation the client acted for last, else
+    of their first organisation."""
     for office in user.offices:
-        return office.name
-    for membership in user.memberships:
-        return membership.organisation.office.name
-    return "Dossierflow"
+        return office
+    memberships = sorted(user.memberships,
+                         key=lambda m: m.organisation_id != user.last_organisation_id)  # fmt: skip
+    for membership in memberships:
+        return membership.organisation.office
+    return None
+
+
+def office_name_for(user: User) -> str:
+    office = office_for(user)
+    return office.name if office else "Dossierflow"
 
 
 def invite(session: Session, *, user: User, start_link: str, actor: User | None) -> None:
@@ -177,21 +185,26 @@ def set_password_through_link(
 
 
 def queue_mail(
-    session: Session, *, template: str, user: User, dedupe: str, office_name: str | None = None,
+    session: Session, *, template: str, user: User, dedupe: str, office: Office | None = None,
     **context,
 ) -> None:  # fmt: skip
     """Compose a mail to the user in their language and queue it in the outbox. It is from the
-    user's office (office_name_for), or from `office_name` (an office the user is not yet with)."""
-    office_name = office_name or office_name_for(user)
+    user's office (office_for), or from `office` (an office the user is not yet with), in that
+    office's theme."""
+    office = office or office_for(user)
     mail = compose(
         template,
         to=user.email,
         locale=user.locale,
         name=user.name,
-        office_name=office_name,
+        office=office,
         **context,
     )
-    payload = mail.as_payload() | {"sender_name": office_name}
+    payload = mail.as_payload() | {"sender_name": office.name if office else "Dossierflow"}
+    if office is not None and office.logo_sha256:
+        # Sent along inline (cid:) by casemodel.mail.send: mail programs show an attached
+        # image where they block one fetched from the web.
+        payload["logo"] = {"sha256": office.logo_sha256, "content_type": office.logo_content_type}
     enqueue(session, kind="send_mail", dedupe_key=f"mail:{dedupe}", payload=payload)
 
 

@@ -126,6 +126,12 @@ def claim_code_try(session: Session, user: User, *, trusted_device: bool) -> int
     return increment(session, user, "failed_logins", *conditions)
 
 
+def wrong_tries_left(user: User) -> int:
+    """How many more wrong passwords or codes in a row the account takes before it is locked:
+    what a person who just typed a wrong one is told."""
+    return max(0, MAX_FAILED_LOGINS - user.failed_logins)
+
+
 def lock_account(session: Session, user: User) -> None:
     """Lock the account for LOCK_DURATION and start the count of failures again; every login
     of the account still between its password and its second factor ends, so none of them

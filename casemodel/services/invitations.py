@@ -184,7 +184,7 @@ def _mail(session, user: User, organisation: Organisation, *, kind: str) -> None
         session,
         template="organisation_invitation",
         user=user,
-        office_name=organisation.office.name,
+        office=organisation.office,
         dedupe=f"organisation_invitation:{user.id}:{secrets.token_hex(8)}",
         link=links.login_link(),
         organisation=organisation.name,

@@ -183,7 +183,7 @@ def remove_member(session: Session, *, membership: Membership, actor: User) -> N
         person.is_active, person.closed_reason = False, "no_organisation"
         session.flush()
     queue_mail(
-        session, template="access_change", user=person, office_name=organisation.office.name,
+        session, template="access_change", user=person, office=organisation.office,
         dedupe=f"access_change:removed:{person.id}:{organisation.id}:{organisation.revision}",
         change="removed", organisation=organisation.name, link=links.login_link(),
         closed=closed,

@@ -7,10 +7,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from casemodel.db import utcnow
+from casemodel.db import insert_for, utcnow
 from casemodel.filestore import StoredFile
 from casemodel.models import Dossier, Message, MessageAttachment, MessageRead, StagedFile, User
-from casemodel.models.messages import MAX_BODY_CHARS, MAX_SUBJECT_CHARS
+from casemodel.models.messages import FORM_TOKEN_CHARS, MAX_BODY_CHARS, MAX_SUBJECT_CHARS
 from casemodel.services.audit import record_event
 from casemodel.services.documents import publish_document, supply_document
 from casemodel.services.errors import InvalidMessage, NotFound
@@ -18,6 +18,7 @@ from casemodel.services.notifications import client_users, notify
 from casemodel.services.quotas import charge
 from casemodel.services.rights import has_right, require_right
 from casemodel.services.uploads import staged_files_of
+from casemodel.text import longer_than
 
 
 def check_may_write(session: Session, user: User, dossier: Dossier) -> None:
@@ -41,10 +42,16 @@ def clean_body(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").rstrip()
 
 
+def _sent_with(session: Session, author: User, form_token: str) -> Message | None:
+    return session.scalar(
+        select(Message).where(Message.author_id == author.id, Message.form_token == form_token)
+    )
+
+
 def check_message(subject: str, body: str) -> tuple[str, str]:
-    """The subject and body as they will be stored, or InvalidMessage. The limit is counted in
-    characters (code points), so an emoji is one, as the portal's counter shows it. Nothing is
-    ever cut off silently."""
+    """The subject and body as they will be stored, or InvalidMessage. The body's limit is
+    counted in user-perceived characters (casemodel.text), so an emoji with its skin tone is
+    one, as the portal's counter shows it. Nothing is ever cut off silently."""
     subject = " ".join(subject.split())
     body = clean_body(body)
     if not subject:
@@ -53,7 +60,7 @@ def check_message(subject: str, body: str) -> tuple[str, str]:
         raise InvalidMessage("subject_too_long")
     if not body.strip():
         raise InvalidMessage("body_required")
-    if len(body) > MAX_BODY_CHARS:
+    if longer_than(body, MAX_BODY_CHARS):
         raise InvalidMessage("body_too_long")
     return subject, body
 
@@ -67,11 +74,16 @@ def send_message(
     body: str,
     reply_to_id: int | None = None,
     staged_ids: list[int] = (),
+    form_token: str | None = None,
 ) -> Message:
     """Send a message in a dossier the author may see (the caller loaded it with
     get_dossier_for). Staged attachments become documents of the dossier: the client's under
     "Door mij aangeleverd", the office's under "Correspondentie". The other side is told by mail,
     batched.
+
+    `form_token` (one per form shown) makes sending idempotent: the same form posted again (a
+    double click on "Versturen", a page sent twice) returns the message it sent, and nothing
+    else happens. Decided by the one INSERT that claims the token (unique per author).
 
     Raises:
         InvalidMessage: empty or too long; an attachment that is not the author's staged file.
@@ -80,6 +92,11 @@ def send_message(
         QuotaExceeded: the author (or their organisation) sent as many as an hour allows.
     """
     check_may_write(session, author, dossier)
+    if form_token is not None:
+        form_token = form_token[:FORM_TOKEN_CHARS]
+        sent = _sent_with(session, author, form_token)
+        if sent is not None:
+            return sent
     subject, body = check_message(subject, body)
     reply_to = None
     if reply_to_id is not None:
@@ -93,13 +110,24 @@ def send_message(
     # Counted once it would be sent; its attachments were counted as uploads when staged.
     charge(session, "messages", actor=author, organisation_id=dossier.organisation_id)
     from_office = author.is_staff
-    message = Message(
+    values = dict(
         dossier_id=dossier.id, from_office=from_office, subject=subject, body=body,
         author_id=author.id, reply_to_id=reply_to.id if reply_to else None,
-        created_at=utcnow(),
+        form_token=form_token, created_at=utcnow(),
     )  # fmt: skip
-    session.add(message)
-    session.flush()
+    if form_token is None:
+        message = Message(**values)
+        session.add(message)
+        session.flush()
+    else:
+        claimed = session.scalar(
+            insert_for(session, Message).values(**values)
+            .on_conflict_do_nothing(index_elements=["author_id", "form_token"])
+            .returning(Message.id)
+        )  # fmt: skip
+        if claimed is None:  # the same form, sent a moment ago by a request that committed
+            return _sent_with(session, author, form_token)
+        message = session.get(Message, claimed)
     for file in staged:
         document = _attachment_document(session, dossier, author, file, subject)
         session.add(MessageAttachment(message_id=message.id, document_id=document.id))

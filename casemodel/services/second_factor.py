@@ -211,6 +211,9 @@ class LoginCodeResult:
     check: CodeCheck
     #: The login is over (the account locked, or no try was left): the person starts again.
     login_ended: bool
+    #: After a wrong code: how many more wrong codes the account takes before it is locked
+    #: (the count is the account's, shared with wrong passwords; None when not counted).
+    tries_left: int | None = None
 
 
 def check_login_code(
@@ -235,8 +238,8 @@ def check_login_code(
         return LoginCodeResult(result, login_ended=False)
     if tries >= MAX_FAILED_LOGINS:
         lock_account(session, user)
-        return LoginCodeResult(result, login_ended=True)
-    return LoginCodeResult(result, login_ended=False)
+        return LoginCodeResult(result, login_ended=True, tries_left=0)
+    return LoginCodeResult(result, login_ended=False, tries_left=MAX_FAILED_LOGINS - tries)
 
 
 def confirm_second_factor(session: Session, *, user: User, method: str, code: str) -> CodeCheck:

@@ -15,6 +15,7 @@ from casemodel.models import (
     ApprovalRequest,
     ArchivedFile,
     DocumentVersion,
+    Office,
     QuestionnaireFile,
     StagedFile,
     User,
@@ -26,7 +27,7 @@ from casemodel.services.quotas import check_room
 #: its files (tests/integration/test_file_sweep.py checks the models for sha256 columns).
 FILE_REFERENCES = (
     DocumentVersion.sha256, StagedFile.sha256, ArchivedFile.sha256, QuestionnaireFile.sha256,
-    ApprovalRequest.document_sha256, ApprovalRequest.certificate_sha256,
+    ApprovalRequest.document_sha256, ApprovalRequest.certificate_sha256, Office.logo_sha256,
 )  # fmt: skip
 
 #: How long a file nothing refers to is kept. Longer than any upload or flow task takes from

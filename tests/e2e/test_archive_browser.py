@@ -52,6 +52,11 @@ def test_client_uploads_two_files_into_the_upload_folder(
     )
     listed = browser.find_element(By.ID, "archive-uploads").text
     assert names[0] in listed and names[1] in listed and "Annelies van Dam" in listed
+    # The new rows' cells are named by their columns, as the server's are (cards on a phone).
+    new_row = browser.find_element(By.CSS_SELECTOR, "#archive-uploads tbody tr")
+    labels = [cell.get_attribute("data-label") for cell in
+              new_row.find_elements(By.TAG_NAME, "td")]  # fmt: skip
+    assert labels == ["Bestand", "Datum", "Door", "Downloaden"], labels
     assert csp_errors(browser) == []
 
     browser.refresh()  # and they stay: they are in the organisation's archive
@@ -65,12 +70,13 @@ def test_a_refused_file_shows_the_portals_message(browser: WebDriver, live_porta
     browser.get(live_portal.url("/archive?folder=upload"))
     before = len(browser.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr"))
     _drop_and_upload(browser, ["notities.pdf"], "gewoon tekst")
-    WebDriverWait(browser, 15).until(
-        lambda b: (
-            "Dit soort bestand kan niet worden geplaatst"
-            in b.find_element(By.ID, "archive-upload").get_attribute("innerHTML")
+    # Why, as text under the file's name (not only behind Uppy's "?").
+    refusal = WebDriverWait(browser, 15).until(
+        EC.visibility_of_element_located(
+            (By.CSS_SELECTOR, "#archive-upload .uppy-Dashboard-Item [data-testid=file-refused]")
         )
     )
+    assert refusal.text.startswith("Dit soort bestand kan niet worden geplaatst")
     assert len(browser.find_elements(By.CSS_SELECTOR, "#archive-uploads tbody tr")) == before
     assert csp_errors(browser) == []
     sign_out(browser)

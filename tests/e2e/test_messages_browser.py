@@ -132,6 +132,15 @@ def test_a_refused_file_shows_why_in_the_dialog_and_under_the_form(
     WebDriverWait(browser, 10).until(
         EC.element_to_be_clickable((By.CSS_SELECTOR, ".uppy-StatusBar-actionBtn--upload"))
     ).click()
+    # In the dialog, as text under the file (not only behind Uppy's "?")...
+    refusal = WebDriverWait(browser, 10).until(
+        EC.visibility_of_element_located(
+            (By.CSS_SELECTOR, ".uppy-Dashboard-Item [data-testid=file-refused]")
+        )
+    )
+    assert refusal.text.startswith("Dit soort bestand kan niet worden geplaatst.")
+    # ...and under the form once the dialog is closed.
+    browser.find_element(By.CSS_SELECTOR, ".uppy-Dashboard-close").click()
     error = WebDriverWait(browser, 10).until(
         EC.visibility_of_element_located((By.CSS_SELECTOR, "[data-upload-error]"))
     )

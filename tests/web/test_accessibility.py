@@ -1,7 +1,9 @@
 """What a screen reader and Lighthouse notice, on every page the demo users reach (issue 16,
 section 4): each page is walked from the start pages by following its links, as a person
 would, and each must give every table column a name, say its language, have a title and a
-description, and name its icon. Plus: the favicon is there, and what is compressed."""
+description, and name its icon; and every table is one of the design system's, which become
+cards on a phone (class df-cards, issue 13). Plus: the favicon is there, and what is
+compressed."""
 
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ SKIPPED = re.compile(
     r"^/(logout|static/|dev/)|/download|/dossiers/\d+/progress$|^/session$"
     r"|^/approvals/\d+/(document|certificate)$"
 )
-MAX_PAGES = 120
+MAX_PAGES = 400
 
 
 class PageFacts(HTMLParser):
@@ -34,6 +36,7 @@ class PageFacts(HTMLParser):
         self.title = ""
         self.description = None
         self.icons: list[str] = []
+        self.tables: list[str] = []  # each <table>'s classes
         self._th: list[str] | None = None
         self._in_title = False
 
@@ -43,6 +46,8 @@ class PageFacts(HTMLParser):
             self.lang = attributes.get("lang")
         elif tag == "a" and attributes.get("href"):
             self.links.append(attributes["href"])
+        elif tag == "table":
+            self.tables.append(attributes.get("class") or "")
         elif tag == "th":
             self._th = [attributes.get("aria-label") or ""]
         elif tag == "title":
@@ -101,6 +106,11 @@ def problems_of(path: str, facts: PageFacts) -> list[str]:
         found.append(f"{path}: no meta description")
     if not facts.icons:
         found.append(f"{path}: no icon")
+    found += [
+        f"{path}: table {i + 1} does not become cards on a phone (no df-cards)"
+        for i, classes in enumerate(facts.tables)
+        if "df-cards" not in classes.split()
+    ]
     return found
 
 
@@ -113,6 +123,7 @@ def problems_of(path: str, facts: PageFacts) -> list[str]:
                                   "/archive?folder=approved", "/archive?folder=online"]),
         ("medewerker@example.nl", ["/office/", "/office/tasks", "/office/messages",
                                    "/office/archive", "/office/accounts/new", "/account"]),
+        ("manager@example.nl", ["/office/", "/office/manage", "/office/failures"]),
     ],
 )  # fmt: skip
 def test_every_page_of_the_demo_users_names_its_table_columns(web_app, login, email, starts):

@@ -44,7 +44,11 @@ CLIENT = "klant@example.nl"  # J. de Vries, N-10231
 
 
 def text(response) -> str:
-    return " ".join(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)).split())
+    return text_of(response.get_data(as_text=True))
+
+
+def text_of(page: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", page).split())
 
 
 def upload(client, content: bytes, name: str, content_type: str = "application/pdf"):
@@ -250,7 +254,8 @@ def test_without_javascript_the_folder_has_a_plain_form_for_several_files(
 ):
     page = director.get("/archive?folder=upload").get_data(as_text=True)
     noscript = page[page.index("<noscript>") : page.index("</noscript>")]
-    assert 'action="/archive/uploads/form"' in noscript and 'name="files" multiple' in noscript
+    assert 'action="/archive/uploads/form"' in noscript
+    assert re.search(r'<input type="file" name="files"[^>]* multiple="multiple"', noscript)
 
     def send(*files):
         return director.post(
@@ -261,9 +266,16 @@ def test_without_javascript_the_folder_has_a_plain_form_for_several_files(
 
     refused = send((PDF, "jaaropgave.pdf"), (b"MZ\x90\x00", "programma.pdf"))
     assert refused.headers["Location"] == "/archive?folder=upload"
-    page = text(director.get("/archive?folder=upload"))
+    raw = director.get("/archive?folder=upload").get_data(as_text=True)
+    page = text_of(raw)
     assert "programma.pdf: Dit soort bestand kan niet worden geplaatst." in page
     assert "Er is niets geplaatst." in page and "Upload (0)" in page
+    # Next to the file field too, named to a screen reader; once.
+    field = re.search(r'<input type="file" name="files"[^>]*>', raw)[0]
+    assert 'aria-describedby="archive-files-refused"' in field
+    assert re.search(r'id="archive-files-refused"[^>]*>programma\.pdf: Dit soort', raw)
+    again = director.get("/archive?folder=upload").get_data(as_text=True)
+    assert "archive-files-refused" not in again
     assert count(web_session, ArchivedFile) == 0
 
     assert "Kies eerst een bestand." in text(director.get(send().headers["Location"]))

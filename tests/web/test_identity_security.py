@@ -10,13 +10,14 @@ import pytest
 from sqlalchemy import select, update
 
 from casemodel.db import utcnow
-from casemodel.models import AuditEvent, OneTimeCode, OutboxMessage, User, UserSession
+from casemodel.models import AuditEvent, Office, OneTimeCode, OutboxMessage, User, UserSession
 from casemodel.sealing import seal
 from casemodel.services.passwords import judge_password
 from casemodel.services.second_factor import CodeCheck, check_sms_code, regenerate_recovery_codes
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code
 from webapp import create_app
+from webapp.extensions import db
 
 CLIENT = "klant@example.nl"
 
@@ -163,10 +164,15 @@ def test_a_password_alone_cannot_put_another_second_factor_in_place(client, web_
     assert "+31655512345" not in numbers
 
 
+ACCOUNTANCY_CLIENT = "directeur@example.nl"
+
+
 def test_the_authenticator_is_offered_right_after_an_sms_login_only(web_app, web_session):
+    """The accountancy office offers it (the demo's setting); the offer holds for ten minutes
+    after the code, without the password again."""
     client = web_app.test_client()
-    password_step(client)
-    code = client.post("/login/code", data={"code": latest_sms_code(CLIENT)})
+    password_step(client, ACCOUNTANCY_CLIENT)
+    code = client.post("/login/code", data={"code": latest_sms_code(ACCOUNTANCY_CLIENT)})
     assert code.headers["Location"] == "/login/authenticator"
     assert 'data-testid="totp-secret"' in client.get("/login/authenticator").text
     with client.session_transaction() as flask_session:
@@ -176,7 +182,38 @@ def test_the_authenticator_is_offered_right_after_an_sms_login_only(web_app, web
     # Later, or to replace an authenticator, Mijn gegevens asks for the password first.
     secret = pyotp.random_base32()
     client.post("/login/authenticator", data={"code": pyotp.TOTP(secret).now()})
-    assert user(web_session).totp_secret is None
+    assert user(web_session, ACCOUNTANCY_CLIENT).totp_secret is None
+
+
+def sms_login(web_app, email):
+    """A whole login with an SMS code, as if the previous code was sent a minute ago (a new
+    code is sent at most every 30 seconds)."""
+    with db.session_factory() as session:
+        session.execute(update(OneTimeCode).values(created_at=utcnow() - dt.timedelta(minutes=1)))
+        session.commit()
+    client = web_app.test_client()
+    password_step(client, email)
+    return client.post("/login/code", data={"code": latest_sms_code(email)})
+
+
+def test_the_authenticator_offer_is_an_office_setting_made_at_most_once_a_day(
+    web_app, web_session
+):
+    # The notary office does not offer it: straight in.
+    assert sms_login(web_app, CLIENT).headers["Location"] == "/"
+    # The accountancy office does, once a day: the second login of the day goes straight in.
+    assert sms_login(web_app, ACCOUNTANCY_CLIENT).headers["Location"] == "/login/authenticator"
+    assert sms_login(web_app, ACCOUNTANCY_CLIENT).headers["Location"] == "/"
+    # A day later it is offered again.
+    person = user(web_session, ACCOUNTANCY_CLIENT)
+    person.authenticator_offered_at -= dt.timedelta(days=1, seconds=1)
+    web_session.commit()
+    assert sms_login(web_app, ACCOUNTANCY_CLIENT).headers["Location"] == "/login/authenticator"
+    # The notary office switches it on: offered from the next login.
+    office = web_session.scalar(select(Office).where(Office.kind == "notary"))
+    office.offer_authenticator = True
+    web_session.commit()
+    assert sms_login(web_app, CLIENT).headers["Location"] == "/login/authenticator"
 
 
 def test_five_wrong_codes_end_the_challenge(client, web_session):

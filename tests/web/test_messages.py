@@ -171,6 +171,40 @@ def test_exactly_4000_characters_with_emoji_go_and_4001_are_refused_keeping_the_
     assert web_session.scalar(select(func.count()).where(Message.subject == "Te lang")) == 0
 
 
+#: Characters a person counts as one, each of several code points: a thumbs-up with its skin
+#: tone, a flag, a family, an e with a combining accent.
+CLUSTERS = ["👍🏽", "🇳🇱", "👨\u200d👩\u200d👧", "e\u0301"]
+
+
+def test_the_limit_counts_characters_as_people_see_them(client_browser, transfer, web_session):
+    exactly = "".join(CLUSTERS) * 1000
+    assert len(exactly) > 4000  # code points: the old count would have refused it
+    assert send(client_browser, transfer, subject="Tekens", body=exactly).status_code == 302
+    stored = web_session.scalar(select(Message).where(Message.subject == "Tekens"))
+    assert stored.body == exactly
+
+    refused = send(client_browser, transfer, subject="Tekens te veel", body=exactly + "👍🏽")
+    assert refused.status_code == 422
+    assert "Het bericht is 4001 tekens lang; er passen er 4000 in." in text(refused)
+
+
+def test_the_same_form_sent_twice_sends_one_message(client_browser, office, transfer, web_session):
+    """A double click on "Versturen" posts the form twice: one message, both answered as sent."""
+    form = client_browser.get(f"/dossiers/{transfer.id}/messages/new").get_data(as_text=True)
+    token = re.search(r'name="form_token" value="([^"]+)"', form)[1]
+    data = {"subject": "Dubbel", "body": "Eén keer", "form_token": token}
+    first = client_browser.post(f"/dossiers/{transfer.id}/messages", data=data)
+    second = client_browser.post(f"/dossiers/{transfer.id}/messages", data=data)
+    assert first.status_code == second.status_code == 302
+    assert second.headers["Location"] == first.headers["Location"]
+    assert web_session.scalar(select(func.count()).where(Message.subject == "Dubbel")) == 1
+    # Another form (a new token) is another message.
+    again = client_browser.get(f"/dossiers/{transfer.id}/messages/new").get_data(as_text=True)
+    assert re.search(r'name="form_token" value="([^"]+)"', again)[1] != token
+    client_browser.post(f"/dossiers/{transfer.id}/messages", data={**data, "form_token": "x" * 32})
+    assert web_session.scalar(select(func.count()).where(Message.subject == "Dubbel")) == 2
+
+
 def test_a_line_break_counts_as_one_character(client_browser, transfer, web_session):
     # A textarea posts CRLF; the counter and the server both count a line break once.
     body = "x" * 1999 + "\r\n" + "y" * 2000

@@ -167,8 +167,11 @@ def test_a_number_change_is_refused_without_the_current_factor(client, login):
 def test_five_wrong_codes_at_the_factor_confirmation_end_the_session(client, login):
     login(client, CLIENT)
     client.post("/account/confirm", data={"password": DEMO_PASSWORD})
-    for _ in range(4):
-        client.post("/account/confirm/code?method=totp", data={"code": "123456"})
+    for left in (4, 3, 2, 1):
+        wrong = client.post("/account/confirm/code?method=totp", data={"code": "123456"})
+        # Each wrong code says how many more the account takes before it is locked.
+        tries = "pogingen" if left > 1 else "poging"
+        assert f"Nog {left} {tries} voordat uw account 15 minuten" in text(wrong)
     fifth = client.post("/account/confirm/code?method=recovery", data={"code": "aaaaa-bbbbb"})
     assert fifth.headers["Location"] == "/login"
     assert client.get("/details").headers["Location"].startswith("/login")
@@ -199,8 +202,10 @@ def test_the_password_counts_for_five_minutes_and_for_this_login_only(client, lo
 def test_five_wrong_passwords_inside_a_session_end_it_and_lock_the_account(client, login):
     """Whoever holds a stolen session cannot guess the password there (SECURITY.md)."""
     login(client, CLIENT)
-    for _ in range(4):
-        assert "Het wachtwoord is onjuist." in text(reauthenticate(client, "geraden 123"))
+    for left in (4, 3, 2, 1):
+        tries = "pogingen" if left > 1 else "poging"
+        assert (f"Het wachtwoord is onjuist. Nog {left} {tries} voordat uw account 15 minuten "
+                "wordt geblokkeerd.") in text(reauthenticate(client, "geraden 123"))
     assert client.get("/details").status_code == 200  # still signed in after four
 
     fifth = reauthenticate(client, "geraden 123")
@@ -221,9 +226,10 @@ def test_five_wrong_passwords_inside_a_session_end_it_and_lock_the_account(clien
 def test_wrong_current_passwords_count_too_and_a_right_one_starts_the_count_again(client, login):
     login(client, CLIENT)
     form = {"password": NEW_PASSWORD, "repeat": NEW_PASSWORD}
-    for _ in range(4):
+    for left in (4, 3, 2, 1):
         wrong = client.post("/account/password", data={**form, "current": "fout"})
-        assert "Uw huidige wachtwoord is onjuist." in text(wrong)
+        tries = "pogingen" if left > 1 else "poging"
+        assert f"Uw huidige wachtwoord is onjuist. Nog {left} {tries}" in text(wrong)
     assert reauthenticate(client).status_code == 302  # right: the count starts again
     assert user_named(CLIENT).failed_logins == 0
     for _ in range(4):

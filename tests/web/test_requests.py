@@ -149,7 +149,11 @@ def test_the_request_shows_each_file_asked_for_and_counts_as_an_action(
         in page
     )
     raw = client.get(f"/dossiers/{transfer.id}").get_data(as_text=True)
-    assert re.search(r"<button class=\"primary\" disabled>", raw)
+    # "Versturen" looks disabled and says why, naming what is missing.
+    button = re.search(r"<button [^>]*disabled[^>]*>", raw)[0]
+    why = re.search(r'aria-describedby="([^"]+)"', button)[1]
+    reason = re.search(rf'id="{why}">([^<]+)<', raw)[1]
+    assert tr(locale, "Nog nodig:", "Still needed:") in reason
     assert f'action="{files_url(transfer.id, task.id)}"' in raw
 
     # The client's people are told by the batched mail: the new notification kind.
@@ -221,7 +225,7 @@ def test_the_client_supplies_replaces_and_sends(
     page = text(client.get(response.headers["Location"]))
     assert tr(locale, "Het bestand is geplaatst.", "The file has been uploaded.") in page
     raw = client.get(f"/dossiers/{transfer.id}").get_data(as_text=True)
-    assert '<button class="primary">' in raw  # "Versturen" is enabled now
+    assert not re.search(r"<button [^>]*disabled", raw)  # "Versturen" is enabled now
 
     sent = client.post(f"/dossiers/{transfer.id}/requests/{request_task.id}/send")
     page = text(client.get(sent.headers["Location"]))
@@ -279,15 +283,17 @@ def test_a_refused_file_leaves_nothing_and_an_empty_post_is_explained(
         id_buyer=[(PDF, "paspoort.pdf")],
         purchase_agreement=[(b"MZ\x90\x00 not a document", "koop.exe")],
     )
-    page = text(client.get(response.headers["Location"]))
-    assert (
-        tr(
-            locale,
-            "koop.exe: Dit soort bestand kan niet worden geplaatst.",
-            "koop.exe: This kind of file cannot be placed.",
-        )
-        in page
-    )
+    raw = client.get(response.headers["Location"]).get_data(as_text=True)
+    page = " ".join(re.sub(r"<[^>]+>", " ", raw).split())
+    refusal = tr(locale, "koop.exe: Dit soort bestand kan niet worden geplaatst.",
+                 "koop.exe: This kind of file cannot be placed.")  # fmt: skip
+    assert refusal in page
+    # Next to the file field it came in (the purchase agreement's), not only at the top.
+    field = re.search(r'<input type="file" name="files-purchase-agreement"[^>]*>', raw)[0]
+    described = re.search(r'aria-describedby="([^"]+)"', field)[1]
+    assert re.search(rf'id="{described}"[^>]*>{re.escape(refusal)}', raw)
+    other = re.search(r'<input type="file" name="files-id-buyer"[^>]*>', raw)[0]
+    assert "aria-invalid" not in other
     assert tr(locale, "Er is niets geplaatst.", "Nothing has been uploaded.") in page
     assert (
         web_session.scalar(

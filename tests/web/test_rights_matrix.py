@@ -126,8 +126,10 @@ NEEDS_A_CHALLENGE = {("approvals.send_sms", "POST"), ("approvals.approve_documen
 LAST = ("upload_requests.remove_requested_document", "attachments.delete_attachment",
         "beheer.withdraw", "beheer.remove_user", "portal.decline", "portal.accept")  # fmt: skip
 #: The office's pages a manager may open and a staff member may not.
-MANAGER_ROUTES = {("office.show_settings", "GET"), ("office.save_settings", "POST"),
-                  ("office.add_kind", "POST")}  # fmt: skip
+MANAGER_ROUTES = {("office_settings.manage", "GET"), ("office_settings.edit_settings", "GET"),
+                  ("office_settings.edit_settings", "POST"), ("office_settings.add_kind", "POST"),
+                  ("office_settings.upload_logo", "POST"),
+                  ("office_settings.remove_logo", "POST")}  # fmt: skip
 
 
 def client_routes(app):

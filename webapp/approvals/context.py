@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g
 from flask_babel import get_locale
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from casemodel.models import OutboxMessage
 from casemodel.queries.approvals import requests_in, status_of, waiting_count
@@ -33,15 +34,15 @@ def recipient_name(key: str) -> str:
     return known.name(str(get_locale())) if known else key
 
 
-def recipient_choices() -> list[tuple[str, str]]:
-    return [(key, recipient_name(key)) for key in recipients()]
+def recipient_choices() -> list[SelectChoice]:
+    return [SelectChoice(key, recipient_name(key)) for key in recipients()]
 
 
 def put_up_form(dossier) -> PutUpForm:
     """The office's form to put one of the dossier's documents up for approval."""
     form = PutUpForm()
     form.document_id.choices = [
-        (document.id, f"{document.title} (v{document.latest_version})")
+        SelectChoice(document.id, f"{document.title} (v{document.latest_version})")
         for folder in ("documents", "correspondence")
         for document, _read in documents_in(db.session, dossier.id, folder, current_user)
     ]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from casemodel.services.approvals import MAX_REASON
@@ -31,8 +39,9 @@ class QuestionForm(FlaskForm):
     question = TextAreaField(_l("Uw vraag"), validators=[DataRequired(), Length(max=4000)])
     contact_by = RadioField(
         _l("Hoe wilt u dat wij contact met u opnemen?"),
-        choices=[("message", _l("Met een bericht in het portaal")),
-                 ("email", _l("Per e-mail")), ("phone", _l("Telefonisch"))],  # fmt: skip
+        choices=[SelectChoice("message", _l("Met een bericht in het portaal")),
+                 SelectChoice("email", _l("Per e-mail")),
+                 SelectChoice("phone", _l("Telefonisch"))],  # fmt: skip
         default="message",
         validators=[DataRequired()],
     )

@@ -95,7 +95,7 @@ def upload_to_archive_by_form():
     if not uploads:
         flash(_("Kies eerst een bestand."), "error")
         return back
-    stored = store_all_or_none(uploads)
+    stored = store_all_or_none([("files", upload) for upload in uploads])
     if stored is None:
         return back
     files = [(file, upload.filename) for upload, file in zip(uploads, stored, strict=True)]

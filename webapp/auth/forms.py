@@ -5,9 +5,14 @@ from wtforms.validators import DataRequired, Length
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Length(max=254)])
+    email = EmailField(
+        _l("E-mailadres"),
+        validators=[DataRequired(message=_l("Vul uw e-mailadres in.")), Length(max=254)],
+    )
     # No max length validator here: an over-long password gets the same answer as a wrong one.
-    password = PasswordField(_l("Wachtwoord"), validators=[DataRequired()])
+    password = PasswordField(
+        _l("Wachtwoord"), validators=[DataRequired(message=_l("Vul uw wachtwoord in."))]
+    )
 
 
 class RequestLinkForm(FlaskForm):
@@ -23,7 +28,7 @@ class NewPasswordForm(FlaskForm):
 class CodeForm(FlaskForm):
     # No length validator: whatever is typed is judged (and counted) as a code, and anything
     # that is not one gets the answer of a wrong code (casemodel.services.second_factor).
-    code = StringField(_l("Code"), validators=[DataRequired()])
+    code = StringField(_l("Code"), validators=[DataRequired(message=_l("Vul de code in."))])
 
 
 class MobileNumberForm(FlaskForm):

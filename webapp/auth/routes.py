@@ -2,15 +2,23 @@
 manual, "Inloggen" and "Authenticator"), or a recovery code. A user who has no second factor yet
 sets one up here before getting in. See webapp/auth/identity.py for the state machine."""
 
+import datetime as dt
 import time
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
-from casemodel.services.accounts import MAX_PASSWORD_LENGTH, authenticate, is_trusted_device
+from casemodel.services.accounts import (
+    LOCK_DURATION,
+    MAX_PASSWORD_LENGTH,
+    authenticate,
+    is_trusted_device,
+)
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState
+from casemodel.services.office_settings import claim_authenticator_offer
 from casemodel.services.second_factor import (
     LOGIN_METHODS,
     CodeCheck,
@@ -115,7 +123,7 @@ def enter_code():
         result = outcome.check
         if result is CodeCheck.OK:
             finish_login(user, method)
-            if method == "sms" and user.totp_secret_sealed is None:
+            if method == "sms" and claim_authenticator_offer(db.session, user):
                 session[OFFER_KEY] = int(time.time())
                 return redirect(url_for("auth.offer_authenticator"))
             return _after_login(user)
@@ -124,15 +132,28 @@ def enter_code():
             flash(_("Te vaak een verkeerde code. Log opnieuw in."), "error")
             return redirect(url_for("auth.login"))
         if result is CodeCheck.EXPIRED:
-            flash(_("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan."), "error")
+            reason = _("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan.")
         elif result is CodeCheck.REPLAYED:
-            flash(_("Deze code is al gebruikt. Wacht op de volgende code in uw app."), "error")
+            reason = _("Deze code is al gebruikt. Wacht op de volgende code in uw app.")
         else:
-            flash(_("De code is onjuist."), "error")
+            reason = _("De code is onjuist.")
+        flash(f"{reason} {tries_left_message(outcome.tries_left)}".strip(), "error")
     return render_template(
         "auth/login_code.html", form=form, method=method, user=user,
         can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret_sealed),
     )  # fmt: skip
+
+
+def tries_left_message(tries_left: int | None) -> str:
+    """How many more wrong codes (or passwords) the account takes before it is locked."""
+    if not tries_left:
+        return ""
+    return ngettext(
+        "Nog %(num)d poging voordat uw account %(minutes)d minuten wordt geblokkeerd.",
+        "Nog %(num)d pogingen voordat uw account %(minutes)d minuten wordt geblokkeerd.",
+        tries_left,
+        minutes=LOCK_DURATION // dt.timedelta(minutes=1),
+    )
 
 
 @bp.route("/login/code/sms", methods=["POST"])

@@ -26,7 +26,7 @@ from casemodel.models import UserSession
 from casemodel.queries.people import memberships_of
 from casemodel.services import sessions as session_service
 from casemodel.services.accounts import change_password as change_password_of
-from casemodel.services.accounts import confirm_password
+from casemodel.services.accounts import confirm_password, wrong_tries_left
 from casemodel.services.audit import record_event
 from casemodel.services.errors import InvalidState, NotAllowed, TooManyWrongPasswords, WeakPassword
 from casemodel.services.memberships import (
@@ -49,6 +49,7 @@ from webapp.auth.browsers import browser_label
 from webapp.auth.forms import CodeForm
 from webapp.auth.identity import logout
 from webapp.auth.passwords import explain, repeat_differs
+from webapp.auth.routes import tries_left_message
 from webapp.auth.settings_forms import ChangePasswordForm, ReauthForm
 from webapp.extensions import db, limiter
 from webapp.people_forms import ModulesForm
@@ -123,7 +124,7 @@ def reauthenticate():
             record_event(db.session, action="auth.reauthenticated", actor=current_user)
             return redirect(next_url)
         record_event(db.session, action="auth.reauth_failed", actor=current_user)
-        flash(_("Het wachtwoord is onjuist."), "error")
+        flash(_wrong(_("Het wachtwoord is onjuist.")), "error")
     return render_template("auth/reauth.html", form=form, next_url=next_url)
 
 
@@ -164,13 +165,19 @@ def reconfirm_second_factor():
         if result is CodeCheck.OK:
             session[FACTOR_REAUTH_KEY] = int(time.time())
             return redirect(next_url)
-        flash(_("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan.")
-              if result is CodeCheck.EXPIRED else _("De code is onjuist."), "error")  # fmt: skip
+        flash(_wrong(_("Deze code is verlopen of al gebruikt. Vraag een nieuwe code aan.")
+                     if result is CodeCheck.EXPIRED else _("De code is onjuist.")),
+              "error")  # fmt: skip
     return render_template(
         "auth/reauth_code.html", form=form, method=method, next_url=next_url,
         can_use_sms=bool(user.code_number), can_use_totp=bool(user.totp_secret_sealed),
         number_end=(user.code_number or "")[-2:],
     )  # fmt: skip
+
+
+def _wrong(reason: str) -> str:
+    """A wrong password or code inside the session, with how many more the account takes."""
+    return f"{reason} {tries_left_message(wrong_tries_left(current_user))}".strip()
 
 
 def signed_out_after_wrong_passwords():
@@ -409,7 +416,7 @@ def change_password():
             except TooManyWrongPasswords:
                 return signed_out_after_wrong_passwords()
             except NotAllowed:
-                problems = [_("Uw huidige wachtwoord is onjuist.")]
+                problems = [_wrong(_("Uw huidige wachtwoord is onjuist."))]
             except WeakPassword as exc:
                 problems = explain(exc.verdict)
             else:

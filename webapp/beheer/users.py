@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import flash, g, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from casemodel.queries.people import document_kinds_of, members_of, open_invitations_of
 from casemodel.services.invitations import give_access
@@ -58,7 +59,7 @@ def _administrator():
 
 def _kind_choices(form: RightsForm) -> None:
     form.approve_kinds.choices = [
-        (kind.id, kind.name(current_user.locale))
+        SelectChoice(kind.id, kind.name(current_user.locale))
         for kind in document_kinds_of(db.session, g.organisation.office_id)
     ]
 

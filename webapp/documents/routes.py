@@ -34,7 +34,7 @@ def publish_document(dossier_id: int):
     form = PublishDocumentForm()
     kind_of_office(db.session, form.kind_id.data, dossier.office_id)  # 404 for another's kind
     if form.validate_on_submit():
-        stored = store_all_or_none([form.file.data])
+        stored = store_all_or_none([("file", form.file.data)])
         if stored is not None:
             document = publish_document_service(
                 db.session, dossier=dossier, folder=form.folder.data, title=form.title.data,
@@ -56,7 +56,7 @@ def add_document_version(dossier_id: int, document_id: int):
     check_may_publish(current_user, dossier)  # before a byte is stored
     form = NewVersionForm()
     if form.validate_on_submit():
-        stored = store_all_or_none([form.file.data])
+        stored = store_all_or_none([("file", form.file.data)])
         if stored is not None:
             filename = form.file.data.filename or ""
             version = add_version(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 
 from flask import request
@@ -15,6 +16,7 @@ from casemodel.services.errors import InvalidMessage
 from casemodel.services.messages import clean_body, send_message
 from casemodel.services.quotas import QuotaExceeded
 from casemodel.services.uploads import staged_files_of
+from casemodel.text import MAX_CODE_POINTS_PER_CHARACTER, perceived_length
 from webapp.extensions import db
 from webapp.paging import Page, paginate
 from webapp.quota_messages import limit_message
@@ -33,12 +35,18 @@ class Draft:
     staged: list[StagedFile] = field(default_factory=list)
     error: str | None = None
     max_chars: int = MAX_BODY_CHARS
+    #: One per form shown: the service sends one message per token, so a double click on
+    #: "Versturen" sends once. A refused form keeps its token (nothing was sent with it).
+    form_token: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     #: Refused by a limit on messages an hour (429), rather than for its content (422).
     limited: bool = False
 
     @property
     def length(self) -> int:
-        return len(clean_body(self.body))
+        body = clean_body(self.body)
+        if len(body) > self.max_chars * MAX_CODE_POINTS_PER_CHARACTER:
+            return len(body)  # far too long either way: not worth the counting
+        return perceived_length(body)
 
 
 def messages_page(dossier: Dossier, total: int | None = None) -> dict:
@@ -76,6 +84,7 @@ def send_from_form(
     draft = Draft(
         subject=request.form.get("subject", ""),
         body=request.form.get("body", ""),
+        form_token=request.form.get("form_token") or secrets.token_urlsafe(24),
         staged=staged_files_of(
             db.session, user=current_user, dossier_id=dossier.id, ids=staged_ids
         ),
@@ -86,7 +95,7 @@ def send_from_form(
         message = send_message(
             db.session, dossier=dossier, author=current_user, subject=draft.subject,
             body=draft.body, reply_to_id=reply_to.id if reply_to else None,
-            staged_ids=staged_ids,
+            staged_ids=staged_ids, form_token=draft.form_token,
         )  # fmt: skip
     except InvalidMessage as exc:
         draft.error = refusal_message(exc.reason, draft)

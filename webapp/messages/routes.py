@@ -3,7 +3,7 @@ read), writing a new one, answering one, and giving a client's message to a coll
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,8 +33,14 @@ from webapp.paging import paginate
 
 @bp.app_context_processor
 def _inbox_badge() -> dict:
-    # A function, so that only a page that shows the office's menu runs the count.
-    return {"office_unread_messages": lambda: unread_inbox_count(db.session, current_user)}
+    # A function, so that only a page that shows the office's menu runs the count (once: the
+    # menu bar and the phone's menu both show it).
+    def count() -> int:
+        if "office_unread_messages" not in g:
+            g.office_unread_messages = unread_inbox_count(db.session, current_user)
+        return g.office_unread_messages
+
+    return {"office_unread_messages": count}
 
 
 @bp.route("/office/messages")

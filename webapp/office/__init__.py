@@ -1,5 +1,6 @@
 """The office's pages: dossiers, opening one, a dossier's page, my steps, client accounts,
-organisations and people, proposed changes, the office's settings. The features on a dossier's
+organisations and people, proposed changes, failures. The office's settings have a blueprint
+of their own (webapp/office_settings). The features on a dossier's
 page (documents, messages) and the archive have blueprints of their own, shared with the
 clients' portal."""
 
@@ -24,5 +25,4 @@ from webapp.office import (  # noqa: E402, F401
     people,
     proposals,
     routes,
-    settings,
 )

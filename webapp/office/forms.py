@@ -3,6 +3,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from webapp.people_forms import LANGUAGE_CHOICES
+
 
 class OpenDossierForm(FlaskForm):
     organisation_id = SelectField(_l("Cliënt"), coerce=int, validators=[InputRequired()])
@@ -22,6 +24,6 @@ class ClientAccountForm(FlaskForm):
     organisation_id = SelectField(_l("Cliënt"), coerce=int, validators=[InputRequired()])
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])
-    locale = SelectField(_l("Taal"), choices=[("nl", "Nederlands"), ("en", "English")])
+    locale = SelectField(_l("Taal"), choices=LANGUAGE_CHOICES)
     can_approve = BooleanField(_l("Mag documenten accorderen"))
     is_admin = BooleanField(_l("Mag gebruikers van de organisatie beheren"))

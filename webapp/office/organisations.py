@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import SelectField
+from wtforms import SelectChoice, SelectField
 
 from casemodel.queries.offices import colleagues_in
 from casemodel.queries.people import (
@@ -61,8 +61,9 @@ def list_organisations():
 
 def _people_form(organisation, formdata=None) -> OfficePeopleForm:
     form = OfficePeopleForm(formdata=formdata, obj=organisation if formdata is None else None)
-    choices = [("", _("(niemand)"))] + [
-        (str(u.id), u.name) for u in db.session.scalars(colleagues_in(organisation.office_id))
+    choices = [SelectChoice("", _("(niemand)"))] + [
+        SelectChoice(str(u.id), u.name)
+        for u in db.session.scalars(colleagues_in(organisation.office_id))
     ]
     form.contact_person_id.choices = choices
     form.relationship_manager_id.choices = choices
@@ -137,7 +138,7 @@ def show_member(organisation_id: int, user_id: int):
 
 def _kinds(form: RightsForm, office_id: int) -> None:
     form.approve_kinds.choices = [
-        (kind.id, kind.name(current_user.locale))
+        SelectChoice(kind.id, kind.name(current_user.locale))
         for kind in document_kinds_of(db.session, office_id)
     ]
 

@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from wtforms import SelectChoice
 
 from casemodel.casetemplates import TemplateRegistry
 from casemodel.models import AuditEvent, Dossier, HumanTask, Organisation
@@ -24,9 +25,11 @@ from webapp.extensions import answer_no_sooner_than, db
 from webapp.messages.drafts import Draft, messages_page
 from webapp.office import bp
 from webapp.office.forms import ClientAccountForm, CompleteTaskForm, OpenDossierForm
+from webapp.office.logbook import logbook
 from webapp.office.publishing import publish_for_task
 from webapp.paging import paginate
 from webapp.quota_messages import limit_message
+from webapp.theming import show_office
 
 
 def _templates() -> TemplateRegistry:
@@ -58,10 +61,12 @@ def new_dossier():
     registry = _templates()
     form = OpenDossierForm()
     organisations = _organisations()
-    form.organisation_id.choices = [(o.id, f"{o.name} ({o.client_number})") for o in organisations]
+    form.organisation_id.choices = [
+        SelectChoice(o.id, f"{o.name} ({o.client_number})") for o in organisations
+    ]
     office_kinds = {o.office.kind for o in organisations}
     form.template_key.choices = [
-        (t.key, f"{t.title(_locale())} (v{t.version})")
+        SelectChoice(t.key, f"{t.title(_locale())} (v{t.version})")
         for t in registry.all_latest()
         if t.office_kind in office_kinds
     ]
@@ -97,6 +102,7 @@ def show_dossier(dossier_id: int):
         t.step_id: t
         for t in db.session.scalars(select(HumanTask).where(HumanTask.dossier_id == dossier.id))
     }
+    show_office(dossier.office)
     return render_template(
         "office/dossier.html",
         may_publish=may_publish(current_user, dossier),
@@ -107,7 +113,7 @@ def show_dossier(dossier_id: int):
         },
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
-        events=events,
+        logbook=logbook(db.session, dossier, events, _locale()),
         tasks=tasks,
         form=CompleteTaskForm(),
         prefect_ui=current_app.config["PREFECT_UI_URL"],
@@ -164,7 +170,7 @@ def new_client_account():
     whatever the address belongs to, and comes as late (services.invitations)."""
     form = ClientAccountForm()
     form.organisation_id.choices = [
-        (o.id, f"{o.name} ({o.client_number})") for o in _organisations()
+        SelectChoice(o.id, f"{o.name} ({o.client_number})") for o in _organisations()
     ]
     if form.validate_on_submit():
         answer_no_sooner_than(ACCESS_ANSWER_SECONDS)

@@ -5,7 +5,7 @@ folders have blueprints of their own, shared with the office."""
 from flask import Blueprint, g, redirect, url_for
 from flask_login import current_user, login_required
 
-from webapp.audience import active_organisation
+from webapp.audience import active_organisation, remember_organisation
 
 bp = Blueprint("portal", __name__, template_folder="templates")
 
@@ -16,6 +16,7 @@ def require_client():
     if current_user.is_staff:
         return redirect(url_for("office.list_dossiers"))
     g.organisation = active_organisation()
+    remember_organisation()
     return None
 
 

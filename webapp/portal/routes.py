@@ -2,6 +2,7 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from casemodel.models import Dossier
+from casemodel.queries.actions import actions_per_dossier, client_actions
 from casemodel.queries.documents import documents_in, folder_counts
 from casemodel.queries.dossiers import (
     current_steps,
@@ -14,12 +15,18 @@ from casemodel.queries.dossiers import (
 )
 from casemodel.queries.messages import message_count
 from webapp.approvals.context import approvals_waiting
-from webapp.audience import memberships_of_current_user
+from webapp.audience import act_for, memberships_of_current_user
 from webapp.background import background_call
 from webapp.extensions import db
 from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
 from webapp.portal import bp
+from webapp.portal.next_action import action_url
+
+
+@bp.app_context_processor
+def _next_action() -> dict:
+    return {"action_url": action_url}
 
 
 def _organisation_id() -> int | None:
@@ -58,6 +65,7 @@ def list_dossiers():
         available_statuses=available,
         progress=progress_of(db.session, ids),
         current=current_steps(db.session, ids),
+        actions=actions_per_dossier(client_actions(db.session, current_user, _organisation_id())),
     )
 
 
@@ -81,6 +89,7 @@ def show_dossier(dossier_id: int):
         "portal/dossier.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
+        actions=_actions_in(dossier),
         tab=tab,
         tabs=TABS,
         counts=counts,
@@ -107,7 +116,14 @@ def show_progress(dossier_id: int):
         "portal/_progress.html",
         dossier=dossier,
         progress=progress_of(db.session, [dossier.id])[dossier.id],
+        actions=_actions_in(dossier),
     )
+
+
+def _actions_in(dossier: Dossier) -> list:
+    """What waits for this client in the dossier (queries.actions.client_actions)."""
+    actions = client_actions(db.session, current_user, dossier.organisation_id)
+    return actions_per_dossier(actions).get(dossier.id, [])
 
 
 @bp.route("/details")
@@ -120,12 +136,12 @@ def switch_organisation():
     wanted = request.form.get("organisation_id", type=int)
     if wanted not in {m.organisation_id for m in memberships_of_current_user()}:
         abort(404)
-    session["organisation_id"] = wanted
+    act_for(wanted)
     return redirect(url_for("portal.home"))
 
 
 def _switch_to(dossier: Dossier) -> None:
     """Opening a dossier of another of the user's organisations acts for that organisation."""
     if g.organisation is None or g.organisation.id != dossier.organisation_id:
-        session["organisation_id"] = dossier.organisation_id
+        session["organisation_id"] = dossier.organisation_id  # remembered at the next POST
         g.organisation = dossier.organisation

@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import g, render_template
 from flask_login import current_user
 
-from casemodel.queries.approvals import approval_actions
-from casemodel.queries.questionnaires import action_order, open_actions
+from casemodel.queries.actions import client_actions
 from forms import office_today
 from webapp.extensions import db
 from webapp.questionnaires import bp, for_clients
@@ -19,9 +18,5 @@ from webapp.questionnaires import bp, for_clients
 def list_actions():
     organisation = g.get("organisation")
     organisation_id = organisation.id if organisation else -1
-    actions = sorted(
-        open_actions(db.session, current_user, organisation_id)
-        + approval_actions(db.session, current_user, organisation_id),
-        key=action_order,
-    )
+    actions = client_actions(db.session, current_user, organisation_id)
     return render_template("questionnaires/actions.html", actions=actions, today=office_today())

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import g
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from wtforms import SelectChoice
 
 from casemodel.definitions import questionnaire_definitions
 from casemodel.queries.dossiers import open_client_task_count
@@ -43,7 +44,7 @@ def send_form(dossier) -> SendQuestionnaireForm:
     form = SendQuestionnaireForm()
     locale = str(get_locale())
     form.definition_key.choices = [
-        (definition.key, f"{definition.title.get(locale)} (v{definition.version})")
+        SelectChoice(definition.key, f"{definition.title.get(locale)} (v{definition.version})")
         for definition in questionnaire_definitions().all_latest()
         if definition.office_kind == dossier.office.kind
     ]

@@ -7,8 +7,9 @@
   var box = document.getElementById("archive-upload");
   if (!box || typeof Uppy === "undefined") return;
   var failed = box.getAttribute("data-failed");
+  var locale = box.getAttribute("data-locale") === "en" ? Uppy.locales.en_US : Uppy.locales.nl_NL;
   var uppy = new Uppy.Uppy({
-    locale: box.getAttribute("data-locale") === "en" ? Uppy.locales.en_US : Uppy.locales.nl_NL,
+    locale: locale,
     restrictions: { maxFileSize: Number(box.getAttribute("data-max-bytes")) },
   });
   uppy.use(Uppy.Dashboard, {
@@ -19,7 +20,9 @@
     proudlyDisplayPoweredByUppy: false,
     // Thumbnails are blob: images, which the portal's Content-Security-Policy does not allow.
     disableThumbnailGenerator: true,
+    locale: window.DossierflowUppy && window.DossierflowUppy.dashboardLocale(locale),
   });
+  if (window.DossierflowUppy) window.DossierflowUppy.watch(box);
   uppy.use(Uppy.XHRUpload, {
     endpoint: box.getAttribute("data-endpoint"),
     method: "POST",
@@ -49,18 +52,22 @@
   uppy.on("upload-success", function (file, response) {
     var body = response.body;
     var table = document.querySelector("#archive-uploads tbody");
+    // Each cell named by its column, as the server's rows are: on a phone a row is a card.
+    var columns = document.querySelectorAll("#archive-uploads thead th");
     var row = document.createElement("tr");
-    [body.filename, body.uploaded_at, body.uploaded_by].forEach(function (value) {
+    function addCell(content) {
       var cell = document.createElement("td");
-      cell.textContent = value;
+      var column = columns[row.children.length];
+      cell.className = "utrecht-table__cell";
+      if (column) cell.setAttribute("data-label", column.textContent.trim());
+      if (typeof content === "string") cell.textContent = content; else cell.appendChild(content);
       row.appendChild(cell);
-    });
-    var cell = document.createElement("td");
+    }
+    [body.filename, body.uploaded_at, body.uploaded_by].forEach(addCell);
     var link = document.createElement("a");
     link.href = body.download;
     link.textContent = box.getAttribute("data-download-label");
-    cell.appendChild(link);
-    row.appendChild(cell);
+    addCell(link);
     table.insertBefore(row, table.firstChild);
     var empty = document.getElementById("archive-uploads-empty");
     if (empty) empty.hidden = true;

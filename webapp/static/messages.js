@@ -13,10 +13,18 @@
     return true;
   }
 
-  // Characters as the server counts them (Python's len(): code points, so an emoji is one), with
-  // a line break as one: the browser posts CRLF, the server stores LF.
+  // Characters as a person counts them and as the server does (casemodel/text.py: grapheme
+  // clusters, so an emoji with its skin tone or a flag is one), with a line break as one: the
+  // browser posts CRLF, the server stores LF. Without Intl.Segmenter (old browsers) code
+  // points, which never count fewer: the server still has the last word.
+  var graphemes = typeof Intl !== "undefined" && Intl.Segmenter
+    ? new Intl.Segmenter(undefined, { granularity: "grapheme" }) : null;
   function countChars(text) {
-    return Array.from(text.replace(/\r\n/g, "\n")).length;
+    var normalised = text.replace(/\r\n/g, "\n");
+    if (!graphemes) return Array.from(normalised).length;
+    var count = 0;
+    for (var it = graphemes.segment(normalised)[Symbol.iterator](), step = it.next(); !step.done; step = it.next()) count++;
+    return count;
   }
 
   function setUpCounter(form) {
@@ -122,7 +130,9 @@
       proudlyDisplayPoweredByUppy: false,
       showProgressDetails: true,
       hideProgressAfterFinish: false,
+      locale: window.DossierflowUppy && window.DossierflowUppy.dashboardLocale(locale),
     });
+    if (window.DossierflowUppy) window.DossierflowUppy.watch(document.body);
     uppy.use(window.Uppy.XHRUpload, {
       endpoint: form.getAttribute("data-upload-url"),
       method: "POST",

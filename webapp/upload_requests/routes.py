@@ -59,7 +59,7 @@ def supply_requested_files(dossier_id: int, task_id: int):
     if not chosen:
         flash(_("Kies eerst een bestand."), "error")
         return _back(dossier_id)
-    stored = store_all_or_none([upload for _key, upload in chosen])
+    stored = store_all_or_none([(f"files-{key}", upload) for key, upload in chosen])
     if stored is None:
         return _back(dossier_id)
     files = [(key, file, up.filename) for (key, up), file in zip(chosen, stored, strict=True)]

@@ -1,7 +1,7 @@
 """closed accounts: why an account is inactive
 
 Revision ID: a4c1e7d90b52
-Revises: 8e2f4a6c1b93
+Revises: b81f0c6d4e27
 Create Date: 2026-12-03 09:00:00
 
 Issue 17's gap: an account taken out of the last organisation it belonged to stayed active with
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a4c1e7d90b52"
-down_revision: str | None = "8e2f4a6c1b93"
+down_revision: str | None = "b81f0c6d4e27"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

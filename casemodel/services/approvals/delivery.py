@@ -191,7 +191,7 @@ def _post(delivery, request, version, document, certificate, facts) -> str:
 def _mail(delivery, request, version, document, certificate, facts) -> str:
     evidence = request.evidence or {}
     composed = mail.compose(
-        "approved_document", to=delivery.target, locale="nl", office=facts["office"],
+        "approved_document", to=delivery.target, locale="nl", office_name=facts["office"],
         document=request.document.title, version=request.version,
         client=request.organisation.name, client_number=request.organisation.client_number,
         approver=evidence.get("user", {}).get("name"),

@@ -22,6 +22,7 @@ from casemodel.services.audit import record_event
 from casemodel.services.documents import supply_document, supply_version
 from casemodel.services.errors import InvalidState
 from casemodel.services.notifications import client_users, notify
+from casemodel.services.office_settings import office_logo_bytes
 from casemodel.services.questionnaires.answers import (
     SUMMARY,
     definition_of,
@@ -113,6 +114,7 @@ def _store_pdf(session, questionnaire, definition, answers, lang, actor, store: 
         office_name=dossier.office.name, dossier_number=dossier.number,
         dossier_description=dossier.description, filled_by=actor.name,
         completed_at=questionnaire.completed_at,
+        logo=office_logo_bytes(dossier.office, store),  # the office's letterhead
     )  # fmt: skip
     pdf = render_pdf(definition, answers, lang, header)
     stored = store.put(io.BytesIO(pdf), max_bytes=len(pdf))
