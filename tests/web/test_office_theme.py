@@ -235,7 +235,7 @@ def test_the_header_says_who_is_signed_in_and_for_whom(client, login, web_app, l
     login(staff, STAFF)
     who = re.search(r'<dl class="df-who"[^>]*>(.*?)</dl>', staff.get("/office/").text, re.S)[1]
     words = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", who).split()))
-    assert words == ("Ingelogd als Sanne Jansen Kantoren Accountantskantoor Tamek, "
+    assert words == ("Ingelogd als Sanne Jansen Werkt voor Accountantskantoor Tamek, "
                      "Notariskantoor Lont & Lalmahomed")  # fmt: skip
 
 
@@ -332,7 +332,7 @@ def test_an_open_questionnaire_and_approval_are_the_clients_action_too(
 ):
     """Who acts next names what Acties lists: a questionnaire of a step leads to its page, an
     approval waiting for the approver to the approval's page (TASK_PAGES)."""
-    from casemodel.services.questionnaires.step_kind import open_for_step
+    from casemodel.stepkinds.questionnaire import open_for_step
 
     from casemodel.models import ApprovalRequest
 
@@ -359,7 +359,7 @@ def test_an_open_questionnaire_and_approval_are_the_clients_action_too(
 
 
 def test_the_questionnaire_pdf_has_the_office_logo(web_app, web_session):
-    from casemodel.services.questionnaires.step_kind import open_for_step
+    from casemodel.stepkinds.questionnaire import open_for_step
 
     from casemodel.models import Document, Questionnaire
     from tests.questionnaire_forms import complete_intake

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, SelectMultipleField, StringField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casemodel.models import Office, Organisation
@@ -32,8 +32,8 @@ class NewsForm(FlaskForm):
     body = TextAreaField(_l("Tekst"))
     audience = RadioField(
         _l("Voor wie"), default="all",
-        choices=[("all", _l("Alle cliënten van het kantoor")),
-                 ("chosen", _l("Alleen de cliënten die ik hieronder kies"))],
+        choices=[SelectChoice("all", _l("Alle cliënten van het kantoor")),
+                 SelectChoice("chosen", _l("Alleen de cliënten die ik hieronder kies"))],
     )  # fmt: skip
     organisations = SelectMultipleField(
         _l("Cliënten"), coerce=int, validate_choice=False,
@@ -56,7 +56,7 @@ def _office() -> Office:
 
 def _page(office: Office, form: NewsForm, status: int = 200):
     form.organisations.choices = [
-        (o.id, f"{o.name} ({o.client_number})")
+        SelectChoice(o.id, f"{o.name} ({o.client_number})")
         for o in db.session.scalars(
             select(Organisation).where(Organisation.office_id == office.id)
             .order_by(Organisation.name)
