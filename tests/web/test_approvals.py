@@ -6,7 +6,6 @@ The demo's 2024 accounts wait for the director's approval (devtools/seed.py)."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import io
 import re
 
@@ -28,15 +27,12 @@ from casemodel.services.documents import add_version, publish_document
 from devtools.seed import DOCUMENTS, demo_pdf
 from tests.files import PDF
 from tests.fixtures.web import latest_sms_code
+from tests.web.page_text import text
 
 DIRECTOR = "directeur@example.nl"
 CLIENT = "klant@example.nl"
 STAFF = "medewerker@example.nl"
 BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
-
-
-def text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def tr(locale: str, nl: str, en: str) -> str:

@@ -4,16 +4,11 @@ the user's language: Flask-WTF gives WTForms the translations of the request's l
 
 from __future__ import annotations
 
-import html
-import re
-
 import pytest
 
+from tests.web.page_text import text
+
 STAFF = "medewerker@example.nl"
-
-
-def text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,6 @@ The demo users log in by SMS (devtools/seed.py); every test runs on its own copy
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 import time
 
@@ -19,6 +18,7 @@ from sqlalchemy import select
 from casemodel.models import AuditEvent, Membership, OutboxMessage, User, UserSession
 from casemodel.services.memberships import notification_modules
 from devtools.seed import DEMO_PASSWORD
+from tests.web.page_text import text
 from webapp.extensions import db
 
 CLIENT = "klant@example.nl"
@@ -28,12 +28,6 @@ NEW_PASSWORD = "paardenbloem zonnig fietspad"
 FIREFOX_ON_WINDOWS = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
 )
-
-
-def text(response) -> str:
-    """The page as a person reads it: tags gone, entities turned back into characters."""
-    without_tags = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(without_tags).split())
 
 
 def sms_code_to(number: str) -> str:

@@ -34,6 +34,7 @@ from casemodel.stepkinds.upload_request import open_upload_request
 from devtools.mailsink import MailSink
 from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code
+from tests.web.page_text import text
 
 CLIENT = "klant@example.nl"
 DIRECTOR = "directeur@example.nl"
@@ -41,10 +42,6 @@ STAFF = "medewerker@example.nl"
 MANAGER = "manager@example.nl"
 TRANSFER = "Levering Keizersgracht 12, Amsterdam"
 BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
-
-
-def text(response) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))).split())
 
 
 def office(session, kind: str) -> Office:
@@ -332,9 +329,8 @@ def test_an_open_questionnaire_and_approval_are_the_clients_action_too(
 ):
     """Who acts next names what Acties lists: a questionnaire of a step leads to its page, an
     approval waiting for the approver to the approval's page (TASK_PAGES)."""
-    from casemodel.stepkinds.questionnaire import open_for_step
-
     from casemodel.models import ApprovalRequest
+    from casemodel.stepkinds.questionnaire import open_for_step
 
     transfer = web_session.scalar(select(Dossier).where(Dossier.description == TRANSFER))
     questionnaire = open_for_step(web_session, dossier_id=transfer.id,
@@ -359,9 +355,8 @@ def test_an_open_questionnaire_and_approval_are_the_clients_action_too(
 
 
 def test_the_questionnaire_pdf_has_the_office_logo(web_app, web_session):
-    from casemodel.stepkinds.questionnaire import open_for_step
-
     from casemodel.models import Document, Questionnaire
+    from casemodel.stepkinds.questionnaire import open_for_step
     from tests.questionnaire_forms import complete_intake
 
     transfer = web_session.scalar(select(Dossier).where(Dossier.description == TRANSFER))

@@ -32,21 +32,17 @@ from casemodel.services.accounts import add_membership, create_user
 from casemodel.services.approvals import withdraw
 from casemodel.stepkinds.questionnaire import open_for_step
 from devtools.seed import DEMO_PASSWORD
+from tests.files import PDF  # a real PDF: the store parses uploads
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.questionnaire_forms import buyer_pages
+from tests.web.page_text import text
 
 STAFF = "medewerker@example.nl"
 CLIENT = "klant@example.nl"
 OTHER_CLIENT = "directeur@example.nl"
 TRANSFER = "Levering Keizersgracht 12, Amsterdam"
-from tests.files import PDF  # noqa: E402  (a real PDF: the store parses uploads)
 
 BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
-
-
-def text(response) -> str:
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
 
 
 def tr(locale: str, nl: str, en: str) -> str:

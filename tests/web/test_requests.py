@@ -27,6 +27,7 @@ from casemodel.stepkinds.upload_request import open_upload_request
 from tests.files import PDF, PNG
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
 from tests.querycount import statements_during
+from tests.web.page_text import text
 
 STAFF = "medewerker@example.nl"
 CLIENT = "klant@example.nl"
@@ -35,11 +36,6 @@ TRANSFER = "Levering Keizersgracht 12, Amsterdam"
 ANNUAL = "Jaarrekening 2025 en IB-aangifte directeur"
 
 BOTH = pytest.mark.parametrize("locale", ["nl", "en"])
-
-
-def text(response) -> str:
-    page = re.sub(r"<[^>]+>", " ", response.get_data(as_text=True))
-    return " ".join(html.unescape(page).split())
 
 
 def tr(locale: str, nl: str, en: str) -> str:
