@@ -24,7 +24,7 @@ from casemodel.services.accounts import add_membership, create_user
 from casemodel.services.rights import RIGHTS, Rights
 from devtools.seed import DEMO_PASSWORD
 from tests.fixtures.web import latest_sms_code
-from tests.web.test_my_details import text
+from tests.web.page_text import text
 
 STAFF = "medewerker@example.nl"
 MANAGER = "manager@example.nl"

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from casemodel.models import Membership, MembershipInvitation, Organisation, OutboxMessage, User
 from tests.fixtures.web import latest_sms_code  # noqa: F401  (the login fixture uses it)
-from tests.web.test_my_details import text
+from tests.web.page_text import text
 
 STAFF = "medewerker@example.nl"
 MANAGER = "manager@example.nl"

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from casemodel.models import Membership, NewsItem, Notification, Office, User
+from tests.web.page_text import text
 from tests.web.test_beheer import BAKERY, CLIENT, DIRECTOR, STAFF, flashed, organisation, user
-from tests.web.test_my_details import text
 
 
 @pytest.fixture
