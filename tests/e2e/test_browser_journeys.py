@@ -130,8 +130,9 @@ def test_client_follows_a_dossier_and_switches_to_english(
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
     steps = _visible_steps(browser)
     assert len(steps) == 11
-    assert steps[0] == ("Intake en opdrachtbevestiging", "Nog niet begonnen")
-    assert all(state == "Nog niet begonnen" for _title, state in steps)
+    # The office's intake opened with the dossier; nothing further has begun.
+    assert steps[0] == ("Intake en opdrachtbevestiging", "Wacht")
+    assert all(state == "Nog niet begonnen" for _title, state in steps[1:])
 
     browser.find_element(By.CSS_SELECTOR, "header button[name=locale][value=en]").click()
     _retrying_stale(
@@ -140,7 +141,10 @@ def test_client_follows_a_dossier_and_switches_to_english(
     assert "/dossiers/" in browser.current_url  # the switch stays on the page
     assert _progress_summary(browser) == "Progress (0/11)"
     browser.find_element(By.CSS_SELECTOR, "#progress details summary").click()
-    assert _visible_steps(browser)[0] == ("Intake and engagement letter", "Not started yet")
+    assert _visible_steps(browser)[:2] == [
+        ("Intake and engagement letter", "Waiting"),
+        ("Buyer's questionnaire", "Not started yet"),
+    ]
 
 
 def test_office_creates_an_account_and_the_client_activates_it(
