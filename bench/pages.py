@@ -66,18 +66,25 @@ TARGET_RATIO = 1.3
 STEPS = [
     ("intake", "Intake en opdrachtbevestiging", "Intake and engagement letter", "staff_task",
      True, None),
-    ("questionnaire", "Vragenlijst", "Questionnaire", "client_task", True, "client"),
+    ("client-documents", "Stukken van de koper", "The buyer's documents", "upload_request",
+     True, "client"),
     ("registers", "Onderzoek Kadaster en registers", "Land registry checks", "staff_task",
      True, "staff"),
     ("dates-check", "Controle planning", "Planning check", "automatic", False, None),
     ("draft-deed", "Concept leveringsakte", "Draft deed of transfer", "staff_task", True, None),
-    ("approve-draft", "Akkoord concept", "Approve the draft", "client_task", True, "client"),
+    ("mortgage-offer", "Hypotheekofferte", "Mortgage offer", "upload_request", True, "client"),
     ("settlement", "Nota van afrekening", "Settlement statement", "staff_task", True, None),
     ("until-signing", "Wachten op ondertekening", "Waiting for signing", "wait_until",
      False, None),
     ("signing", "Ondertekening", "Signing", "staff_task", True, None),
     ("registration", "Inschrijving Kadaster", "Land registry entry", "automatic", True, None),
 ]  # fmt: skip
+#: The settings of the steps of a kind that has any (the client's upload requests).
+SETTINGS = {
+    "upload_request": {"files": [
+        {"key": "document", "title": {"nl": "Het gevraagde stuk", "en": "The document asked for"}},
+    ]},
+}  # fmt: skip
 assert len(STEPS) == STEPS_PER_DOSSIER
 
 EPOCH = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
@@ -145,7 +152,8 @@ def dossier_rows(size: int, rng: random.Random) -> tuple[list[tuple], list[tuple
                 state, started, finished = current_state, created + dt.timedelta(days=30), None
             else:
                 state, started, finished = "pending", None, None
-            steps.append((step_id, dossier_id, key, nl, en, position, kind, counts, {}, state,
+            steps.append((step_id, dossier_id, key, nl, en, position, kind, counts,
+                          SETTINGS.get(kind, {}), state,
                           started, finished))  # fmt: skip
             if audience and state in ("done", "waiting"):
                 task_id += 1
@@ -229,6 +237,8 @@ COLUMNS = {
                     "created_at"],
     "steps": ["id", "dossier_id", "key", "title_nl", "title_en", "position", "kind",
               "counts_toward_progress", "settings", "state", "started_at", "finished_at"],
+    "human_tasks": ["id", "dossier_id", "step_id", "kind", "audience", "assignee_id", "state",
+                    "created_at", "completed_at", "completed_by_id"],
 }  # fmt: skip
 
 

@@ -78,11 +78,6 @@ def approval_actions(session: Session, user: User, organisation_id: int | None) 
     ]  # fmt: skip
 
 
-def waiting_count(session: Session, user: User, organisation_id: int | None) -> int:
-    """How many wait for this approver (Home, "Acties", the menu)."""
-    return len(waiting_for(session, user, organisation_id))
-
-
 def status_of(request: ApprovalRequest) -> str:
     """The request's status as the overview names it (one of OVERVIEW_STATUSES)."""
     if request.state != "approved":
@@ -157,4 +152,3 @@ def requests_in(session: Session, dossier_id: int) -> list[ApprovalRequest]:
             .order_by(ApprovalRequest.created_at.desc(), ApprovalRequest.id.desc())
         ).unique()
     )  # fmt: skip
-

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
-from casemodel.models import Dossier, HumanTask, Questionnaire, Step, User
+from casemodel.models import Dossier, Step, User
 from casemodel.queries.offices import office_ids_of
 from casemodel.services.errors import NotFound
-from casemodel.services.rights import organisations_where, rights_in
-from casemodel.stepkinds import kind_of
+from casemodel.services.rights import organisations_where
 
 
 @dataclass(frozen=True)
@@ -139,36 +138,6 @@ def dossier_counts(session: Session, user: User, organisation_id: int | None) ->
         ).select_from(visible)
     ).one()
     return DossierCounts(int(in_progress), int(total))
-
-
-
-def open_client_task_count(session: Session, user: User, organisation_id: int | None) -> int:
-    """The "Acties" count: the open tasks of the client organisation this person may do (a
-    step's upload request or questionnaire; its kind's client_rights), and the questionnaires
-    staff sent ad hoc, which have no task, with the right to fill them in."""
-    rights = rights_in(session, user, organisation_id)
-    if rights is None:
-        return 0
-    held = set(rights.granted())
-    of_kinds = [
-        kind for kind in session.scalars(
-            select(HumanTask.kind)
-            .join(Dossier, Dossier.id == HumanTask.dossier_id)
-            .where(HumanTask.audience == "client", HumanTask.state == "open",
-                   Dossier.organisation_id == organisation_id)
-        )
-        if held.issuperset(kind_of(kind).client_rights)
-    ]  # fmt: skip
-    ad_hoc = 0
-    if rights.fill:
-        ad_hoc = session.scalar(
-            select(func.count()).where(
-                Questionnaire.step_id.is_(None),
-                Questionnaire.state == "open",
-                Questionnaire.organisation_id == organisation_id,
-            )
-        )
-    return len(of_kinds) + ad_hoc
 
 
 def statuses_in(session: Session, user: User, organisation_id: int | None) -> list[str]:

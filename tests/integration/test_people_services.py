@@ -19,7 +19,8 @@ from casemodel.models import (
     OutboxMessage,
     User,
 )
-from casemodel.queries.dossiers import dossiers_for, open_client_task_count
+from casemodel.queries.actions import client_actions
+from casemodel.queries.dossiers import dossiers_for
 from casemodel.queries.people import pending_proposal_count, proposal_queue
 from casemodel.services import sessions
 from casemodel.services.account_links import request_password_link
@@ -119,9 +120,9 @@ def test_the_actions_count_follows_the_rights(session, firm, dossier):
     from casemodel.services.questionnaires import send_questionnaire
 
     send_questionnaire(session, dossier=dossier, definition_key="testament", actor=firm.staff)
-    assert open_client_task_count(session, firm.client, firm.organisation.id) == 1
+    assert len(client_actions(session, firm.client, firm.organisation.id)) == 1
     give(session, firm.client, firm, fill=False)
-    assert open_client_task_count(session, firm.client, firm.organisation.id) == 0
+    assert len(client_actions(session, firm.client, firm.organisation.id)) == 0
 
 
 def test_notification_mails_follow_modules_and_rights(session, firm, dossier, admin):
@@ -354,9 +355,14 @@ def test_a_proposal_keeps_the_old_values_until_the_office_accepts(session, firm)
 
 
 def _city_proposal(session, firm) -> ChangeProposal:
-    return propose_person_changes(session, person=firm.client, actor=firm.client,
-                                  organisation_id=firm.organisation.id,
-                                  values={"address_city": "Zwolle"}, fields=("address_city",))
+    return propose_person_changes(
+        session,
+        person=firm.client,
+        actor=firm.client,
+        organisation_id=firm.organisation.id,
+        values={"address_city": "Zwolle"},
+        fields=("address_city",),
+    )
 
 
 def _told_of_proposals(session) -> set[int]:
@@ -417,9 +423,14 @@ def test_a_rejected_proposal_changes_nothing_and_says_why(session, firm, admin):
 
 
 def test_a_new_proposal_replaces_the_pending_one_with_both_changes(session, firm):
-    first = propose_person_changes(session, person=firm.client, actor=firm.client,
-                                   organisation_id=firm.organisation.id,
-                                   values={"address_city": "Zwolle"}, fields=("address_city",))
+    first = propose_person_changes(
+        session,
+        person=firm.client,
+        actor=firm.client,
+        organisation_id=firm.organisation.id,
+        values={"address_city": "Zwolle"},
+        fields=("address_city",),
+    )
     second = propose_person_changes(session, person=firm.client, actor=firm.client,
                                     organisation_id=firm.organisation.id,
                                     values={"phone_number": "038 331 5422"},
@@ -443,8 +454,14 @@ def test_only_administrators_change_an_e_mail_address_or_mobile_number(session, 
                                actor=firm.client, values={"email": "nieuw@example.nl"},
                                fields=("email",))  # fmt: skip
     with pytest.raises(NotFound):  # another member's details are not theirs at all
-        propose_person_changes(session, person=admin, organisation_id=firm.organisation.id,
-                               actor=firm.client, values={"name": "X"}, fields=("name",))
+        propose_person_changes(
+            session,
+            person=admin,
+            organisation_id=firm.organisation.id,
+            actor=firm.client,
+            values={"name": "X"},
+            fields=("name",),
+        )
     proposal = propose_person_changes(
         session, person=firm.client, organisation_id=firm.organisation.id, actor=admin,
         values={"email": "Nieuw@Example.nl"}, fields=("email",),
@@ -459,9 +476,14 @@ def test_a_taken_address_is_a_proposal_like_any_other_and_cannot_be_accepted(
     firm.office.changes_need_review = review
     firm.organisation.contact_person_id = firm.staff.id
     proposals = [
-        propose_person_changes(session, person=firm.client, actor=admin,
-                               organisation_id=firm.organisation.id, values={"email": email},
-                               fields=("email",))  # fmt: skip
+        propose_person_changes(
+            session,
+            person=firm.client,
+            actor=admin,
+            organisation_id=firm.organisation.id,
+            values={"email": email},
+            fields=("email",),
+        )  # fmt: skip
         for email in ("nog-vrij@example.nl", other_firm.client.email)
     ]
     free, taken = proposals
@@ -473,18 +495,28 @@ def test_a_taken_address_is_a_proposal_like_any_other_and_cannot_be_accepted(
     assert taken.state == "pending" and firm.client.email == "client-a@example.nl"
     # The office is told at once when it types such an address itself.
     with pytest.raises(EmailTaken):
-        propose_person_changes(session, person=firm.client, actor=firm.staff,
-                               organisation_id=firm.organisation.id,
-                               values={"email": other_firm.client.email}, fields=("email",))
+        propose_person_changes(
+            session,
+            person=firm.client,
+            actor=firm.staff,
+            organisation_id=firm.organisation.id,
+            values={"email": other_firm.client.email},
+            fields=("email",),
+        )
 
 
 def test_an_accepted_e_mail_address_tells_the_old_one_and_ends_open_links(session, firm, admin):
     old = firm.client.email
     firm.client.password_hash = "x"
     request_password_link(session, email=old, link_for=lambda token, purpose: token)
-    proposal = propose_person_changes(session, person=firm.client, actor=admin,
-                                      organisation_id=firm.organisation.id,
-                                      values={"email": "nieuw@example.nl"}, fields=("email",))
+    proposal = propose_person_changes(
+        session,
+        person=firm.client,
+        actor=admin,
+        organisation_id=firm.organisation.id,
+        values={"email": "nieuw@example.nl"},
+        fields=("email",),
+    )
     review_proposal(session, proposal_id=proposal.id, accept=True, remark="", actor=firm.manager)
     assert firm.client.email == "nieuw@example.nl"
     told = [m.payload for m in session.scalars(select(OutboxMessage).where(
@@ -589,17 +621,26 @@ def test_the_last_active_manager_of_an_office_stays(session, firm):
 
 
 def test_staff_of_one_office_never_reach_another_offices_proposals(session, firm, other_firm):
-    proposal = propose_person_changes(session, person=firm.client, actor=firm.client,
-                                      organisation_id=firm.organisation.id,
-                                      values={"address_city": "Zwolle"}, fields=("address_city",))
+    proposal = propose_person_changes(
+        session,
+        person=firm.client,
+        actor=firm.client,
+        organisation_id=firm.organisation.id,
+        values={"address_city": "Zwolle"},
+        fields=("address_city",),
+    )
     assert session.scalars(proposal_queue(other_firm.staff)).all() == []
     assert pending_proposal_count(session, other_firm.staff) == 0
     with pytest.raises(NotFound):
         review_proposal(session, proposal_id=proposal.id, accept=True, remark="",
                         actor=other_firm.staff)  # fmt: skip
     with pytest.raises(NotFound):
-        propose_organisation_changes(session, organisation=firm.organisation,
-                                     actor=other_firm.staff, values={"kvk_number": "12345678"})
+        propose_organisation_changes(
+            session,
+            organisation=firm.organisation,
+            actor=other_firm.staff,
+            values={"kvk_number": "12345678"},
+        )
     assert session.get(ChangeProposal, proposal.id).state == "pending"
 
 
@@ -609,7 +650,6 @@ def test_audit_keeps_the_name_of_someone_removed(session, firm, dossier, admin):
     session.expire_all()
     assert message.author.name == firm.client.name
     assert session.get(User, firm.client.id) is not None
-
 
 
 def test_an_address_or_login_number_cannot_be_emptied_and_the_shown_country_is_no_change(

@@ -24,7 +24,8 @@ from casemodel.models import (
     Step,
     User,
 )
-from casemodel.queries.dossiers import open_client_task_count, progress_of
+from casemodel.queries.actions import client_actions
+from casemodel.queries.dossiers import progress_of
 from casemodel.services import questionnaires as service
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
@@ -71,7 +72,7 @@ def test_a_step_sends_its_questionnaire_once_and_it_keeps_its_version(
     task = session.get(HumanTask, questionnaire.task_id)
     assert (task.kind, task.audience, task.state) == ("questionnaire", "client", "open")
     assert session.get(Step, questionnaire.step_id).state == "waiting"
-    assert open_client_task_count(session, firm.client, firm.organisation.id) == 1
+    assert len(client_actions(session, firm.client, firm.organisation.id)) == 1
     # A dossier keeps the version it was sent: an older one is read as that version.
     questionnaire.definition_version = 1
     assert service.definition_of(questionnaire).question("id_copy").key == "id_copy"
@@ -208,7 +209,7 @@ def test_the_rework_loop_reopens_task_and_step_and_adds_a_pdf_version(
     assert (questionnaire.state, questionnaire.rework_remark) == ("open", "Uw BSN klopt niet.")
     assert (task.state, step.state, step.finished_at) == ("open", "waiting", None)
     assert progress_of(session, [dossier.id])[dossier.id].done == 0
-    assert open_client_task_count(session, firm.client, firm.organisation.id) == 1
+    assert len(client_actions(session, firm.client, firm.organisation.id)) == 1
     assert service.resume_at(session, questionnaire) == service.SUMMARY
     assert service.answers_of(session, questionnaire)["buyer_bsn"] == "111222333"
     with pytest.raises(InvalidState):  # not twice

@@ -14,8 +14,8 @@ from casemodel.casetemplates import parse_template
 from casemodel.db import session_scope
 from casemodel.filestore import FileStore
 from casemodel.models import Document, Dossier, HumanTask, Notification, Step, User
+from casemodel.queries.actions import client_actions
 from casemodel.queries.documents import documents_in
-from casemodel.queries.dossiers import open_client_task_count
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState
 from casemodel.stepkinds.publish import complete_publish_task
@@ -28,7 +28,6 @@ from tests.fixtures.prefect import wait_for
 from tests.integration.test_dossier_flow import read, step_state, suspended_on, task_run_states
 
 pytestmark = [pytest.mark.prefect, pytest.mark.postgres]
-
 
 
 def step(key, kind, nl, en, **settings):
@@ -125,7 +124,7 @@ def test_letter_published_then_files_requested_then_staff(flow_stack, firm_ids):
         told = session.scalars(
             select(Notification.kind).where(Notification.user_id == client_id)
         ).all()
-        return open_client_task_count(session, client, organisation_id), sorted(set(told))
+        return len(client_actions(session, client, organisation_id)), sorted(set(told))
 
     assert read(flow_stack, actions_and_told) == (1, ["document", "request"])
 

@@ -3,30 +3,17 @@ dossier's approvals (the client's dossier page, the office's); names and statuse
 
 from __future__ import annotations
 
-from flask import g
 from flask_babel import get_locale
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from casemodel.models import OutboxMessage
-from casemodel.queries.approvals import requests_in, status_of, waiting_count
+from casemodel.queries.approvals import requests_in, status_of
 from casemodel.queries.documents import documents_in
 from casemodel.recipients import recipients
 from webapp.approvals.forms import PutUpForm
+from webapp.client_actions import approvals_waiting
 from webapp.extensions import db
-
-
-def approvals_waiting(organisation_id: int | None = None) -> int:
-    """How many documents wait for this client's approval (the organisation they act for);
-    once per request."""
-    if current_user.is_staff:
-        return 0
-    if "approvals_waiting" not in g:
-        if organisation_id is None:
-            organisation = g.get("organisation")
-            organisation_id = organisation.id if organisation else -1
-        g.approvals_waiting = waiting_count(db.session, current_user, organisation_id)
-    return g.approvals_waiting
 
 
 def recipient_name(key: str) -> str:
@@ -57,9 +44,10 @@ def template_context():
         "approval_status": status_of,
         "recipient_name": recipient_name,
         "recipient_choices": recipient_choices,
-        "outbox_message_of": lambda delivery: db.session.get(
-            OutboxMessage, delivery.outbox_message_id
-        ) if delivery.outbox_message_id else None,
+        "outbox_message_of": lambda delivery: (
+            db.session.get(OutboxMessage, delivery.outbox_message_id)
+            if delivery.outbox_message_id
+            else None
+        ),
         "put_up_form": put_up_form,
     }
-

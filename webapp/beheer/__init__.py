@@ -8,9 +8,8 @@ what the person may do, and hide the rest.
 from flask import Blueprint, abort, g
 from flask_login import current_user, login_required
 
-from casemodel.services.rights import rights_in
-from webapp.audience import active_organisation
-from webapp.extensions import db
+from casemodel.services.rights import Rights
+from webapp.audience import active_organisation, memberships_of_current_user
 
 bp = Blueprint("beheer", __name__, template_folder="templates", url_prefix="/beheer")
 
@@ -40,8 +39,12 @@ def may(right: str) -> bool:
     organisation = g.get("organisation")
     if not current_user.is_authenticated or current_user.is_staff or organisation is None:
         return False
-    if "rights" not in g:
-        g.rights = rights_in(db.session, current_user, organisation.id)
+    if "rights" not in g:  # from the memberships this request read already (the header's)
+        membership = next(
+            (m for m in memberships_of_current_user() if m.organisation_id == organisation.id),
+            None,
+        )
+        g.rights = Rights.of(membership) if membership is not None else None
     return g.rights is not None and getattr(g.rights, right)
 
 

@@ -2,21 +2,20 @@ from flask import abort, g, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from casemodel.models import Dossier
-from casemodel.queries.actions import actions_per_dossier, client_actions
+from casemodel.queries.actions import actions_per_dossier
 from casemodel.queries.documents import documents_in, folder_counts
 from casemodel.queries.dossiers import (
     current_steps,
     dossier_counts,
     dossiers_for,
     get_dossier_for,
-    open_client_task_count,
     progress_of,
     statuses_in,
 )
 from casemodel.queries.messages import message_count
-from webapp.approvals.context import approvals_waiting
 from webapp.audience import act_for, memberships_of_current_user
 from webapp.background import background_call
+from webapp.client_actions import actions_of, open_action_count
 from webapp.extensions import db
 from webapp.messages.drafts import messages_page
 from webapp.paging import Page, paginate
@@ -37,10 +36,7 @@ def _organisation_id() -> int | None:
 @bp.route("/home")
 def home():
     counts = dossier_counts(db.session, current_user, _organisation_id())
-    actions = open_client_task_count(
-        db.session, current_user, _organisation_id()
-    ) + approvals_waiting(_organisation_id())
-    return render_template("portal/home.html", counts=counts, actions=actions)
+    return render_template("portal/home.html", counts=counts, actions=open_action_count())
 
 
 @bp.route("/dossiers")
@@ -65,7 +61,7 @@ def list_dossiers():
         available_statuses=available,
         progress=progress_of(db.session, ids),
         current=current_steps(db.session, ids),
-        actions=actions_per_dossier(client_actions(db.session, current_user, _organisation_id())),
+        actions=actions_per_dossier(actions_of(_organisation_id())),
     )
 
 
@@ -122,8 +118,7 @@ def show_progress(dossier_id: int):
 
 def _actions_in(dossier: Dossier) -> list:
     """What waits for this client in the dossier (queries.actions.client_actions)."""
-    actions = client_actions(db.session, current_user, dossier.organisation_id)
-    return actions_per_dossier(actions).get(dossier.id, [])
+    return actions_per_dossier(actions_of(dossier.organisation_id)).get(dossier.id, [])
 
 
 @bp.route("/details")

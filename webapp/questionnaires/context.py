@@ -3,18 +3,14 @@ the questionnaire blocks of the dossier pages (portal and office)."""
 
 from __future__ import annotations
 
-from flask import g
 from flask_babel import get_locale, get_translations
-from flask_login import current_user
 from wtforms import SelectChoice
 
 from casemodel.definitions import questionnaire_definitions
-from casemodel.queries.dossiers import open_client_task_count
 from casemodel.queries.questionnaires import questionnaires_in
 from casemodel.services.questionnaires import definition_of
 from forms import Language
-from webapp.approvals.context import approvals_waiting
-from webapp.audience import active_organisation
+from webapp.client_actions import open_action_count
 from webapp.extensions import db
 from webapp.questionnaires import bp
 from webapp.questionnaires.forms import ReworkForm, SendQuestionnaireForm
@@ -23,19 +19,6 @@ from webapp.questionnaires.forms import ReworkForm, SendQuestionnaireForm
 def page_language() -> Language:
     """The language of this request, for forms' texts and messages."""
     return Language(str(get_locale()), get_translations())
-
-
-def open_action_count() -> int:
-    """The client's open actions, for the organisation they act for; once per request."""
-    if "open_action_count" not in g:
-        if "organisation" not in g:  # a page outside the portal's blueprints (auth's)
-            g.organisation = active_organisation()
-        organisation = g.organisation
-        organisation_id = organisation.id if organisation else -1
-        g.open_action_count = open_client_task_count(
-            db.session, current_user, organisation_id
-        ) + approvals_waiting(organisation_id)
-    return g.open_action_count
 
 
 def send_form(dossier) -> SendQuestionnaireForm:
