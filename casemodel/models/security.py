@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from casemodel import sealing
 from casemodel.db import Base, intpk, utc_timestamp
 from casemodel.models.users import User
 
@@ -43,8 +44,22 @@ class UserSession(Base):
     #: "logout", "idle", "expired", "ended_by_user", "password_changed", "second_factor",
     #: "too_many_codes", "account_locked".
     ended_reason: Mapped[str | None] = mapped_column(String(30))
+    #: The authenticator secret this session is setting up (services.second_factor
+    #: .totp_secret_being_set_up), sealed as the user's own is: until its first code confirms
+    #: it, or the session ends. Kept here and not in the browser's cookie, which is signed but
+    #: readable.
+    pending_totp_sealed: Mapped[str | None] = mapped_column(String(255))
 
     user: Mapped[User] = relationship()
+
+    @property
+    def pending_totp_secret(self) -> str | None:
+        sealed = self.pending_totp_sealed
+        return None if sealed is None else sealing.unseal(sealed)
+
+    @pending_totp_secret.setter
+    def pending_totp_secret(self, secret: str | None) -> None:
+        self.pending_totp_sealed = None if secret is None else sealing.seal(secret)
 
 
 class OneTimeCode(Base):

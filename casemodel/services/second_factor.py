@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 from casemodel import config, sealing
 from casemodel.db import claim_row, increment, utcnow
 from casemodel.i18n import gettext_for
-from casemodel.models import OneTimeCode, RecoveryCode, User
+from casemodel.models import OneTimeCode, RecoveryCode, User, UserSession
 from casemodel.services.account_links import office_name_for
 from casemodel.services.accounts import MAX_FAILED_LOGINS, claim_code_try, lock_account
 from casemodel.services.audit import record_event
@@ -320,6 +320,21 @@ def new_totp_secret() -> str:
     return pyotp.random_base32()
 
 
+def totp_secret_being_set_up(session: Session, row: UserSession) -> str:
+    """The authenticator secret the login session `row` is setting up: made on its first ask
+    and kept sealed on the session's row (never in the browser's cookie), so that the QR code
+    stays the same across the set-up's pages. Forgotten once confirmed (forget_totp_being_set_up)
+    or when the session ends."""
+    if row.pending_totp_sealed is None:
+        row.pending_totp_secret = new_totp_secret()
+        session.flush()
+    return row.pending_totp_secret
+
+
+def forget_totp_being_set_up(row: UserSession) -> None:
+    row.pending_totp_sealed = None
+
+
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// URI for the QR code."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
@@ -362,6 +377,11 @@ def reseal_totp_secrets(session: Session) -> int:
     users = session.scalars(select(User).where(User.totp_secret_sealed.is_not(None))).all()
     for user in users:
         user.totp_secret_sealed = sealing.reseal(user.totp_secret_sealed)
+    being_set_up = session.scalars(
+        select(UserSession).where(UserSession.pending_totp_sealed.is_not(None))
+    ).all()
+    for row in being_set_up:
+        row.pending_totp_sealed = sealing.reseal(row.pending_totp_sealed)
     session.flush()
     if users:
         record_event(session, action="second_factor.totp_resealed", actor=None,

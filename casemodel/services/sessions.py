@@ -84,6 +84,7 @@ def end(row: UserSession, reason: str) -> None:
     if row.ended_at is None:
         row.ended_at = utcnow()
         row.ended_reason = reason
+        row.pending_totp_sealed = None  # an authenticator half set up goes with its session
 
 
 def end_session(session: Session, token: str, reason: str = "logout") -> None:
@@ -100,7 +101,9 @@ def end_other_sessions(session: Session, *, user: User, keep_token: str | None, 
     )
     if keep_token:
         query = query.where(UserSession.token_hash != _digest(keep_token))
-    result = session.execute(query.values(ended_at=utcnow(), ended_reason=reason))
+    result = session.execute(
+        query.values(ended_at=utcnow(), ended_reason=reason, pending_totp_sealed=None)
+    )
     return result.rowcount or 0
 
 
@@ -111,7 +114,7 @@ def end_pending_logins(session: Session, *, user: User, reason: str) -> int:
         update(UserSession)
         .where(UserSession.user_id == user.id, UserSession.stage == "password",
                UserSession.ended_at.is_(None))
-        .values(ended_at=utcnow(), ended_reason=reason)
+        .values(ended_at=utcnow(), ended_reason=reason, pending_totp_sealed=None)
     )  # fmt: skip
     return result.rowcount or 0
 

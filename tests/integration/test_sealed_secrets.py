@@ -13,9 +13,15 @@ from sqlalchemy import select, text
 
 from casemodel.db import make_engine, make_session_factory, utcnow
 from casemodel.migrate import alembic_config
-from casemodel.models import User
+from casemodel.models import User, UserSession
 from casemodel.sealing import SealBroken
-from casemodel.services.second_factor import CodeCheck, check_totp, reseal_totp_secrets
+from casemodel.services.second_factor import (
+    CodeCheck,
+    check_totp,
+    reseal_totp_secrets,
+    totp_secret_being_set_up,
+)
+from casemodel.services.sessions import end_session, start_session
 
 BEFORE_SEALING = "a4c1e7d90b52"
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -58,6 +64,19 @@ def test_a_key_rotation_keeps_every_authenticator(session, firm, totp_key):
     session.expire(firm.client)
     assert firm.client.totp_secret == secret
     assert Fernet(NEW).decrypt(stored(session, firm.client).encode()).decode() == secret
+
+
+def test_a_key_rotation_keeps_an_authenticator_being_set_up(session, firm, totp_key):
+    token = start_session(session, user=firm.client, stage="full", ip=None, user_agent=None)
+    row = session.scalar(select(UserSession).where(UserSession.user_id == firm.client.id))
+    secret = totp_secret_being_set_up(session, row)
+    assert totp_secret_being_set_up(session, row) == secret  # the same one, asked again
+    totp_key.setenv("DOSSIERFLOW_TOTP_KEY", f"{NEW},{OLD}")
+    reseal_totp_secrets(session)
+    totp_key.setenv("DOSSIERFLOW_TOTP_KEY", NEW)
+    assert Fernet(NEW).decrypt(row.pending_totp_sealed.encode()).decode() == secret
+    end_session(session, token, reason="logout")
+    assert row.pending_totp_sealed is None
 
 
 def test_resealing_with_a_key_that_opens_nothing_changes_nothing(session, firm, totp_key):

@@ -8,6 +8,7 @@ The demo users log in by SMS (devtools/seed.py); every test runs on its own copy
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import time
 
@@ -316,6 +317,32 @@ def test_a_new_mobile_number_is_proved_by_an_sms_code(client, login, web_app):
     assert client.get("/details").status_code == 200
 
 
+def test_an_authenticator_being_set_up_keeps_its_secret_sealed_on_the_server(
+    client, login, web_app
+):
+    login(client, CLIENT)
+    reauthenticate(client)
+    secret = totp_secret_on(client.get("/account/two-step/authenticator?method=totp"))
+
+    # Not in the browser's cookie: Flask's is signed, not encrypted.
+    cookie = client.get_cookie(web_app.config["SESSION_COOKIE_NAME"])
+    opened = web_app.session_interface.get_signing_serializer(web_app).loads(cookie.value)
+    assert secret not in json.dumps(opened) and secret not in cookie.value
+    # On this login's session row, sealed; the page shows the same one again.
+    with db.session_factory() as session:
+        (row,) = session.scalars(
+            select(UserSession).where(UserSession.pending_totp_sealed.is_not(None))
+        ).all()
+        assert secret not in row.pending_totp_sealed and row.pending_totp_secret == secret
+    again = client.get("/account/two-step/authenticator?method=totp")
+    assert totp_secret_on(again) == secret
+
+    # It goes with the session.
+    client.post("/logout")
+    with db.session_factory() as session:
+        assert session.get(UserSession, row.id).pending_totp_sealed is None
+
+
 def test_switching_to_the_authenticator_and_logging_in_with_it(client, login):
     login(client, CLIENT)
     reauthenticate(client)
@@ -339,6 +366,10 @@ def test_switching_to_the_authenticator_and_logging_in_with_it(client, login):
     assert "De authenticator is ingesteld." in text(done)
     assert len(recovery_codes_on(done)) == 10
     assert user_named(CLIENT).second_factor == "totp"
+    with db.session_factory() as session:  # confirmed: no longer kept as one being set up
+        assert not session.scalars(
+            select(UserSession).where(UserSession.pending_totp_sealed.is_not(None))
+        ).all()
     page = text(client.get("/details"))
     assert "U logt in met een code uit uw authenticator-app." in page
     assert "+31 ••••••• 01" in page  # the number stays, as the fallback

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, render_template, request, session
+from flask import flash, render_template, request
 from flask_babel import gettext as _
 
 from casemodel.models import User
@@ -15,17 +15,17 @@ from casemodel.services.second_factor import (
     CodeCheck,
     enrol_sms,
     enrol_totp,
-    new_totp_secret,
+    forget_totp_being_set_up,
     provisioning_uri,
     send_sms_code,
+    totp_secret_being_set_up,
 )
 from casemodel.sms import normalise_mobile_number
 from casemodel.sms.numbers import InvalidNumber
 from webapp.auth.forms import CodeForm, MobileNumberForm
+from webapp.auth.identity import current_session_row
 from webapp.auth.qr import qr_svg
 from webapp.extensions import db
-
-SECRET_KEY = "enrol_totp_secret"
 
 
 @dataclass
@@ -68,8 +68,7 @@ def handle(user: User, *, heading: str | None = None) -> Outcome:
                 "auth/enrol.html", **page, stage="sms_code"))  # fmt: skip
         return Outcome(False, page=render_template("auth/enrol.html", **page, stage="number"))
     if method == "totp":
-        secret = session.get(SECRET_KEY) or new_totp_secret()
-        session[SECRET_KEY] = secret
+        secret = totp_secret_being_set_up(db.session, current_session_row())
         if step == "totp_code" and code_form.validate_on_submit():
             result = confirm_totp(user, secret, code_form.code.data)
             if result is CodeCheck.OK:
@@ -85,8 +84,7 @@ def handle(user: User, *, heading: str | None = None) -> Outcome:
 def confirm_totp(user: User, secret: str, code: str) -> CodeCheck:
     result = enrol_totp(db.session, user=user, secret=secret, code=code)
     if result is CodeCheck.OK:
-        session.pop(SECRET_KEY, None)
-        session.pop("totp_secret", None)
+        forget_totp_being_set_up(current_session_row())
     return result
 
 

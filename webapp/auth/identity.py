@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from flask import current_app, request, session
 from flask_babel import force_locale
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from casemodel.models import User, UserSession
@@ -58,6 +58,15 @@ def pending_login() -> tuple[UserSession, User] | None:
     if row is None or row.stage != "password" or not row.user.is_active:
         return None
     return row, row.user
+
+
+def current_session_row() -> UserSession | None:
+    """This browser's session on the server: the signed-in one, or else the pending login."""
+    token = getattr(current_user, "session_token", None) if current_user.is_authenticated else None
+    if token:
+        return session_service.find_session(db.session, token, touch=False)
+    pending = pending_login()
+    return pending[0] if pending else None
 
 
 def finish_login(user: User, method: str | None) -> None:

@@ -24,17 +24,18 @@ from casemodel.services.second_factor import (
     CodeCheck,
     check_login_code,
     has_recovery_codes,
-    new_totp_secret,
     provisioning_uri,
     regenerate_recovery_codes,
     second_factor_required,
     send_sms_code,
+    totp_secret_being_set_up,
 )
 from webapp.auth import bp, enrolment
 from webapp.auth.forms import CodeForm, LoginForm
 from webapp.auth.identity import (
     abandon_login,
     begin_login,
+    current_session_row,
     finish_login,
     logout,
     pending_login,
@@ -204,13 +205,11 @@ def offer_authenticator():
     ):
         session.pop(OFFER_KEY, None)
         return _after_login(current_user)
-    secret = session.get("totp_secret") or new_totp_secret()
-    session["totp_secret"] = secret
+    secret = totp_secret_being_set_up(db.session, current_session_row())
     form = CodeForm()
     if form.validate_on_submit():
         result = enrolment.confirm_totp(current_user, secret, form.code.data)
         if result is CodeCheck.OK:
-            session.pop("totp_secret", None)
             session.pop(OFFER_KEY, None)
             flash(_("De authenticator is ingesteld. Voortaan logt u in met een code uit de app."),
                   "success")  # fmt: skip
