@@ -30,7 +30,11 @@ from casemodel.services.account_status import reopen_account
 from casemodel.services.accounts import add_membership, create_user, normalise_email
 from casemodel.services.audit import record_event
 from casemodel.services.errors import NotFound
-from casemodel.services.memberships import RightsRefused, check_manages
+from casemodel.services.memberships import (
+    RightsRefused,
+    check_manages,
+    close_if_belongs_nowhere,
+)
 from casemodel.services.quotas import charge
 from casemodel.services.rights import Rights
 
@@ -142,9 +146,14 @@ def accept_invitation(session: Session, *, invitation_id: int, user: User) -> Me
     return membership
 
 
-def decline_invitation(session: Session, *, invitation_id: int, user: User) -> None:
-    """The person declines: nothing is granted, and the invitation is gone.
+def decline_invitation(session: Session, *, invitation_id: int, user: User) -> bool:
+    """The person declines: nothing is granted, and the invitation is gone. An account that
+    was reopened for this invitation (it belonged nowhere) and now has no organisation and no
+    other invitation is closed again, and its sessions end (memberships
+    .close_if_belongs_nowhere).
 
+    Returns:
+        Whether the account was closed.
     Raises:
         NotFound: not an open invitation of this user.
     """
@@ -152,9 +161,13 @@ def decline_invitation(session: Session, *, invitation_id: int, user: User) -> N
     if not claim_row(session, invitation, MembershipInvitation.accepted_at.is_(None),
                      MembershipInvitation.declined_at.is_(None), declined_at=utcnow()):  # fmt: skip
         raise NotFound(f"invitation {invitation_id}")
+    closed = not open_invitations(session, user) and close_if_belongs_nowhere(
+        session, user, reason="declined"
+    )
     record_event(session, action="membership.invitation_declined", actor=user,
-                 detail={"invitation_id": invitation.id,
+                 detail={"invitation_id": invitation.id, "account_closed": closed,
                          "organisation_id": invitation.organisation_id})  # fmt: skip
+    return closed
 
 
 def _offer(session, user, organisation, actor, rights: Rights) -> MembershipInvitation:

@@ -159,8 +159,7 @@ def remove_member(session: Session, *, membership: Membership, actor: User) -> N
         NotFound, NotAllowed: the actor does not manage the organisation's people.
         RightsRefused: "last_administrator", when an administrator would leave none.
     """
-    from casemodel.services.account_links import end_open_links, queue_mail
-    from casemodel.services.sessions import end_other_sessions
+    from casemodel.services.account_links import queue_mail
 
     organisation = membership.organisation
     manager = check_manages(session, actor, organisation)
@@ -172,16 +171,8 @@ def remove_member(session: Session, *, membership: Membership, actor: User) -> N
     session.delete(membership)
     session.flush()
     session.expire(person, ["memberships"])
-    elsewhere = session.scalar(
-        select(func.count()).select_from(Membership).where(Membership.user_id == person.id)
-    )
-    closed = not elsewhere and person.is_active
-    if not elsewhere:
-        end_other_sessions(session, user=person, keep_token=None, reason="removed")
-        end_open_links(session, user=person)
-    if closed:
-        person.is_active, person.closed_reason = False, "no_organisation"
-        session.flush()
+    elsewhere = belongs_somewhere(session, person)
+    closed = close_if_belongs_nowhere(session, person, reason="removed")
     queue_mail(
         session, template="access_change", user=person, office=organisation.office,
         dedupe=f"access_change:removed:{person.id}:{organisation.id}:{organisation.revision}",
@@ -193,6 +184,31 @@ def remove_member(session: Session, *, membership: Membership, actor: User) -> N
         detail={"user_id": person.id, "organisation_id": organisation.id,
                 "signed_out": not elsewhere, "account_closed": closed},
     )  # fmt: skip
+
+
+def belongs_somewhere(session: Session, person: User) -> bool:
+    return bool(session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.user_id == person.id)
+    ))  # fmt: skip
+
+
+def close_if_belongs_nowhere(session: Session, person: User, *, reason: str) -> bool:
+    """An account that belongs to no organisation has nothing left to log in to: its sessions,
+    logins waiting for their code and set-password links end, and an active one is closed
+    (`closed_reason` "no_organisation"; access given again reopens it). Nothing happens to an
+    account that still belongs somewhere. Returns whether it was closed now."""
+    from casemodel.services.account_links import end_open_links
+    from casemodel.services.sessions import end_other_sessions
+
+    if belongs_somewhere(session, person):
+        return False
+    end_other_sessions(session, user=person, keep_token=None, reason=reason)
+    end_open_links(session, user=person)
+    if not person.is_active:
+        return False
+    person.is_active, person.closed_reason = False, "no_organisation"
+    session.flush()
+    return True
 
 
 def administers_all_of(session: Session, actor: User, person: User) -> bool:

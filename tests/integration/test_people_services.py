@@ -33,7 +33,7 @@ from casemodel.services.accounts import add_membership, authenticate, create_use
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.errors import InvalidState, NotAllowed, NotFound
-from casemodel.services.invitations import give_access, open_invitations
+from casemodel.services.invitations import decline_invitation, give_access, open_invitations
 from casemodel.services.memberships import RightsRefused, remove_member, set_rights
 from casemodel.services.messages import send_message
 from casemodel.services.proposals import (
@@ -301,6 +301,41 @@ def test_removing_someone_with_no_other_organisation_closes_their_account(sessio
     assert closed.is_active and closed.closed_reason is None
     assert authenticate(session, email=firm.client.email, password=PASSWORD) is not None
     assert [i.organisation_id for i in open_invitations(session, closed)] == [firm.organisation.id]
+
+
+def test_declining_the_invitation_that_reopened_an_account_closes_it_again(
+    session, firm, other_firm, admin
+):
+    firm.client.password_hash = hash_password(PASSWORD)
+    remove_member(session, membership=membership(session, firm.client, firm), actor=admin)
+    for office in (firm, other_firm):  # two offers, from two offices
+        give_access(session, organisation_id=office.organisation.id, email=firm.client.email,
+                    name="x", actor=office.staff, start_link="https://portal.example/activate")
+    first, second = open_invitations(session, firm.client)
+    token = sessions.start_session(session, user=firm.client, stage="full", ip=None,
+                                   user_agent=None)  # fmt: skip
+
+    # Another offer is still open: the account stays, to accept that one.
+    assert decline_invitation(session, invitation_id=first.id, user=firm.client) is False
+    assert firm.client.is_active and sessions.find_session(session, token) is not None
+    # The last one declined: it belongs nowhere and nothing is offered, so it is closed again.
+    assert decline_invitation(session, invitation_id=second.id, user=firm.client) is True
+    assert (firm.client.is_active, firm.client.closed_reason) == (False, "no_organisation")
+    assert sessions.find_session(session, token) is None
+    assert authenticate(session, email=firm.client.email, password=PASSWORD) is None
+    events = session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == "membership.invitation_declined")).all()  # fmt: skip
+    assert [e["account_closed"] for e in events] == [False, True]
+
+
+def test_declining_an_invitation_keeps_an_account_that_belongs_somewhere(
+    session, firm, other_firm
+):
+    give_access(session, organisation_id=other_firm.organisation.id, email=firm.client.email,
+                name="x", actor=other_firm.staff, start_link="https://portal.example/activate")
+    (offer,) = open_invitations(session, firm.client)
+    assert decline_invitation(session, invitation_id=offer.id, user=firm.client) is False
+    assert firm.client.is_active
 
 
 def test_an_account_the_office_closed_stays_closed_when_removed_and_invited(session, firm, admin):

@@ -126,3 +126,30 @@ def test_invitations_count_against_a_limit_and_the_form_stays(office, web_sessio
     assert 'value="derde@example.nl"' in refused.get_data(as_text=True)
     assert 'value="Derde Persoon"' in refused.get_data(as_text=True)
     assert web_session.scalar(select(User).where(User.email == "derde@example.nl")) is None
+
+
+def test_declining_the_offer_that_reopened_an_account_closes_it_and_says_so(
+    web_app, login, office, web_session
+):
+    from casemodel.services.memberships import remove_member
+
+    notary_client = organisation(web_session, NOTARY_CLIENT)
+    klant = web_session.scalar(select(User).where(User.email == "klant@example.nl"))
+    staff = web_session.scalar(select(User).where(User.email == STAFF))
+    for membership in web_session.scalars(select(Membership).where(Membership.user_id == klant.id)):
+        remove_member(web_session, membership=membership, actor=staff)
+    web_session.commit()
+    assert give_access(office, notary_client.id, "klant@example.nl").status_code == 302  # reopened
+    client = web_app.test_client()
+    login(client, "klant@example.nl")
+    invitation = web_session.scalar(select(MembershipInvitation))
+
+    answer = client.post(f"/invitations/{invitation.id}/decline")
+
+    assert answer.status_code == 302 and answer.headers["Location"] == "/login"
+    assert "Uw account hoort nu bij geen enkele organisatie en is gesloten" in text(
+        client.get("/login")
+    )
+    assert client.get("/home").headers["Location"].startswith("/login")
+    web_session.expire_all()
+    assert web_session.get(User, klant.id).closed_reason == "no_organisation"

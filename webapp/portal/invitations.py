@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from casemodel.services.invitations import accept_invitation, decline_invitation, open_invitations
+from webapp.auth.identity import logout
 from webapp.extensions import db
 from webapp.portal import bp
 
@@ -26,6 +27,13 @@ def accept(invitation_id: int):
 
 @bp.route("/invitations/<int:invitation_id>/decline", methods=["POST"])
 def decline(invitation_id: int):
-    decline_invitation(db.session, invitation_id=invitation_id, user=current_user)
+    if decline_invitation(db.session, invitation_id=invitation_id, user=current_user):
+        # The account belonged to no organisation but for this invitation: it is closed, and
+        # this session with it.
+        logout(current_user, reason="declined")
+        flash(_("De uitnodiging is afgewezen. Uw account hoort nu bij geen enkele organisatie "
+                "en is gesloten; geeft een kantoor u later toegang, dan gaat het weer open."),
+              "info")  # fmt: skip
+        return redirect(url_for("auth.login"))
     flash(_("De uitnodiging is afgewezen. Er is niets veranderd."), "info")
     return redirect(url_for("portal.home"))
