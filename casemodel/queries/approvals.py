@@ -19,7 +19,7 @@ from casemodel.models import (
 )
 from casemodel.queries.dossiers import visible_dossiers
 from casemodel.queries.questionnaires import Action
-from casemodel.services.approvals.rights import may_approve
+from casemodel.services.approvals.rights import may_approve_each
 from casemodel.services.errors import NotFound
 from casemodel.services.rights import has_right
 
@@ -63,7 +63,8 @@ def waiting_for(session: Session, user: User, organisation_id: int | None) -> li
     requests = session.scalars(
         _of_organisation(user, organisation_id).where(ApprovalRequest.state == "open")
     ).unique()
-    mine = [r for r in requests if may_approve(session, user, r.organisation_id, r.document)]
+    may_approve = may_approve_each(session, user)
+    mine = [r for r in requests if may_approve(r.organisation_id, r.document)]
     return sorted(mine, key=lambda r: (r.due_date is None, r.due_date or dt.date.min,
                                        r.created_at, r.id))  # fmt: skip
 

@@ -175,10 +175,16 @@ def approving_membership(
     membership = membership_of(session, user, organisation_id)
     if membership is None or not membership.can_approve:
         return None
-    kinds = membership.approve_kind_ids
-    if document is not None and kinds is not None and document.kind_id not in kinds:
+    if document is not None and not approves_kind_of(membership, document):
         return None
     return membership
+
+
+def approves_kind_of(membership: Membership, document: Document) -> bool:
+    """Whether an approving membership's kinds of document (if it is limited to some) include
+    the document's; a document of no kind is then not one of them."""
+    kinds = membership.approve_kind_ids
+    return kinds is None or document.kind_id in kinds
 
 
 def _approving_membership(session: Session, user: User, document: Document) -> Membership | None:

@@ -443,3 +443,33 @@ def test_the_draft_deed_a_publish_step_placed_is_put_up_and_placed_again_after_a
     assert (again.id, again.latest_version) == (deed.id, 2)
     second = open_for_step(session, dossier_id=dossier.id, step_key="draft-deed-approval")
     assert (second.document_id, second.version, second.step_attempt) == (deed.id, 2, 2)
+
+
+def test_the_waiting_list_reads_the_approvers_membership_once(session, store, case):
+    from sqlalchemy import event
+
+    from casemodel.casetemplates import TemplateRegistry
+    from casemodel.queries.approvals import waiting_for
+    from casemodel.services.dossiers import open_dossier
+    from casemodel.stepkinds.approval import open_for_step
+
+    template = TemplateRegistry.from_folder().latest("jaarrekening-ib")
+    for year in (2023, 2024):  # two more years of accounts wait for the same approver
+        dossier = open_dossier(session, template=template, actor=case.firm.staff,
+                               organisation_id=case.firm.organisation.id,
+                               description=f"Jaarrekening {year}")  # fmt: skip
+        open_for_step(session, dossier_id=dossier.id, step_key=APPROVAL_STEP)
+        place(session, store, dossier, case.firm.staff, f"Jaarrekening {year}")
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args) -> None:
+        statements.append(statement)
+
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        waiting = waiting_for(session, case.firm.client, case.firm.organisation.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(waiting) == 3
+    assert sum(s.lstrip().startswith("SELECT memberships.") for s in statements) == 1

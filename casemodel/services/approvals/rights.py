@@ -8,12 +8,13 @@ administration; this module names it the way the approval's evidence records it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from casemodel.models import Document, User
-from casemodel.services.rights import approving_membership
+from casemodel.models import Document, Membership, User
+from casemodel.services.rights import approves_kind_of, approving_membership
 
 
 @dataclass(frozen=True)
@@ -45,3 +46,19 @@ def may_approve(
 ) -> bool:
     """Whether the user may approve (and so also reject) the document for the organisation."""
     return approval_right(session, user, organisation_id, document) is not None
+
+
+def may_approve_each(session: Session, user: User) -> Callable[[int, Document], bool]:
+    """may_approve for a list of documents (the waiting ones, their count): the approving
+    membership is read once per organisation instead of once per document."""
+    approving: dict[int, Membership | None] = {}
+
+    def may(organisation_id: int, document: Document) -> bool:
+        if organisation_id not in approving:
+            approving[organisation_id] = (
+                approving_membership(session, user, organisation_id) if user.is_active else None
+            )
+        membership = approving[organisation_id]
+        return membership is not None and approves_kind_of(membership, document)
+
+    return may
