@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, joinedload
 from casemodel.models import Document, Dossier, HumanTask, User
 from casemodel.queries.dossiers import get_dossier_for
 from casemodel.services.errors import NotFound
-from casemodel.stepkinds.upload_request import RequestedFile, requested_files, supplied_files
+from casemodel.stepkinds.upload_request import RequestedFile, requested_files, supplied_per_step
 
 
 @dataclass(frozen=True)
@@ -42,9 +42,11 @@ def open_upload_requests(session: Session, dossier_id: int) -> list[UploadReques
         )
         .order_by(HumanTask.id)
     )
+    tasks = list(tasks)
+    supplied = supplied_per_step(session, dossier_id, [task.step.key for task in tasks])
     requests = []
     for task in tasks:
-        documents = supplied_files(session, task)
+        documents = supplied.get(task.step.key, [])
         items = [
             RequestItem(file, [d for d in documents if d.request_item == file.key])
             for file in requested_files(task.step)

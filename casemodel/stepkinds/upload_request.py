@@ -105,19 +105,31 @@ def open_upload_request(session: Session, *, dossier_id: int, step_key: str) -> 
 
 def supplied_files(session: Session, task: HumanTask) -> list[Document]:
     """What the client supplied for the request so far, oldest first."""
-    return list(
-        session.scalars(
-            select(Document)
-            .options(selectinload(Document.versions))  # the page names each file's newest
-            .where(
-                Document.dossier_id == task.dossier_id,
-                Document.folder == "supplied",
-                Document.step_key == task.step.key,
-                Document.request_item.is_not(None),
-            )
-            .order_by(Document.id)
+    return supplied_per_step(session, task.dossier_id, [task.step.key]).get(task.step.key, [])
+
+
+def supplied_per_step(
+    session: Session, dossier_id: int, step_keys: list[str]
+) -> dict[str, list[Document]]:
+    """What the client supplied for these requests of the dossier, by step, oldest first: one
+    read for all of them (the dossier page shows every open request)."""
+    found: dict[str, list[Document]] = {}
+    if not step_keys:
+        return found
+    documents = session.scalars(
+        select(Document)
+        .options(selectinload(Document.versions))  # the page names each file's newest
+        .where(
+            Document.dossier_id == dossier_id,
+            Document.folder == "supplied",
+            Document.step_key.in_(step_keys),
+            Document.request_item.is_not(None),
         )
+        .order_by(Document.id)
     )
+    for document in documents:
+        found.setdefault(document.step_key, []).append(document)
+    return found
 
 
 def missing_items(session: Session, task: HumanTask) -> list[str]:

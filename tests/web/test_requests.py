@@ -21,6 +21,7 @@ from casemodel.models import (
     Step,
     User,
 )
+from casemodel.services.steps import get_step
 from casemodel.stepkinds.automatic import run_automatic_step
 from casemodel.stepkinds.publish import run_publish_step
 from casemodel.stepkinds.upload_request import open_upload_request
@@ -466,4 +467,28 @@ def test_the_requested_files_block_costs_the_same_queries_for_one_file_or_eight(
     supply(client, transfer, request_task,
            id_buyer=[(PDF + bytes([n]), f"scan-{n}.pdf") for n in range(7)])  # fmt: skip
     assert "scan-6.pdf" in client.get(f"/dossiers/{transfer.id}").text
+    assert statements() == one
+
+
+def test_the_dossier_page_costs_the_same_queries_for_one_open_request_or_two(
+    web_app, login, web_session, transfer, request_task
+):
+    client = web_app.test_client()
+    login(client, CLIENT)
+
+    def statements() -> int:
+        return statements_during(lambda: client.get(f"/dossiers/{transfer.id}"))
+
+    supply(client, transfer, request_task, id_buyer=[(PDF, "paspoort.pdf")])
+    one = statements()
+    # A dossier whose template asks twice: a later step of it is a second request.
+    later = get_step(web_session, dossier_id=transfer.id, step_key="registers")
+    later.kind, later.settings = "upload_request", {"files": [
+        {"key": "bank-statement", "title": {"nl": "Bankafschrift", "en": "Bank statement"}},
+    ]}  # fmt: skip
+    second = open_upload_request(web_session, dossier_id=transfer.id, step_key="registers")
+    web_session.commit()
+    supply(client, transfer, second, bank_statement=[(PDF + b"2", "afschrift.pdf")])
+    page = client.get(f"/dossiers/{transfer.id}").text
+    assert "paspoort.pdf" in page and "afschrift.pdf" in page
     assert statements() == one
