@@ -141,8 +141,8 @@ def test_staff_choose_a_topic_which_the_office_list_shows(office, web_session):
         select(NewsItem).where(NewsItem.title.in_(["Aangifte 2026", "Kantoor gesloten"])))}
     assert items == {"Aangifte 2026": "belastingen", "Kantoor gesloten": None}
     listed = office.get(f"/office/news?office_id={office_id}").get_data(as_text=True)
-    assert re.search(r"Aangifte 2026</td>\s*<td>Belastingen</td>", listed)
-    assert re.search(r"Kantoor gesloten</td>\s*<td>Algemeen</td>", listed)
+    assert re.search(r"Aangifte 2026</td>\s*<td[^>]*>Belastingen</td>", listed)
+    assert re.search(r"Kantoor gesloten</td>\s*<td[^>]*>Algemeen</td>", listed)
     refused = office.post(f"/office/news?office_id={office_id}", data={
         "title": "Voetbal", "body": "Tekst", "audience": "all", "topic": "voetbal"})  # fmt: skip
     assert refused.status_code == 422
