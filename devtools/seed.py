@@ -219,6 +219,7 @@ def seed_demo(
     _seed_workspace(session, staff, users, files)
     return opened
 
+
 #: The accountancy firm's news for all its clients (office, topic or None for general, title,
 #: text): one general item and one about a topic, so the demo shows news by interest.
 NEWS = [
