@@ -21,6 +21,7 @@ from casemodel.models import (
     DocumentKind,
     Dossier,
     Message,
+    NewsItem,
     Notification,
     Office,
     Organisation,
@@ -32,6 +33,7 @@ from casemodel.services.approvals import put_up
 from casemodel.services.documents import publish_document
 from casemodel.services.dossiers import open_dossier
 from casemodel.services.messages import send_message
+from casemodel.services.news import publish_news
 from casemodel.services.rights import Rights
 
 DEMO_PASSWORD = "Dossierflow-demo-2026"
@@ -218,10 +220,22 @@ def seed_demo(
     return opened
 
 
+#: The accountancy firm's news for all its clients (office, topic or None for general, title,
+#: text): one general item and one about a topic, so the demo shows news by interest.
+NEWS = [
+    ("Accountantskantoor Tamek", None, "Kantoor gesloten tussen Kerst en Oud en Nieuw",
+     "Van 24 december tot en met 1 januari is ons kantoor gesloten. In dringende gevallen "
+     "kunt u ons bereiken via het algemene nummer."),
+    ("Accountantskantoor Tamek", "belastingen", "Voorlopige aanslag 2027 aanpassen",
+     "Verwacht u in 2027 meer of minder winst? Laat ons uw voorlopige aanslag aanpassen, "
+     "dan betaalt u niet te veel of te weinig."),
+]  # fmt: skip
+
+
 def _seed_workspace(
     session: Session, staff: User, users: dict[str, User], files: FileStore
 ) -> None:
-    """The demo documents and messages, each only if its dossier does not have it yet."""
+    """The demo documents, messages and news, each only if it is not there yet."""
     # What the seed publishes is the demo's history, not news: the notifications and digest
     # mails the services queue for it are dropped again below.
     last_outbox = session.scalar(select(func.max(OutboxMessage.id))) or 0
@@ -248,6 +262,14 @@ def _seed_workspace(
             continue
         author = staff if from_office else _client_of(dossier, users)
         send_message(session, dossier=dossier, author=author, subject=subject, body=body)
+    for office_name, topic, title, body in NEWS:
+        office_id = session.scalar(select(Office.id).where(Office.name == office_name))
+        if office_id is None or session.scalar(
+            select(NewsItem.id).where(NewsItem.office_id == office_id, NewsItem.title == title)
+        ):
+            continue
+        publish_news(session, office_id=office_id, title=title, body=body,
+                     organisation_ids=None, topic=topic, actor=staff)  # fmt: skip
     session.execute(delete(OutboxMessage).where(OutboxMessage.id > last_outbox,
                                                 OutboxMessage.kind == "send_digest"))  # fmt: skip
     session.execute(delete(Notification).where(Notification.id > last_notification))

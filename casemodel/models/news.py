@@ -36,6 +36,9 @@ class NewsItem(Base):
     body: Mapped[str] = mapped_column(Text)
     #: True: every client organisation of the office; False: those in `audience` only.
     for_all_clients: Mapped[bool] = mapped_column(default=True)
+    #: The topic it is about (casemodel.news_topics' key), or None: general news, shown to
+    #: everyone whatever their interests.
+    topic: Mapped[str | None] = mapped_column(String(20))
     published_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     published_at: Mapped[utc_timestamp]
     #: When the office took it back (clients no longer see it); the row stays for the record.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -36,6 +37,10 @@ class User(HasAddress, Base):
     #: Argon2id hash; None until the user has set a password through the activation link.
     password_hash: Mapped[str | None] = mapped_column(String(255))
     locale: Mapped[str] = mapped_column(String(5), default="nl")
+    #: The news topics the person wants (casemodel.news_topics' keys, services.news): empty
+    #: means all news; otherwise general items and items of these topics. The person's own
+    #: choice, not the membership's, because it is the person who reads the news.
+    news_topics: Mapped[list[Any]] = mapped_column(default=list)
     #: False once the office deactivated the account (services.account_status): no login, no
     #: set-password link, no session; what the person did keeps their name.
     is_active: Mapped[bool] = mapped_column(default=True)

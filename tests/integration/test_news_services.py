@@ -1,6 +1,8 @@
 """The office's news (issue 17, the "news" notification module), on both backends: an item for
 all the office's clients or chosen organisations, seen by their members only, told by mail to
-those whose news module is on, withdrawn, refused when empty, and offices kept apart."""
+those whose news module is on, withdrawn, refused when empty, and offices kept apart; news by
+interest: an item's topic, a person's chosen topics filtering what is listed and mailed
+(nothing chosen: all news)."""
 
 from __future__ import annotations
 
@@ -13,9 +15,11 @@ from casemodel.services.errors import NotFound
 from casemodel.services.memberships import set_notifications
 from casemodel.services.news import (
     InvalidNews,
+    UnknownNewsTopics,
     get_news_for,
     news_for,
     publish_news,
+    set_news_interests,
     withdraw_news,
 )
 from casemodel.services.notifications import send_digest
@@ -129,3 +133,56 @@ def test_bad_input_publishes_nothing(session, firm):
 def test_the_news_module_is_a_membership_setting(session, firm):
     membership = session.scalar(select(Membership).where(Membership.user_id == firm.client.id))
     assert membership.notify_news is True  # on, as the other modules start
+
+
+def publish(session, firm, title: str, topic: str | None):
+    return publish_news(session, office_id=firm.office.id, title=title, body="Tekst",
+                        organisation_ids=None, actor=firm.staff, topic=topic)  # fmt: skip
+
+
+def test_no_interests_chosen_is_all_news(session, firm):
+    assert firm.client.news_topics == []  # the default: nothing changes for anyone
+    publish(session, firm, "Algemeen", None)
+    publish(session, firm, "Over belastingen", "belastingen")
+    publish(session, firm, "Over personeel", "personeel")
+    listed = seen(session, firm.client, firm.organisation)
+    assert listed == ["Over personeel", "Over belastingen", "Algemeen"]
+    assert len(told(session, firm.client)) == 3
+
+
+def test_interests_filter_what_is_listed_but_an_item_still_opens(session, firm):
+    general = publish(session, firm, "Algemeen", None)
+    taxes = publish(session, firm, "Over belastingen", "belastingen")
+    staff = publish(session, firm, "Over personeel", "personeel")
+    set_news_interests(session, user=firm.client, topics=["subsidies", "belastingen"])
+    assert firm.client.news_topics == ["belastingen", "subsidies"]  # the list's order
+    assert seen(session, firm.client, firm.organisation) == ["Over belastingen", "Algemeen"]
+    assert {general.topic, taxes.topic, staff.topic} == {None, "belastingen", "personeel"}
+    # Not listed, not secret: a link to it (an older mail, a colleague) still opens it.
+    assert get_news_for(session, staff.id, firm.client, firm.organisation.id) is staff
+    set_news_interests(session, user=firm.client, topics=[])  # back to all news
+    assert len(seen(session, firm.client, firm.organisation)) == 3
+
+
+def test_the_news_mail_follows_interests(session, firm, second_client):
+    organisation, member = second_client
+    set_news_interests(session, user=firm.client, topics=["personeel"])
+    publish(session, firm, "Over belastingen", "belastingen")
+    assert not told(session, firm.client) and told(session, member)  # member: all news
+    publish(session, firm, "Over personeel", "personeel")
+    assert len(told(session, firm.client)) == 1
+    publish(session, firm, "Algemeen", None)  # general news: to everyone, as before
+    assert len(told(session, firm.client)) == 2 and len(told(session, member)) == 3
+
+
+def test_unknown_topics_are_refused_and_nothing_is_saved(session, firm):
+    set_news_interests(session, user=firm.client, topics=["juridisch"])
+    with pytest.raises(UnknownNewsTopics) as refused:
+        set_news_interests(session, user=firm.client, topics=["belastingen", "voetbal"])
+    assert refused.value.keys == ["voetbal"]
+    assert firm.client.news_topics == ["juridisch"]
+    with pytest.raises(InvalidNews) as refused:
+        publish(session, firm, "Over voetbal", "voetbal")
+    assert refused.value.problems == {"topic": "topic_unknown"}
+    assert session.scalar(select(NewsItem.id)) is None
+    assert publish(session, firm, "Algemeen", "").topic is None  # the form's "Algemeen"

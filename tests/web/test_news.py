@@ -70,7 +70,8 @@ def test_bad_news_is_refused_next_to_its_field_with_what_was_typed(office, web_s
     assert "Geef het bericht een titel." in page
     assert "Kies ten minste één cliënt, of kies alle cliënten." in page
     assert "Tekst die blijft staan" in page
-    assert web_session.scalar(select(NewsItem.id)) is None
+    kept = select(NewsItem.id).where(NewsItem.body == "Tekst die blijft staan")
+    assert web_session.scalar(kept) is None
     office.post("/language", data={"locale": "en"})
     refused = office.post(f"/office/news?office_id={office_id}",
                           data={"title": "x", "body": "", "audience": "all"})  # fmt: skip
@@ -122,3 +123,76 @@ def test_another_offices_staff_cannot_publish_or_withdraw(web_app, login, office
     office.post(f"/office/news/{item.id}/withdraw?office_id={notary_office}")
     web_session.expire_all()
     assert web_session.get(NewsItem, item.id).withdrawn_at is not None
+
+
+def publish_for_all(office, office_id: int, title: str, topic: str = ""):
+    done = office.post(f"/office/news?office_id={office_id}", data={
+        "title": title, "body": "Tekst", "audience": "all", "topic": topic})  # fmt: skip
+    assert done.status_code == 302, text(done)
+
+
+def test_staff_choose_a_topic_which_the_office_list_shows(office, web_session):
+    office_id = accountancy_id(web_session)
+    page = text(office.get(f"/office/news?office_id={office_id}"))
+    assert "Onderwerp" in page and "Algemeen (voor iedereen)" in page and "Belastingen" in page
+    publish_for_all(office, office_id, "Aangifte 2026", "belastingen")
+    publish_for_all(office, office_id, "Kantoor gesloten")
+    items = {i.title: i.topic for i in web_session.scalars(
+        select(NewsItem).where(NewsItem.title.in_(["Aangifte 2026", "Kantoor gesloten"])))}
+    assert items == {"Aangifte 2026": "belastingen", "Kantoor gesloten": None}
+    listed = office.get(f"/office/news?office_id={office_id}").get_data(as_text=True)
+    assert re.search(r"Aangifte 2026</td>\s*<td[^>]*>Belastingen</td>", listed)
+    assert re.search(r"Kantoor gesloten</td>\s*<td[^>]*>Algemeen</td>", listed)
+    refused = office.post(f"/office/news?office_id={office_id}", data={
+        "title": "Voetbal", "body": "Tekst", "audience": "all", "topic": "voetbal"})  # fmt: skip
+    assert refused.status_code == 422
+    assert "Kies een onderwerp uit de lijst, of Algemeen." in text(refused)
+    office.post("/language", data={"locale": "en"})
+    page = text(office.get(f"/office/news?office_id={office_id}"))
+    assert "Taxes" in page and "General" in page
+
+
+def test_a_client_chooses_the_topics_they_want(office, signed_in, web_session):
+    office_id = accountancy_id(web_session)
+    publish_for_all(office, office_id, "Aangifte 2026", "belastingen")
+    publish_for_all(office, office_id, "Nieuwe cao", "personeel")
+    publish_for_all(office, office_id, "Kantoor gesloten")
+    director = signed_in(DIRECTOR)
+    page = director.get("/news").get_data(as_text=True)
+    assert "Voorkeuren" in page and "Aangifte 2026" in page and "Nieuwe cao" in page
+    assert not re.search(r"<input[^>]*checked", page)  # nothing chosen: all news
+
+    saved = director.post("/news/interests", data={"topics": ["belastingen", "subsidies"]},
+                          follow_redirects=True)  # fmt: skip
+    assert "Uw voorkeuren zijn bewaard" in flashed(saved)
+    page = saved.get_data(as_text=True)
+    boxes = re.findall(r"<input[^>]*>", page)
+    checked = [re.search(r'value="(\w+)"', box)[1] for box in boxes if "checked" in box]
+    assert checked == ["belastingen", "subsidies"]
+    shown = text(saved)
+    assert "Aangifte 2026" in shown and "Kantoor gesloten" in shown and "Nieuwe cao" not in shown
+    home = director.get("/home").get_data(as_text=True)
+    assert "Aangifte 2026" in home and "Nieuwe cao" not in home
+    # Not listed, not secret: its address still opens it.
+    cao = web_session.scalar(select(NewsItem.id).where(NewsItem.title == "Nieuwe cao"))
+    assert "Nieuwe cao" in text(director.get(f"/news/{cao}"))
+    # Only members who want an item are mailed about it.
+    before = len(news_told(web_session, DIRECTOR))
+    publish_for_all(office, office_id, "Cao 2027", "personeel")
+    assert len(news_told(web_session, DIRECTOR)) == before
+    publish_for_all(office, office_id, "Belastingplan", "belastingen")
+    assert len(news_told(web_session, DIRECTOR)) == before + 1
+
+    refused = director.post("/news/interests", data={"topics": ["belastingen", "voetbal"]})
+    assert refused.status_code == 422
+    assert "Kies alleen onderwerpen uit de lijst." in text(refused)
+    web_session.expire_all()
+    assert user(web_session, DIRECTOR).news_topics == ["belastingen", "subsidies"]
+    director.post("/language", data={"locale": "en"})
+    refused = director.post("/news/interests", data={"topics": ["voetbal"]})
+    assert "Choose only topics from the list." in text(refused)
+    assert "Preferences" in text(director.get("/news"))
+
+    cleared = director.post("/news/interests", data={}, follow_redirects=True)
+    assert "you see all news" in flashed(cleared)
+    assert "Nieuwe cao" in text(cleared)

@@ -39,6 +39,7 @@ ROUTE_RIGHTS: dict[tuple[str, str], set[str] | str] = {
     ("portal.my_details", "GET"): set(),
     ("portal.list_news", "GET"): set(),
     ("portal.show_news", "GET"): set(),
+    ("portal.save_news_interests", "POST"): set(),
     ("portal.switch_organisation", "POST"): set(),
     ("portal.accept", "POST"): set(),
     ("portal.decline", "POST"): set(),

@@ -10,10 +10,18 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
-from wtforms import RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
+from wtforms import (
+    RadioField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from casemodel.models import Office, Organisation
+from casemodel.news_topics import NEWS_TOPICS
 from casemodel.services.news import (
     MAX_BODY,
     MAX_TITLE,
@@ -34,6 +42,12 @@ class NewsForm(FlaskForm):
         _l("Voor wie"), default="all",
         choices=[SelectChoice("all", _l("Alle cliënten van het kantoor")),
                  SelectChoice("chosen", _l("Alleen de cliënten die ik hieronder kies"))],
+    )  # fmt: skip
+    # validate_choice off: casemodel refuses an unknown topic, with our own message.
+    topic = SelectField(
+        _l("Onderwerp"), default="", validate_choice=False,
+        choices=[SelectChoice("", _l("Algemeen (voor iedereen)"))]
+        + [SelectChoice(topic.key, _l(topic.label)) for topic in NEWS_TOPICS],
     )  # fmt: skip
     organisations = SelectMultipleField(
         _l("Cliënten"), coerce=int, validate_choice=False,
@@ -85,7 +99,7 @@ def publish():
     try:
         publish_news(db.session, office_id=office.id, title=form.title.data or "",
                      body=form.body.data or "", organisation_ids=chosen,
-                     actor=current_user)  # fmt: skip
+                     topic=form.topic.data or None, actor=current_user)  # fmt: skip
     except InvalidNews as refused:
         for field, problem in refused.problems.items():
             form[field if field != "audience" else "organisations"].errors.append(
@@ -110,5 +124,6 @@ def _problem(code: str) -> str:
         "body_required": _("Schrijf de tekst van het bericht."),
         "body_too_long": _("De tekst is te lang: ten hoogste %(max)s tekens.", max=MAX_BODY),
         "audience_required": _("Kies ten minste één cliënt, of kies alle cliënten."),
+        "topic_unknown": _("Kies een onderwerp uit de lijst, of Algemeen."),
     }[code]
 

@@ -1,20 +1,42 @@
 """The office's news as its clients see it (accountancy manual, "Actueel"): the items for the
 organisation one works in, newest first, and one item in full; the Home page shows the newest.
-casemodel.services.news decides what a member sees."""
+On the same page the person chooses the topics they want ("voorkeuren"). casemodel.services.news
+decides what a member sees."""
 
 from __future__ import annotations
 
-from flask import g, render_template, request
+from flask import flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import SelectChoice, SelectMultipleField
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from casemodel.services.news import get_news_for, news_for
+from casemodel.news_topics import NEWS_TOPICS, TOPIC_LABELS
+from casemodel.services.news import UnknownNewsTopics, get_news_for, news_for, set_news_interests
 from webapp.extensions import db
 from webapp.paging import paginate
 from webapp.portal import bp
 
 
+class NewsInterestsForm(FlaskForm):
+    # validate_choice off: casemodel refuses an unknown key, with our own message.
+    topics = SelectMultipleField(
+        _l("Onderwerpen"), validate_choice=False,
+        choices=[SelectChoice(topic.key, _l(topic.label)) for topic in NEWS_TOPICS],
+        option_widget=CheckboxInput(), widget=ListWidget(prefix_label=False),
+    )  # fmt: skip
+
+
 def _organisation_id() -> int | None:
     return g.organisation.id if g.organisation else None
+
+
+@bp.app_template_global("news_topic_label")
+def news_topic_label(key: str | None) -> str:
+    """A topic's label in the reader's language; "" for general news (no topic)."""
+    return _(TOPIC_LABELS[key]) if key in TOPIC_LABELS else ""
 
 
 @bp.app_template_global("latest_news")
@@ -24,11 +46,33 @@ def latest_news(count: int = 3) -> list:
     return list(db.session.scalars(query))
 
 
-@bp.route("/news")
-def list_news():
+def _page(form: NewsInterestsForm, status: int = 200):
     page = paginate(db.session, news_for(db.session, current_user, _organisation_id()),
                     request.args.get("page", 1, type=int))  # fmt: skip
-    return render_template("portal/news.html", page=page)
+    return render_template("portal/news.html", page=page, form=form), status
+
+
+@bp.route("/news")
+def list_news():
+    return _page(NewsInterestsForm(formdata=None, topics=current_user.news_topics))
+
+
+@bp.route("/news/interests", methods=["POST"])
+def save_news_interests():
+    form = NewsInterestsForm()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    try:
+        set_news_interests(db.session, user=current_user, topics=form.topics.data or [])
+    except UnknownNewsTopics:
+        form.topics.errors.append(_("Kies alleen onderwerpen uit de lijst."))
+        return _page(form, 422)
+    if current_user.news_topics:
+        flash(_("Uw voorkeuren zijn bewaard: u ziet het algemene nieuws en het nieuws over de "
+                "onderwerpen die u koos."), "success")  # fmt: skip
+    else:
+        flash(_("Uw voorkeuren zijn bewaard: u ziet al het nieuws."), "success")
+    return redirect(url_for("portal.list_news"))
 
 
 @bp.route("/news/<int:news_item_id>")
