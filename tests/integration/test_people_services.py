@@ -324,7 +324,7 @@ def test_declining_the_invitation_that_reopened_an_account_closes_it_again(
     assert sessions.find_session(session, token) is None
     assert authenticate(session, email=firm.client.email, password=PASSWORD) is None
     events = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.action == "membership.invitation_declined")).all()  # fmt: skip
+        AuditEvent.action == "membership.invitation_declined").order_by(AuditEvent.id)).all()  # fmt: skip
     assert [e["account_closed"] for e in events] == [False, True]
 
 
