@@ -46,7 +46,8 @@ def memberships_of_current_user() -> list[Membership]:
             db.session.scalars(
                 select(Membership)
                 .join(Membership.organisation)
-                .options(contains_eager(Membership.organisation))
+                # The office too: its theme is on every page (webapp.theming).
+                .options(contains_eager(Membership.organisation).joinedload(Organisation.office))
                 .where(Membership.user_id == current_user.id)
                 .order_by(Organisation.name)
             )

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Select, case, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from casemodel.models import Dossier, Step, User
 from casemodel.queries.offices import office_ids_of
@@ -68,17 +68,37 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def get_dossier_for(session: Session, dossier_id: int, user: User) -> Dossier:
-    """Load a dossier the user may see, or raise NotFound: a foreign id looks like a missing one."""
-    dossier = session.scalar(visible_dossiers(user).where(Dossier.id == dossier_id))
+def get_dossier_for(
+    session: Session, dossier_id: int, user: User, *, with_steps: bool = False
+) -> Dossier:
+    """Load a dossier the user may see, or raise NotFound: a foreign id looks like a missing one.
+    `with_steps`: its handler and steps come with it, for a page that draws its progress
+    (progress_in) and names its handler."""
+    query = visible_dossiers(user).where(Dossier.id == dossier_id)
+    if with_steps:
+        query = query.options(joinedload(Dossier.handler), selectinload(Dossier.steps))
+    dossier = session.scalar(query)
     if dossier is None:
         raise NotFound(f"dossier {dossier_id}")
     return dossier
 
 
+def counts_in_progress(step: Step) -> bool:
+    """Whether a step is in the "(done/total)": it counts toward progress and was not skipped
+    (a step skipped because its `when:` does not hold is not for this client)."""
+    return step.counts_toward_progress and step.state != "skipped"
+
+
+def progress_in(dossier: Dossier) -> Progress:
+    """progress_of for one dossier from its steps, for a page that has them loaded anyway."""
+    counted = [step for step in dossier.steps if counts_in_progress(step)]
+    return Progress(sum(step.state == "done" for step in counted), len(counted))
+
+
 def progress_of(session: Session, dossier_ids: Iterable[int]) -> dict[int, Progress]:
     """The "(done/total)" of each dossier, over the steps that count toward progress. A step
-    skipped because its `when:` does not hold is not for this client: it is in neither."""
+    skipped because its `when:` does not hold is not for this client: it is in neither. (The
+    same rule as counts_in_progress, in SQL for lists of dossiers.)"""
     ids = list(dossier_ids)
     if not ids:
         return {}

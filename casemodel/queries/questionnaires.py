@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import false, select, true
+from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from casemodel.models import (
@@ -20,7 +20,7 @@ from casemodel.models import (
 from casemodel.queries.dossiers import visible_dossiers
 from casemodel.services.errors import NotFound
 from casemodel.services.questionnaires import definition_of
-from casemodel.services.rights import organisations_where, rights_in
+from casemodel.services.rights import organisations_where
 from casemodel.stepkinds import kind_of
 
 
@@ -118,10 +118,9 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
     """The open questionnaires and upload requests of the organisation the client acts for that
     this person may do (its kind's client_rights, as the count in the menu), the first due
     first (those without a due date after them, oldest first)."""
-    rights = rights_in(session, user, organisation_id)
-    if rights is None:
-        return []
-    held = set(rights.granted())
+    def may_do(kind: str):
+        return organisations_where(user, *kind_of(kind).client_rights, every=True)
+
     actions = []
     questionnaires = session.scalars(
         select(Questionnaire)
@@ -129,7 +128,7 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
         .where(
             Questionnaire.state == "open",
             Questionnaire.organisation_id == organisation_id,
-            true() if held.issuperset(kind_of("questionnaire").client_rights) else false(),
+            Questionnaire.organisation_id.in_(may_do("questionnaire")),
         )
     )
     for questionnaire in questionnaires:
@@ -150,9 +149,10 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
             HumanTask.audience == "client",
             HumanTask.state == "open",
             HumanTask.dossier_id.in_(
-                visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
+                visible_dossiers(user, organisation_id)
+                .where(Dossier.organisation_id.in_(may_do("upload_request")))
+                .with_only_columns(Dossier.id)
             ),
-            true() if held.issuperset(kind_of("upload_request").client_rights) else false(),
         )
     )
     for task in requests:

@@ -26,7 +26,6 @@ from casemodel.news_topics import NEWS_TOPICS, TOPIC_KEYS
 from casemodel.services.audit import record_event
 from casemodel.services.errors import DomainError, NotFound
 from casemodel.services.notifications import notify
-from casemodel.services.rights import membership_of
 
 MAX_TITLE = 200
 MAX_BODY = 10_000
@@ -177,11 +176,15 @@ def _open_to(session: Session, user: User, organisation_id: int | None) -> Selec
     """
     organisation = session.get(Organisation, organisation_id) if organisation_id else None
     query = select(NewsItem).order_by(NewsItem.published_at.desc(), NewsItem.id.desc())
-    if organisation is None or membership_of(session, user, organisation.id) is None:
+    if organisation is None or user.is_staff:
         return query.where(NewsItem.id.is_(None))
+    # In the query, not read first: Home shows the news on every visit.
+    member = exists().where(Membership.user_id == user.id,
+                            Membership.organisation_id == organisation.id)  # fmt: skip
     chosen = exists().where(news_audience.c.news_item_id == NewsItem.id,
                             news_audience.c.organisation_id == organisation.id)  # fmt: skip
     return query.where(
+        member,
         NewsItem.office_id == organisation.office_id,
         NewsItem.withdrawn_at.is_(None),
         or_(NewsItem.for_all_clients.is_(True), chosen),

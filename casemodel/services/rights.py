@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Select, false, or_, select
+from sqlalchemy import Select, and_, false, or_, select
 from sqlalchemy.orm import Session
 
 from casemodel.models import Document, Dossier, Membership, User
@@ -121,11 +121,13 @@ def require_right(session: Session, user: User, organisation_id: int, right: str
     return membership
 
 
-def organisations_where(user: User, *rights: str) -> Select:
-    """The ids of the organisations in which the client holds any of the rights, for an IN
-    clause: what each query of the client's side is built on. Nothing for staff."""
+def organisations_where(user: User, *rights: str, every: bool = False) -> Select:
+    """The ids of the organisations in which the client holds any of the rights (`every`: all
+    of them, as a step kind's client_rights), for an IN clause: what each query of the client's
+    side is built on. Nothing for staff."""
     columns = [getattr(Membership, RIGHT_COLUMNS[right]).is_(True) for right in rights]
-    query = select(Membership.organisation_id).where(Membership.user_id == user.id, or_(*columns))
+    held = and_(*columns) if every else or_(*columns)
+    query = select(Membership.organisation_id).where(Membership.user_id == user.id, held)
     return query.where(false()) if user.is_staff else query
 
 

@@ -323,8 +323,11 @@ def test_declining_the_invitation_that_reopened_an_account_closes_it_again(
     assert (firm.client.is_active, firm.client.closed_reason) == (False, "no_organisation")
     assert sessions.find_session(session, token) is None
     assert authenticate(session, email=firm.client.email, password=PASSWORD) is None
-    events = session.scalars(select(AuditEvent.detail).where(
-        AuditEvent.action == "membership.invitation_declined").order_by(AuditEvent.id)).all()  # fmt: skip
+    events = session.scalars(
+        select(AuditEvent.detail)
+        .where(AuditEvent.action == "membership.invitation_declined")
+        .order_by(AuditEvent.id)
+    ).all()
     assert [e["account_closed"] for e in events] == [False, True]
 
 

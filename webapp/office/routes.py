@@ -8,7 +8,13 @@ from wtforms import SelectChoice
 from casemodel.casetemplates import TemplateRegistry
 from casemodel.models import AuditEvent, Dossier, HumanTask, Organisation
 from casemodel.queries.documents import documents_in
-from casemodel.queries.dossiers import current_steps, dossiers_for, get_dossier_for, progress_of
+from casemodel.queries.dossiers import (
+    current_steps,
+    dossiers_for,
+    get_dossier_for,
+    progress_in,
+    progress_of,
+)
 from casemodel.queries.offices import organisations_of
 from casemodel.queries.tasks import open_staff_tasks
 from casemodel.services.documents import may_publish
@@ -91,7 +97,7 @@ def new_dossier():
 
 @bp.route("/dossiers/<int:dossier_id>")
 def show_dossier(dossier_id: int):
-    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    dossier = get_dossier_for(db.session, dossier_id, current_user, with_steps=True)
     events = db.session.scalars(
         select(AuditEvent)
         .where(AuditEvent.dossier_id == dossier.id)
@@ -112,7 +118,7 @@ def show_dossier(dossier_id: int):
             for folder in ("correspondence", "documents", "supplied")
         },
         dossier=dossier,
-        progress=progress_of(db.session, [dossier.id])[dossier.id],
+        progress=progress_in(dossier),
         logbook=logbook(db.session, dossier, events, _locale()),
         tasks=tasks,
         form=CompleteTaskForm(),

@@ -9,6 +9,7 @@ from casemodel.queries.dossiers import (
     dossier_counts,
     dossiers_for,
     get_dossier_for,
+    progress_in,
     progress_of,
     statuses_in,
 )
@@ -72,7 +73,7 @@ DOCUMENTS_PER_PAGE = 50
 
 @bp.route("/dossiers/<int:dossier_id>")
 def show_dossier(dossier_id: int):
-    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    dossier = get_dossier_for(db.session, dossier_id, current_user, with_steps=True)
     _switch_to(dossier)
     tab = request.args.get("tab") if request.args.get("tab") in TABS else "correspondence"
     counts = folder_counts(db.session, dossier.id, current_user)
@@ -84,7 +85,7 @@ def show_dossier(dossier_id: int):
     return render_template(
         "portal/dossier.html",
         dossier=dossier,
-        progress=progress_of(db.session, [dossier.id])[dossier.id],
+        progress=progress_in(dossier),
         actions=_actions_in(dossier),
         tab=tab,
         tabs=TABS,
@@ -107,11 +108,11 @@ def _documents_page(dossier: Dossier, folder: str, total: int) -> Page:
 @background_call
 def show_progress(dossier_id: int):
     """The progress block alone, fetched every few seconds by the dossier page."""
-    dossier = get_dossier_for(db.session, dossier_id, current_user)
+    dossier = get_dossier_for(db.session, dossier_id, current_user, with_steps=True)
     return render_template(
         "portal/_progress.html",
         dossier=dossier,
-        progress=progress_of(db.session, [dossier.id])[dossier.id],
+        progress=progress_in(dossier),
         actions=_actions_in(dossier),
     )
 
