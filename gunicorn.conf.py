@@ -4,3 +4,10 @@
 #: The access log masks token-shaped parts of each request (set-password links' tokens), so that
 #: no secret lands in a log line (webapp/logmasking.py).
 logger_class = "webapp.logmasking.GunicornLogger"
+
+
+def post_worker_init(worker):
+    """Each worker, once it has loaded the application (webapp/process.py says why)."""
+    from webapp.process import freeze_startup_objects
+
+    freeze_startup_objects()

@@ -464,8 +464,10 @@ def prepare(url: str, size: int, args, translations: Path) -> Site:
         f"({size * STEPS_PER_DOSSIER:,} steps), analyzed in {time.perf_counter() - seeded_at:.1f}s"
     )
     from webapp.extensions import db
+    from webapp.process import freeze_startup_objects
 
     app = make_app(url, translations)
+    freeze_startup_objects()  # as gunicorn.conf.py's post_worker_init does in production
     site = Site(size, seeded, app, app.test_client(), db.engine, db.session_factory)
     response = site.client.post("/login", data={"email": CLIENT_EMAIL, "password": CLIENT_PASSWORD})
     assert response.status_code == 302, f"login failed: {response.status_code}"

@@ -71,6 +71,14 @@ def active_organisation() -> Organisation | None:
     return None
 
 
+def acting_organisation_id() -> int:
+    """The id of the organisation the client acts for; -1 without a membership, so that a
+    query for it finds nothing rather than everything."""
+    if "organisation" not in g:  # a page outside the portal's blueprints (auth's)
+        g.organisation = active_organisation()
+    return g.organisation.id if g.organisation else -1
+
+
 def act_for(organisation_id: int) -> None:
     """From now on the client acts for this organisation (one of theirs: the caller checked),
     in this session and, remembered on the account, at their next login."""

@@ -10,7 +10,7 @@ from flask_login import current_user
 
 from casemodel.queries.actions import client_actions
 from casemodel.queries.questionnaires import Action
-from webapp.audience import active_organisation
+from webapp.audience import acting_organisation_id
 from webapp.extensions import db
 
 
@@ -26,13 +26,6 @@ def actions_of(organisation_id: int | None = None) -> list[Action]:
             else client_actions(db.session, current_user, organisation_id)
         )  # fmt: skip
     return read[organisation_id]
-
-
-def acting_organisation_id() -> int:
-    """The organisation the client acts for; -1 (none) without a membership."""
-    if "organisation" not in g:  # a page outside the portal's blueprints (auth's)
-        g.organisation = active_organisation()
-    return g.organisation.id if g.organisation else -1
 
 
 def open_action_count() -> int:

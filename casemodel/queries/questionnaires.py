@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, load_only
 
 from casemodel.models import (
     Document,
@@ -15,6 +15,7 @@ from casemodel.models import (
     HumanTask,
     Questionnaire,
     QuestionnaireFile,
+    Step,
     User,
 )
 from casemodel.queries.dossiers import visible_dossiers
@@ -114,6 +115,11 @@ class Action:
         return self.title_en if locale == "en" else self.title_nl
 
 
+#: What an action shows of its dossier; every page shows the actions (the menu's count), so
+#: they load no more (a page that needs the rest of the dossier loads it, filling in these).
+ACTION_DOSSIER = (Dossier.number, Dossier.description, Dossier.organisation_id)
+
+
 def open_actions(session: Session, user: User, organisation_id: int | None) -> list[Action]:
     """The open questionnaires and upload requests of the organisation the client acts for that
     this person may do (its kind's client_rights, as the count in the menu), the first due
@@ -124,7 +130,7 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
     actions = []
     questionnaires = session.scalars(
         select(Questionnaire)
-        .options(joinedload(Questionnaire.dossier))
+        .options(joinedload(Questionnaire.dossier).load_only(*ACTION_DOSSIER))
         .where(
             Questionnaire.state == "open",
             Questionnaire.organisation_id == organisation_id,
@@ -143,7 +149,11 @@ def open_actions(session: Session, user: User, organisation_id: int | None) -> l
         )  # fmt: skip
     requests = session.scalars(
         select(HumanTask)
-        .options(joinedload(HumanTask.dossier), joinedload(HumanTask.step))
+        .options(
+            load_only(HumanTask.id, HumanTask.dossier_id, HumanTask.step_id, HumanTask.created_at),
+            joinedload(HumanTask.dossier).load_only(*ACTION_DOSSIER),
+            joinedload(HumanTask.step).load_only(Step.key, Step.title_nl, Step.title_en),
+        )
         .where(
             HumanTask.kind == "upload_request",
             HumanTask.audience == "client",

@@ -3,25 +3,21 @@
 
 from __future__ import annotations
 
-from flask import g, render_template, request
+from flask import render_template, request
 from flask_login import current_user
 
 from casemodel.queries.approvals import OVERVIEW_STATUSES, overview, waiting_for, years_of
 from casemodel.services.approvals import may_approve
 from forms import office_today
 from webapp.approvals import bp, for_clients
+from webapp.audience import acting_organisation_id
 from webapp.extensions import db
-
-
-def _organisation_id() -> int:
-    organisation = g.get("organisation")
-    return organisation.id if organisation else -1  # no membership: nothing
 
 
 @bp.route("/approvals")
 @for_clients
 def list_waiting():
-    organisation_id = _organisation_id()
+    organisation_id = acting_organisation_id()
     return render_template(
         "approvals/waiting.html",
         requests=waiting_for(db.session, current_user, organisation_id),
@@ -33,7 +29,7 @@ def list_waiting():
 @bp.route("/approvals/overview")
 @for_clients
 def show_overview():
-    organisation_id = _organisation_id()
+    organisation_id = acting_organisation_id()
     years = years_of(db.session, current_user, organisation_id)
     year = request.args.get("year", type=int)
     year = year if year in years else None

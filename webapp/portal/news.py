@@ -5,7 +5,7 @@ decides what a member sees."""
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -15,6 +15,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from casemodel.news_topics import NEWS_TOPICS, TOPIC_LABELS
 from casemodel.services.news import UnknownNewsTopics, get_news_for, news_for, set_news_interests
+from webapp.audience import acting_organisation_id
 from webapp.extensions import db
 from webapp.paging import paginate
 from webapp.portal import bp
@@ -29,10 +30,6 @@ class NewsInterestsForm(FlaskForm):
     )  # fmt: skip
 
 
-def _organisation_id() -> int | None:
-    return g.organisation.id if g.organisation else None
-
-
 @bp.app_template_global("news_topic_label")
 def news_topic_label(key: str | None) -> str:
     """A topic's label in the reader's language; "" for general news (no topic)."""
@@ -42,12 +39,12 @@ def news_topic_label(key: str | None) -> str:
 @bp.app_template_global("latest_news")
 def latest_news(count: int = 3) -> list:
     """The newest items for the organisation the client works in (the Home page's tile)."""
-    query = news_for(db.session, current_user, _organisation_id()).limit(count)
+    query = news_for(db.session, current_user, acting_organisation_id()).limit(count)
     return list(db.session.scalars(query))
 
 
 def _page(form: NewsInterestsForm, status: int = 200):
-    page = paginate(db.session, news_for(db.session, current_user, _organisation_id()),
+    page = paginate(db.session, news_for(db.session, current_user, acting_organisation_id()),
                     request.args.get("page", 1, type=int))  # fmt: skip
     return render_template("portal/news.html", page=page, form=form), status
 
@@ -77,5 +74,5 @@ def save_news_interests():
 
 @bp.route("/news/<int:news_item_id>")
 def show_news(news_item_id: int):
-    item = get_news_for(db.session, news_item_id, current_user, _organisation_id())
+    item = get_news_for(db.session, news_item_id, current_user, acting_organisation_id())
     return render_template("portal/news_item.html", item=item)

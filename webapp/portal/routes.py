@@ -14,7 +14,7 @@ from casemodel.queries.dossiers import (
     statuses_in,
 )
 from casemodel.queries.messages import message_count
-from webapp.audience import act_for, memberships_of_current_user
+from webapp.audience import act_for, acting_organisation_id, memberships_of_current_user
 from webapp.background import background_call
 from webapp.client_actions import actions_of, open_action_count
 from webapp.extensions import db
@@ -29,14 +29,9 @@ def _next_action() -> dict:
     return {"action_url": action_url}
 
 
-def _organisation_id() -> int | None:
-    # A client without any membership sees nothing rather than everything.
-    return g.organisation.id if g.organisation else -1
-
-
 @bp.route("/home")
 def home():
-    counts = dossier_counts(db.session, current_user, _organisation_id())
+    counts = dossier_counts(db.session, current_user, acting_organisation_id())
     return render_template("portal/home.html", counts=counts, actions=open_action_count())
 
 
@@ -44,10 +39,10 @@ def home():
 def list_dossiers():
     search = request.args.get("q", "")[:100]
     chosen = request.args.getlist("status")
-    available = statuses_in(db.session, current_user, _organisation_id())
+    available = statuses_in(db.session, current_user, acting_organisation_id())
     statuses = [s for s in chosen if s in available]
     query = dossiers_for(
-        current_user, organisation_id=_organisation_id(), search=search, statuses=statuses
+        current_user, organisation_id=acting_organisation_id(), search=search, statuses=statuses
     )
     page = paginate(db.session, query, request.args.get("page", 1, type=int))
     if page.total == 1 and not search and not statuses and page.number == 1:
@@ -62,7 +57,7 @@ def list_dossiers():
         available_statuses=available,
         progress=progress_of(db.session, ids),
         current=current_steps(db.session, ids),
-        actions=actions_per_dossier(actions_of(_organisation_id())),
+        actions=actions_per_dossier(actions_of(acting_organisation_id())),
     )
 
 
