@@ -18,7 +18,7 @@ from casemodel.models import (
     User,
 )
 from casemodel.queries.dossiers import visible_dossiers
-from casemodel.queries.questionnaires import Action
+from casemodel.queries.questionnaires import Action, ActionDossier
 from casemodel.services.approvals.rights import may_approve_each
 from casemodel.services.errors import NotFound
 from casemodel.services.rights import has_right
@@ -72,7 +72,9 @@ def waiting_for(session: Session, user: User, organisation_id: int | None) -> li
 def approval_actions(session: Session, user: User, organisation_id: int | None) -> list[Action]:
     """What waits for this approver, as "Acties" lists it beside questionnaires and files."""
     return [
-        Action("approval", r.id, r.dossier, f"{r.document.title} (v{r.version})",
+        Action("approval", r.id, ActionDossier(r.dossier.id, r.dossier.number,
+                                               r.dossier.description),
+               f"{r.document.title} (v{r.version})",
                f"{r.document.title} (v{r.version})", r.due_date, r.created_at,
                step_id=r.step_id)
         for r in waiting_for(session, user, organisation_id)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import NamedTuple
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload, load_only
+from sqlalchemy import case, false, literal, null, select, union_all
+from sqlalchemy.orm import Session, aliased, joinedload
 
+from casemodel.definitions import questionnaire_definitions
 from casemodel.models import (
     Document,
     DocumentVersion,
@@ -20,7 +22,6 @@ from casemodel.models import (
 )
 from casemodel.queries.dossiers import visible_dossiers
 from casemodel.services.errors import NotFound
-from casemodel.services.questionnaires import definition_of
 from casemodel.services.rights import organisations_where
 from casemodel.stepkinds import kind_of
 
@@ -91,6 +92,14 @@ def questionnaires_in(
     return list(session.scalars(query))
 
 
+class ActionDossier(NamedTuple):
+    """What an action shows of its dossier."""
+
+    id: int
+    number: str
+    description: str
+
+
 @dataclass(frozen=True)
 class Action:
     """One thing the client organisation is asked to do."""
@@ -99,7 +108,7 @@ class Action:
     kind: str
     #: The questionnaire's id, the upload request's task id, or the approval request's id.
     id: int
-    dossier: Dossier
+    dossier: ActionDossier
     title_nl: str
     title_en: str
     due_date: dt.date | None
@@ -115,60 +124,71 @@ class Action:
         return self.title_en if locale == "en" else self.title_nl
 
 
-#: What an action shows of its dossier; every page shows the actions (the menu's count), so
-#: they load no more (a page that needs the rest of the dossier loads it, filling in these).
-ACTION_DOSSIER = (Dossier.number, Dossier.description, Dossier.organisation_id)
+#: The dossier of an action under its own name: the upload requests' IN (the visible dossiers)
+#: must not correlate with it. Made once: an alias adapts each column it is asked for anew.
+_ACTION_DOSSIER = aliased(Dossier, name="action_dossier")
 
 
 def open_actions(session: Session, user: User, organisation_id: int | None) -> list[Action]:
     """The open questionnaires and upload requests of the organisation the client acts for that
     this person may do (its kind's client_rights, as the count in the menu), the first due
-    first (those without a due date after them, oldest first)."""
+    first (those without a due date after them, oldest first).
+
+    Every page shows them (the menu's count), so they are one statement of the columns shown,
+    not entities: the open questionnaires and the open upload requests, UNION ALL."""
+
     def may_do(kind: str):
         return organisations_where(user, *kind_of(kind).client_rights, every=True)
 
-    actions = []
-    questionnaires = session.scalars(
-        select(Questionnaire)
-        .options(joinedload(Questionnaire.dossier).load_only(*ACTION_DOSSIER))
+    dossier = _ACTION_DOSSIER
+    questionnaires = (
+        select(
+            literal("questionnaire").label("kind"), Questionnaire.id, dossier.id,
+            dossier.number, dossier.description, Questionnaire.definition_key,
+            Questionnaire.definition_version, null().label("title_nl"),
+            null().label("title_en"), Questionnaire.due_date, Questionnaire.sent_at,
+            case((Questionnaire.rework_requested_at.is_not(None), Questionnaire.rework_remark),
+                 else_=null()).label("remark"),
+            Questionnaire.current_page.is_not(None).label("started"), Questionnaire.step_id,
+        )
+        .join(dossier, Questionnaire.dossier_id == dossier.id)
         .where(
             Questionnaire.state == "open",
             Questionnaire.organisation_id == organisation_id,
             Questionnaire.organisation_id.in_(may_do("questionnaire")),
         )
+    )  # fmt: skip
+    visible = (
+        visible_dossiers(user, organisation_id)
+        .where(Dossier.organisation_id.in_(may_do("upload_request")))
+        .with_only_columns(Dossier.id)
     )
-    for questionnaire in questionnaires:
-        title = definition_of(questionnaire).title
-        actions.append(
-            Action(
-                "questionnaire", questionnaire.id, questionnaire.dossier, title.nl, title.en,
-                questionnaire.due_date, questionnaire.sent_at,
-                remark=questionnaire.rework_remark if questionnaire.rework_requested_at else None,
-                started=questionnaire.current_page is not None, step_id=questionnaire.step_id,
-            )
-        )  # fmt: skip
-    requests = session.scalars(
-        select(HumanTask)
-        .options(
-            load_only(HumanTask.id, HumanTask.dossier_id, HumanTask.step_id, HumanTask.created_at),
-            joinedload(HumanTask.dossier).load_only(*ACTION_DOSSIER),
-            joinedload(HumanTask.step).load_only(Step.key, Step.title_nl, Step.title_en),
+    requests = (
+        select(
+            literal("upload_request"), HumanTask.id, dossier.id, dossier.number,
+            dossier.description, null(), null(), Step.title_nl, Step.title_en, null(),
+            HumanTask.created_at, null(), false(), HumanTask.step_id,
         )
+        .join(dossier, HumanTask.dossier_id == dossier.id)
+        .join(Step, HumanTask.step_id == Step.id)
         .where(
             HumanTask.kind == "upload_request",
             HumanTask.audience == "client",
             HumanTask.state == "open",
-            HumanTask.dossier_id.in_(
-                visible_dossiers(user, organisation_id)
-                .where(Dossier.organisation_id.in_(may_do("upload_request")))
-                .with_only_columns(Dossier.id)
-            ),
+            HumanTask.dossier_id.in_(visible),
         )
-    )
-    for task in requests:
+    )  # fmt: skip
+    actions = []
+    for row in session.execute(union_all(questionnaires, requests)):
+        (kind, action_id, dossier_id, number, description, definition_key, definition_version,
+         title_nl, title_en, due_date, sent_at, remark, started, step_id) = row  # fmt: skip
+        if kind == "questionnaire":
+            title = questionnaire_definitions().get(definition_key, definition_version).title
+            title_nl, title_en = title.nl, title.en
         actions.append(
-            Action("upload_request", task.id, task.dossier, task.step.title_nl,
-                   task.step.title_en, None, task.created_at, step_id=task.step_id)
+            Action(kind, action_id, ActionDossier(dossier_id, number, description), title_nl,
+                   title_en, due_date, sent_at, remark=remark, started=bool(started),
+                   step_id=step_id)
         )  # fmt: skip
     return sorted(actions, key=action_order)
 
