@@ -8,8 +8,7 @@ from __future__ import annotations
 from flask import g
 from flask_login import current_user
 
-from casemodel.queries.actions import client_actions
-from casemodel.queries.questionnaires import Action
+from casemodel.queries.actions import Action, client_actions
 from webapp.audience import acting_organisation_id
 from webapp.extensions import db
 

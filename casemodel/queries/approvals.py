@@ -18,7 +18,6 @@ from casemodel.models import (
     User,
 )
 from casemodel.queries.dossiers import visible_dossiers
-from casemodel.queries.questionnaires import Action, ActionDossier
 from casemodel.services.approvals.rights import may_approve_each
 from casemodel.services.errors import NotFound
 from casemodel.services.rights import has_right
@@ -47,13 +46,18 @@ def get_request_for(session: Session, request_id: int, user: User) -> ApprovalRe
     return request
 
 
-def _of_organisation(user: User, organisation_id: int | None) -> Select:
+def _in_organisation(user: User, organisation_id: int | None):
+    """The requests of the organisation's dossiers the user may see."""
     visible = visible_dossiers(user, organisation_id).with_only_columns(Dossier.id)
+    return ApprovalRequest.dossier_id.in_(visible)
+
+
+def _of_organisation(user: User, organisation_id: int | None) -> Select:
     return (
         select(ApprovalRequest)
         .options(joinedload(ApprovalRequest.document), joinedload(ApprovalRequest.dossier),
                  joinedload(ApprovalRequest.delivery))
-        .where(ApprovalRequest.dossier_id.in_(visible))
+        .where(_in_organisation(user, organisation_id))
     )  # fmt: skip
 
 
@@ -61,24 +65,18 @@ def waiting_for(session: Session, user: User, organisation_id: int | None) -> li
     """"Accorderen": the open requests of the organisation the client acts for that they may
     approve, the first due first (then the oldest)."""
     requests = session.scalars(
-        _of_organisation(user, organisation_id).where(ApprovalRequest.state == "open")
+        _of_organisation(user, organisation_id).where(*waiting_in(user, organisation_id))
     ).unique()
     may_approve = may_approve_each(session, user)
-    mine = [r for r in requests if may_approve(r.organisation_id, r.document)]
+    mine = [r for r in requests if may_approve(r.organisation_id, r.document.kind_id)]
     return sorted(mine, key=lambda r: (r.due_date is None, r.due_date or dt.date.min,
                                        r.created_at, r.id))  # fmt: skip
 
 
-def approval_actions(session: Session, user: User, organisation_id: int | None) -> list[Action]:
-    """What waits for this approver, as "Acties" lists it beside questionnaires and files."""
-    return [
-        Action("approval", r.id, ActionDossier(r.dossier.id, r.dossier.number,
-                                               r.dossier.description),
-               f"{r.document.title} (v{r.version})",
-               f"{r.document.title} (v{r.version})", r.due_date, r.created_at,
-               step_id=r.step_id)
-        for r in waiting_for(session, user, organisation_id)
-    ]  # fmt: skip
+def waiting_in(user: User, organisation_id: int | None) -> list:
+    """The conditions of the open requests of the organisation (waiting_for's, before each is
+    checked with may_approve_each), for queries that list them with other things."""
+    return [_in_organisation(user, organisation_id), ApprovalRequest.state == "open"]
 
 
 def status_of(request: ApprovalRequest) -> str:

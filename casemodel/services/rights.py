@@ -177,16 +177,16 @@ def approving_membership(
     membership = membership_of(session, user, organisation_id)
     if membership is None or not membership.can_approve:
         return None
-    if document is not None and not approves_kind_of(membership, document):
+    if document is not None and not approves_kind_of(membership, document.kind_id):
         return None
     return membership
 
 
-def approves_kind_of(membership: Membership, document: Document) -> bool:
+def approves_kind_of(membership: Membership, kind_id: int | None) -> bool:
     """Whether an approving membership's kinds of document (if it is limited to some) include
-    the document's; a document of no kind is then not one of them."""
+    a document's kind (Document.kind_id); a document of no kind is then not one of them."""
     kinds = membership.approve_kind_ids
-    return kinds is None or document.kind_id in kinds
+    return kinds is None or kind_id in kinds
 
 
 def _approving_membership(session: Session, user: User, document: Document) -> Membership | None:

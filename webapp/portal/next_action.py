@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from flask import url_for
 
-from casemodel.queries.questionnaires import Action
+from casemodel.queries.actions import Action
 
 #: Where the client does an action of each kind. A feature that adds a kind of client action
 #: adds its page here (and its action to queries.actions.client_actions).

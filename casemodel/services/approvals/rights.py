@@ -48,17 +48,18 @@ def may_approve(
     return approval_right(session, user, organisation_id, document) is not None
 
 
-def may_approve_each(session: Session, user: User) -> Callable[[int, Document], bool]:
-    """may_approve for a list of documents (the waiting ones, their count): the approving
-    membership is read once per organisation instead of once per document."""
+def may_approve_each(session: Session, user: User) -> Callable[[int, int | None], bool]:
+    """may_approve for a list of documents (the waiting ones, their count), each given by its
+    organisation and its kind (Document.kind_id): the approving membership is read once per
+    organisation instead of once per document."""
     approving: dict[int, Membership | None] = {}
 
-    def may(organisation_id: int, document: Document) -> bool:
+    def may(organisation_id: int, kind_id: int | None) -> bool:
         if organisation_id not in approving:
             approving[organisation_id] = (
                 approving_membership(session, user, organisation_id) if user.is_active else None
             )
         membership = approving[organisation_id]
-        return membership is not None and approves_kind_of(membership, document)
+        return membership is not None and approves_kind_of(membership, kind_id)
 
     return may
