@@ -25,6 +25,7 @@ from webapp.extensions import (
     login_manager,
     wait_for_the_answer_time,
 )
+from webapp.form_base import refused_forms_answer_422
 from webapp.server_keys import check_server_keys
 from webapp.static_files import favicon, static_url_version
 from webapp.urls import LOCALES, same_origin
@@ -168,6 +169,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.before_request(wait_for_the_seed)
 
     app.after_request(set_device_cookie)
+    app.after_request(refused_forms_answer_422)
     app.after_request(_commit_and_secure)
     app.context_processor(_layout_context)
     app.context_processor(theme_context)

@@ -8,7 +8,6 @@ from __future__ import annotations
 from babel import Locale
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -23,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from casemodel.services.details import COUNTRIES, DEFAULT_COUNTRY
 from casemodel.services.rights import Rights
+from webapp.form_base import Form
 
 #: The portal's languages, each named in itself.
 LANGUAGE_CHOICES = [SelectChoice("nl", "Nederlands"), SelectChoice("en", "English")]
@@ -43,7 +43,7 @@ class AddressFields:
     address_country = SelectField(_l("Land"), validate_choice=False)
 
 
-class PersonDetailsForm(AddressFields, FlaskForm):
+class PersonDetailsForm(AddressFields, Form):
     """Name, phone number and address: what a person changes of their own."""
 
     name = StringField(_l("Naam"))
@@ -57,7 +57,7 @@ class PersonDetailsForm(AddressFields, FlaskForm):
         self.address_country.choices = country_choices()
 
 
-class ContactForm(FlaskForm):
+class ContactForm(Form):
     """E-mail address and mobile number: an administrator's, or the office's, to change."""
 
     email = StringField(_l("E-mailadres"))
@@ -66,7 +66,7 @@ class ContactForm(FlaskForm):
     FIELDS = ("email", "mobile_number")
 
 
-class OrganisationDetailsForm(AddressFields, FlaskForm):
+class OrganisationDetailsForm(AddressFields, Form):
     kvk_number = StringField(_l("KvK-nummer"))
     vat_number = StringField(_l("Btw-nummer"))
     iban = StringField(_l("IBAN"))
@@ -79,7 +79,7 @@ class OrganisationDetailsForm(AddressFields, FlaskForm):
         self.address_country.choices = country_choices()
 
 
-class RightsForm(FlaskForm):
+class RightsForm(Form):
     view = BooleanField(_l("Dossiers inzien"))
     upload = BooleanField(_l("Bestanden uploaden en berichten versturen"))
     fill = BooleanField(_l("Vragenlijsten invullen"))
@@ -106,7 +106,7 @@ class RightsForm(FlaskForm):
         self.approve_kinds.data = sorted(rights.approve_kinds or ())
 
 
-class ModulesForm(FlaskForm):
+class ModulesForm(Form):
     """Per module, whether the person gets a mail when there is something new."""
 
     documents = BooleanField(_l("Er staan nieuwe documenten voor mij klaar"))
@@ -128,7 +128,7 @@ class NewUserForm(RightsForm):
     locale = SelectField(_l("Taal"), choices=LANGUAGE_CHOICES)
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     remark = TextAreaField(
         _l("Opmerking voor de cliënt"), validators=[Length(max=1000)],
         description=_l("Verplicht bij afwijzen; de cliënt ziet deze opmerking."),

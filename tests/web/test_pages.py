@@ -556,7 +556,7 @@ def test_a_case_type_of_another_kind_of_office_is_refused(client, login, web_ses
         },
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 422  # refused by the service: the form again, with why
     assert tr(
         locale,
         "Dit zaaktype hoort niet bij het kantoor van deze cliënt.",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -17,25 +16,26 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from casemodel.services.approvals import MAX_REASON
 from forms import office_today
+from webapp.form_base import Form
 
 
-class AgreeForm(FlaskForm):
+class AgreeForm(Form):
     #: The binding of what the confirmation page showed: refused if it changed since.
     binding = HiddenField()
 
 
-class SendCodeForm(FlaskForm):
+class SendCodeForm(Form):
     challenge_id = HiddenField(validators=[DataRequired()])
 
 
-class ApproveForm(FlaskForm):
+class ApproveForm(Form):
     challenge_id = HiddenField(validators=[DataRequired()])
     method = HiddenField(validators=[DataRequired()])
     # No length validator: whatever is typed is judged (and counted) as a code.
     code = StringField(_l("Code"), validators=[DataRequired()])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(Form):
     question = TextAreaField(_l("Uw vraag"), validators=[DataRequired(), Length(max=4000)])
     contact_by = RadioField(
         _l("Hoe wilt u dat wij contact met u opnemen?"),
@@ -49,7 +49,7 @@ class QuestionForm(FlaskForm):
                         description=_l("Alleen als u telefonisch contact wilt."))  # fmt: skip
 
 
-class RejectForm(FlaskForm):
+class RejectForm(Form):
     reason = TextAreaField(
         _l("Waarom gaat u niet akkoord?"),
         validators=[DataRequired(message=_l("Vul de reden in waarom u niet akkoord gaat.")),
@@ -58,11 +58,11 @@ class RejectForm(FlaskForm):
     )
 
 
-class RecipientForm(FlaskForm):
+class RecipientForm(Form):
     recipient = SelectField(_l("Ontvanger"), validators=[DataRequired()])
 
 
-class PutUpForm(FlaskForm):
+class PutUpForm(Form):
     document_id = SelectField(_l("Document"), coerce=int, validators=[DataRequired()])
     recipient = SelectField(_l("Ontvanger na akkoord"), validators=[DataRequired()])
     due_date = DateField(_l("Graag vóór"), validators=[Optional()])

@@ -1,11 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length
 
+from webapp.form_base import Form
 
-class PublishDocumentForm(FlaskForm):
+
+class PublishDocumentForm(Form):
     folder = SelectField(
         _l("Tabblad"),
         choices=[SelectChoice("documents", _l("Documenten")),
@@ -21,5 +22,5 @@ class PublishDocumentForm(FlaskForm):
     )  # fmt: skip
 
 
-class NewVersionForm(FlaskForm):
+class NewVersionForm(Form):
     file = FileField(_l("Bestand"), validators=[FileRequired()])

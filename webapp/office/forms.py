@@ -1,12 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from webapp.form_base import Form
 from webapp.people_forms import LANGUAGE_CHOICES
 
 
-class OpenDossierForm(FlaskForm):
+class OpenDossierForm(Form):
     organisation_id = SelectField(_l("Cliënt"), coerce=int, validators=[InputRequired()])
     template_key = SelectField(_l("Zaaktype"), validators=[DataRequired()])
     description = StringField(
@@ -16,11 +16,11 @@ class OpenDossierForm(FlaskForm):
     )
 
 
-class CompleteTaskForm(FlaskForm):
+class CompleteTaskForm(Form):
     key_date = DateField(_l("Datum"), validators=[Optional()])
 
 
-class ClientAccountForm(FlaskForm):
+class ClientAccountForm(Form):
     organisation_id = SelectField(_l("Cliënt"), coerce=int, validators=[InputRequired()])
     name = StringField(_l("Naam"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("E-mailadres"), validators=[DataRequired(), Email(), Length(max=254)])

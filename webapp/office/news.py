@@ -8,7 +8,6 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import (
     RadioField,
@@ -31,11 +30,12 @@ from casemodel.services.news import (
     withdraw_news,
 )
 from webapp.extensions import db
+from webapp.form_base import Form
 from webapp.office import bp
 from webapp.paging import paginate
 
 
-class NewsForm(FlaskForm):
+class NewsForm(Form):
     title = StringField(_l("Titel"))
     body = TextAreaField(_l("Tekst"))
     audience = RadioField(

@@ -10,7 +10,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectField
 
 from casemodel.queries.offices import colleagues_in
@@ -36,6 +35,7 @@ from casemodel.services.rights import Rights
 from webapp.beheer.users import refused_message
 from webapp.beheer.views import submitted, typed
 from webapp.extensions import db
+from webapp.form_base import Form
 from webapp.office import bp
 from webapp.paging import paginate
 from webapp.people_forms import ModulesForm, OrganisationDetailsForm, RightsForm
@@ -45,7 +45,7 @@ def _optional_id(value):
     return int(value) if value else None
 
 
-class OfficePeopleForm(FlaskForm):
+class OfficePeopleForm(Form):
     contact_person_id = SelectField(_l("Contactpersoon"), coerce=_optional_id)
     relationship_manager_id = SelectField(_l("Relatiebeheerder"), coerce=_optional_id)
 

@@ -1,15 +1,16 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired
+
+from webapp.form_base import Form
 
 # Lengths, the colour's contrast and the support desk's phone number and address are judged by
 # casemodel.services.office_settings, which names what is wrong; the forms only read what was
 # posted.
 
 
-class OfficeSettingsForm(FlaskForm):
+class OfficeSettingsForm(Form):
     name = StringField(
         _l("Naam van het kantoor"),
         validators=[DataRequired(message=_l("Vul de naam van het kantoor in."))],
@@ -38,7 +39,7 @@ class OfficeSettingsForm(FlaskForm):
     support_email = StringField(_l("E-mailadres van de helpdesk"))
 
 
-class LogoForm(FlaskForm):
+class LogoForm(Form):
     logo = FileField(
         _l("Logo"),
         validators=[FileRequired(message=_l("Kies eerst een afbeelding."))],
@@ -46,6 +47,6 @@ class LogoForm(FlaskForm):
     )
 
 
-class DocumentKindForm(FlaskForm):
+class DocumentKindForm(Form):
     name_nl = StringField(_l("Naam (Nederlands)"))
     name_en = StringField(_l("Naam (Engels)"))

@@ -9,7 +9,6 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectChoice, SelectMultipleField
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -17,11 +16,12 @@ from casemodel.news_topics import NEWS_TOPICS, TOPIC_LABELS
 from casemodel.services.news import UnknownNewsTopics, get_news_for, news_for, set_news_interests
 from webapp.audience import acting_organisation_id
 from webapp.extensions import db
+from webapp.form_base import Form
 from webapp.paging import paginate
 from webapp.portal import bp
 
 
-class NewsInterestsForm(FlaskForm):
+class NewsInterestsForm(Form):
     # validate_choice off: casemodel refuses an unknown key, with our own message.
     topics = SelectMultipleField(
         _l("Onderwerpen"), validate_choice=False,

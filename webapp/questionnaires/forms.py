@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from casemodel.services.questionnaires import MAX_REMARK
 from forms import office_today
+from webapp.form_base import Form
 
 
-class SendQuestionnaireForm(FlaskForm):
+class SendQuestionnaireForm(Form):
     definition_key = SelectField(_l("Vragenlijst"), validators=[DataRequired()])
     due_date = DateField(
         _l("Graag ingevuld vóór"),
@@ -24,7 +24,7 @@ class SendQuestionnaireForm(FlaskForm):
             raise ValidationError(_l("Deze datum ligt in het verleden."))
 
 
-class ReworkForm(FlaskForm):
+class ReworkForm(Form):
     remark = TextAreaField(
         _l("Wat moet de cliënt aanpassen?"),
         validators=[DataRequired(), Length(max=MAX_REMARK)],
