@@ -131,15 +131,6 @@ def organisations_where(user: User, *rights: str, every: bool = False) -> Select
     return query.where(false()) if user.is_staff else query
 
 
-def rights_in(session: Session, user: User, organisation_id: int | None) -> Rights | None:
-    """The client's rights in the organisation (for pages that hide what the person may not
-    do; the services refuse it anyway), or None without a membership."""
-    if organisation_id is None:
-        return None
-    membership = membership_of(session, user, organisation_id)
-    return Rights.of(membership) if membership is not None else None
-
-
 # --- approving ---------------------------------------------------------------------------------
 
 
