@@ -1,17 +1,16 @@
 """The portal database as seen from flow runs: one engine per process, one transaction per
 task.
 
-The dossier executor's forkserver (flows/executor.py) imports this module with
-DOSSIERFLOW_FORKSERVER set: it then creates the engine and connects once, so that creating
-the engine and initialising the dialect (the first query's fixed cost: 0.2-0.3 s) happen once
-there instead of in every flow run. A child calls after_fork() first: SQLAlchemy's pattern for
+The dossier worker's forkserver (flows/worker.py, through flows/preload.py) calls prepare():
+it creates the engine and connects once, so that creating the engine and initialising the
+dialect (the first query's fixed cost: 0.2-0.3 s) happen once there instead of in every flow
+run. A child calls after_fork() first: SQLAlchemy's pattern for
 an engine inherited across fork (`dispose(close=False)`: the forkserver's connections, if any,
 are left alone), and it opens its own connection in the background while Prefect starts the run.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -37,7 +36,7 @@ def transaction() -> Iterator[Session]:
         yield session
 
 
-def _preload() -> None:
+def prepare() -> None:
     """In the forkserver: the mappers configured (0.3 s, else paid by every run's first
     query), the engine with its dialect initialised by one connection, and the statements every
     resumed run asks first compiled into the engine's cache; then no connection left open."""
@@ -78,7 +77,3 @@ def after_fork() -> None:
             pass  # the flow's first query will say what is wrong
 
     threading.Thread(target=connect, name="portal-db-connect", daemon=True).start()
-
-
-if os.environ.get("DOSSIERFLOW_FORKSERVER") == "1":
-    _preload()

@@ -80,8 +80,10 @@ PRELOAD = [
     "sqlalchemy.dialects.sqlite",
     "sqlalchemy.dialects.postgresql",
     "psycopg",
+    # Last: with FORKSERVER_ENV set it loads what each run would load on first use.
+    "flows.preload",
 ]
-#: Set for the forkserver only: flows/database.py then creates the portal engine at import.
+#: Set for the forkserver only: flows/preload.py then loads what every run needs.
 FORKSERVER_ENV = "DOSSIERFLOW_FORKSERVER"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 #: After a nudge whose poll found nothing (the run's new state not yet visible), poll again
@@ -129,7 +131,7 @@ class Forker:
         """Start the forkserver now rather than on the first run; returns the seconds it took."""
         started = time.monotonic()
         # The forkserver inherits this environment when it starts (now): it tells
-        # flows/database.py to create the engine and initialise the dialect there, once.
+        # flows/preload.py to load there, once, what every run would load on first use.
         os.environ[FORKSERVER_ENV] = "1"
         try:
             child = self.context.Process(target=_warm_up)

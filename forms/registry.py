@@ -86,10 +86,15 @@ def _has(node: Any, part: Any) -> bool:
     return isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
 
 
+#: libyaml's parser where PyYAML has it (its wheels do), as PyYAML documents: the same documents
+#: as the pure-Python SafeLoader, about nine times faster (90 → 10 ms for the shipped folder).
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_definition_file(path: Path) -> Definition:
     """Read and check one YAML file; its name must be `<key>.v<version>.yaml`."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise DefinitionError([f"{path.name}: not valid YAML: {exc}"]) from None
     definition = parse_definition(data, path.name)
