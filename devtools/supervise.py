@@ -5,6 +5,10 @@
 - Each entry runs in a session of its own, its output prefixed with its name and the time.
 - One that exits (it crashed, or was killed) is started again after a pause that doubles while
   it keeps dying quickly (1 s up to 30 s), and the log says so; the others go on.
+- A one-off task may run in the supervisor's own process once the entries are started (`make
+  demo` seeds the demo data so), and entries named for it start only once it has returned:
+  what it returns is logged under its name; if it fails, its error is logged, everything stops
+  and run() returns 1.
 - Ctrl-C (SIGINT) or SIGTERM stops everything, each with SIGTERM: first the entries that use
   the Prefect server (so the dossier worker can still reschedule a run that does not reach its
   next step in its grace), then the rest. Only what is still running STOP_SECONDS later gets
@@ -23,6 +27,8 @@ import subprocess
 import sys
 import threading
 import time
+import traceback
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -68,6 +74,8 @@ class Supervisor:
         self.out = out
         self.width = max(len(name) for name in [e.name for e in entries] + ["supervise"])
         self.stopping = threading.Event()
+        #: The one-off task run alongside failed (run() then returns 1).
+        self.failed = False
         self.lock = threading.Lock()
 
     def say(self, name: str, text: str) -> None:
@@ -97,18 +105,36 @@ class Supervisor:
         for raw in process.stdout:
             self.say(entry.name, raw.decode("utf-8", "replace").rstrip("\n"))
 
-    def run(self) -> int:
+    def run(
+        self, alongside: tuple[str, Callable[[], str]] | None = None,
+        after_it: Collection[str] = (),
+    ) -> int:  # fmt: skip
+        """Start every entry but those named in `after_it`; run `alongside` (a name and a
+        function), if given, in a thread of this process, and start those once it returned.
+        Keep them running until a signal, or until `alongside` fails."""
         signal.signal(signal.SIGINT, self._on_signal)
         signal.signal(signal.SIGTERM, self._on_signal)
+        waiting = [e for e in self.entries if e.name in after_it] if alongside else []
         for entry in self.entries:
-            self.start(entry)
+            if entry not in waiting:
+                self.start(entry)
+        returned = threading.Event()
+        if alongside is not None:
+            threading.Thread(target=self._run_alongside, args=(*alongside, returned),
+                             daemon=True).start()  # fmt: skip
         while not self.stopping.is_set():
+            if waiting and returned.is_set():
+                for entry in waiting:
+                    self.start(entry)
+                waiting = []
             now = time.monotonic()
             for entry in self.entries:
                 if entry.restart_at is not None:
                     if now >= entry.restart_at:
                         entry.restarts += 1
                         self.start(entry)
+                    continue
+                if entry.process is None:  # waits for `alongside`
                     continue
                 code = entry.process.poll()
                 if code is None:
@@ -118,8 +144,22 @@ class Supervisor:
                 entry.restart_at = now + entry.pause
                 self.say(entry.name, f"exited with {describe(code)} after {ran:.0f}s; "
                          f"restarting in {entry.pause:.0f}s")  # fmt: skip
-            self.stopping.wait(0.2)
-        return self.stop_all()
+            self.stopping.wait(0.05 if waiting else 0.2)
+        code = self.stop_all()
+        return 1 if self.failed else code
+
+    def _run_alongside(self, name: str, function: Callable[[], str],
+                       returned: threading.Event) -> None:  # fmt: skip
+        try:
+            self.say(name, function())
+        except Exception:
+            for line in traceback.format_exc().splitlines():
+                self.say(name, line)
+            self.say(name, "failed: stopping everything")
+            self.failed = True
+            self.stopping.set()
+        else:
+            returned.set()
 
     def _on_signal(self, signum, _frame) -> None:
         if not self.stopping.is_set():

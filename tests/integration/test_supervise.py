@@ -1,6 +1,6 @@
 """The demo's supervisor (devtools/supervise.py) with real processes: one that dies is started
 again and the log says so, the others go on; a stop asks each to end (SIGTERM) and kills only
-one that does not."""
+one that does not; a one-off task runs beside them, and what waits for it starts after it."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from devtools.supervise import Supervisor, read_procfile
 PY = sys.executable
 
 
-def supervise(tmp_path, procfile: str, *, stop_after, stop_seconds: float = 10):
+def supervise(tmp_path, procfile: str, *, stop_after, stop_seconds: float = 10, **run_args):
     (tmp_path / "Procfile").write_text(procfile)
     out = io.StringIO()
     supervisor = Supervisor(read_procfile(tmp_path / "Procfile"), tmp_path, out, stop_seconds)
@@ -26,7 +26,7 @@ def supervise(tmp_path, procfile: str, *, stop_after, stop_seconds: float = 10):
     timer = threading.Timer(stop_after, os.kill, args=(os.getpid(), signal.SIGINT))
     timer.start()
     try:
-        code = supervisor.run()
+        code = supervisor.run(**run_args)
     finally:
         timer.join()
         for sig, handler in handlers.items():
@@ -63,3 +63,48 @@ def test_one_that_ignores_sigterm_is_killed_after_the_wait_and_the_log_says_so(t
     assert code == 0 and time.monotonic() - started < 15
     assert "still running 2s after SIGTERM: SIGKILL" in log
     assert supervisor.entries[0].process.returncode == -signal.SIGKILL
+
+
+STAMP = "import sys, time; open(sys.argv[1], 'w').write(repr(time.time())); time.sleep(600)"
+
+
+def test_entries_named_for_the_task_start_only_once_it_returned(tmp_path):
+    procfile = f'early: {PY} -c "{STAMP}" early\nlate: {PY} -c "{STAMP}" late\n'
+    seen = {}
+
+    def task() -> str:
+        deadline = time.monotonic() + 20
+        while not (tmp_path / "early").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # time enough for "late" to have started, had it not waited
+        seen["late before the task returned"] = (tmp_path / "late").exists()
+        seen["returned at"] = time.time()
+        return "seeded"
+
+    code, log, supervisor = supervise(tmp_path, procfile, stop_after=6,
+                                      alongside=("task", task), after_it=["late"])  # fmt: skip
+
+    assert code == 0
+    assert seen["late before the task returned"] is False
+    assert float((tmp_path / "late").read_text()) > seen["returned at"]
+    assert "task      | seeded" in log
+    assert all(e.process.poll() is not None for e in supervisor.entries)
+
+
+def test_a_task_that_fails_stops_everything_with_its_error(tmp_path):
+    procfile = f'early: {PY} -c "{STAMP}" early\nlate: {PY} -c "{STAMP}" late\n'
+
+    def task() -> str:
+        raise RuntimeError("the seed could not be written")
+
+    started = time.monotonic()
+    code, log, supervisor = supervise(tmp_path, procfile, stop_after=3,
+                                      alongside=("task", task), after_it=["late"])  # fmt: skip
+
+    assert code == 1 and time.monotonic() - started < 20
+    assert "RuntimeError: the seed could not be written" in log
+    assert "task      | failed: stopping everything" in log
+    late = next(e for e in supervisor.entries if e.name == "late")
+    assert late.process is None and not (tmp_path / "late").exists()
+    early = next(e for e in supervisor.entries if e.name == "early")
+    assert early.process.poll() is not None
