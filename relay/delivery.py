@@ -7,7 +7,7 @@ delivered twice (two relays, a crash before marking it done) does no harm.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
 import httpx
@@ -33,17 +33,21 @@ log = logging.getLogger(__name__)
 
 
 def deliver_due(
-    factory: sessionmaker[Session], *, limit: int = 50, only: list[int] | None = None
-) -> int:
-    """Deliver the messages that are due (or, with `only`, those of them with these ids), each
-    claimed first (a lease, committed) and then delivered in a transaction of its own, which
-    also marks it done. Returns how many were delivered; a failure stays queued with a back-off
-    and, at the attempt limit, is given up for staff to retry (the office's "Storingen")."""
+    factory: sessionmaker[Session], *, limit: int = 50, only: list[int] | None = None,
+    kinds: Collection[str] | None = None, stopping: Callable[[], bool] = lambda: False,
+) -> int:  # fmt: skip
+    """Deliver the messages that are due (or, with `only`, those of them with these ids; with
+    `kinds`, those of these kinds), each claimed first (a lease, committed) and then delivered
+    in a transaction of its own, which also marks it done. Returns how many were delivered; a
+    failure stays queued with a back-off and, at the attempt limit, is given up for staff to
+    retry (the office's "Storingen"). Once `stopping()`, no further message is begun."""
     with session_scope(factory) as session:
-        due = [(m.id, m.kind) for m in due_messages(session, limit=limit, ids=only)]
+        due = [(m.id, m.kind) for m in due_messages(session, limit=limit, ids=only, kinds=kinds)]
     delivered = 0
     unreachable: set[str] = set()  # kinds whose server did not answer in this round
     for message_id, kind in due:
+        if stopping():
+            break
         if kind in unreachable:
             continue
         with session_scope(factory) as session:
@@ -99,3 +103,12 @@ HANDLERS: dict[str, Callable[[Session, dict[str, Any]], None]] = {
 #: A sent mail or SMS may hold a single-use link or code: only who and what is kept.
 SCRUB_WHEN_DONE = frozenset({"send_mail", "send_sms"})
 PREFECT_KINDS = frozenset({"start_flow_run", "resume_flow_run", "retry_flow_run"})
+#: The relay delivers each lane in a thread of its own (relay.loop), one lane per server the
+#: messages go to: a mail server that takes its 30 s timeout to answer holds up mails, not a
+#: client's next step or their login code. Every kind is in exactly one lane.
+LANES: dict[str, frozenset[str]] = {
+    "prefect": PREFECT_KINDS,
+    "mail": frozenset({"send_mail", "send_digest"}),
+    "sms": frozenset({"send_sms"}),
+    "documents": frozenset({SEND_KIND}),
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Collection
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -62,10 +63,11 @@ def take_queued_ids(session: Session) -> list[int]:
 
 
 def due_messages(
-    session: Session, *, limit: int = 50, ids: list[int] | None = None
-) -> list[OutboxMessage]:
-    """Messages whose time has come and that no relay holds (of these ids, if given), oldest
-    first. Only claim_message() makes one this process's to deliver."""
+    session: Session, *, limit: int = 50, ids: list[int] | None = None,
+    kinds: Collection[str] | None = None,
+) -> list[OutboxMessage]:  # fmt: skip
+    """Messages whose time has come and that no relay holds (of these ids, of these kinds, if
+    given), oldest first. Only claim_message() makes one this process's to deliver."""
     now = utcnow()
     query = (
         select(OutboxMessage)
@@ -80,6 +82,8 @@ def due_messages(
     )
     if ids is not None:
         query = query.where(OutboxMessage.id.in_(ids))
+    if kinds is not None:
+        query = query.where(OutboxMessage.kind.in_(sorted(kinds)))
     return list(session.scalars(query))
 
 
