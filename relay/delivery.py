@@ -7,6 +7,8 @@ delivered twice (two relays, a crash before marking it done) does no harm.
 from __future__ import annotations
 
 import logging
+import smtplib
+import socket
 from collections.abc import Callable, Collection
 from typing import Any
 
@@ -78,11 +80,24 @@ def deliver_due(
                     log.warning("outbox %s %s given up: %r", kind, message_id, exc)
                 else:
                     log.info("outbox %s %s not delivered: %r", kind, message_id, exc)
-            if isinstance(exc, httpx.TransportError) and kind in PREFECT_KINDS:
-                # The rest of this round's Prefect messages would wait for the same dead
-                # server, 1.6 s each: leave them queued for the next round.
-                unreachable.update(PREFECT_KINDS)
+            one_server = next((k for k in ONE_SERVER_LANES if kind in k), None)
+            if one_server is not None and server_not_reached(exc):
+                # The rest of this round's messages for the same server would wait for it too
+                # (Prefect 1.6 s each, a mail its 30 s timeout): leave them for the next round.
+                unreachable.update(one_server)
     return delivered
+
+
+#: What says a server was not reached at all (refused, timed out, unknown host, hung up),
+#: as opposed to one that answered with a refusal of this message.
+NOT_REACHED = (httpx.TransportError, ConnectionError, TimeoutError, socket.gaierror,
+               smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected)  # fmt: skip
+
+
+def server_not_reached(exc: BaseException) -> bool:
+    """Whether the error, or the one it was raised from (an SmsError wraps httpx's), says the
+    server was not reached."""
+    return isinstance(exc, NOT_REACHED) or isinstance(exc.__cause__, NOT_REACHED)
 
 
 def send_mail(session: Session, payload: dict[str, Any]) -> None:
@@ -112,3 +127,6 @@ LANES: dict[str, frozenset[str]] = {
     "sms": frozenset({"send_sms"}),
     "documents": frozenset({SEND_KIND}),
 }
+#: Lanes whose messages all go to one server: when it is not reached, the lane's round ends.
+#: (Approved documents go to each recipient's own server.)
+ONE_SERVER_LANES = [LANES["prefect"], LANES["mail"], LANES["sms"]]

@@ -1,7 +1,8 @@
 """The relay delivers each lane in a thread of its own (relay.delivery.LANES): a mail server that
 accepts the connection and then says nothing holds up the mails, not a client's login code (nor
 their next step, which goes to Prefect in a lane of its own). With the real relay process and a
-real socket that hangs."""
+real socket that hangs. And a lane whose server is not reached at all ends its round there,
+instead of waiting for it once per message."""
 
 from __future__ import annotations
 
@@ -20,13 +21,58 @@ from casemodel.migrate import upgrade
 from casemodel.models import OutboxMessage
 from casemodel.services.outbox import enqueue
 from casemodel.sms.sink import read_sms
-from relay.delivery import HANDLERS, LANES
+from relay.delivery import HANDLERS, LANES, deliver_due
 from tests.fixtures.prefect import wait_for
 
 
 def test_every_kind_is_in_exactly_one_lane():
     kinds = [kind for lane in LANES.values() for kind in lane]
     assert sorted(kinds) == sorted(HANDLERS)
+
+
+MAIL = {"to": "klant@example.nl", "subject": "Nieuw document",
+        "text": "Er staat een document voor u klaar.",
+        "html": "<p>Er staat een document voor u klaar.</p>"}  # fmt: skip
+SMS = {"to": "+31612345678", "text": "Uw code is 123456", "reference": "login-1"}
+
+
+@pytest.fixture
+def portal_factory(tmp_path):
+    url = f"sqlite:///{tmp_path / 'portal.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    yield url, make_session_factory(engine)
+    engine.dispose()
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # nothing listens once it is closed
+
+
+def test_a_mail_server_not_reached_ends_the_mail_round_not_the_others(
+    portal_factory, tmp_path, monkeypatch
+):
+    url, factory = portal_factory
+    monkeypatch.setenv("DOSSIERFLOW_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("DOSSIERFLOW_SMTP_PORT", str(closed_port()))
+    monkeypatch.setenv("DOSSIERFLOW_SMS_GATEWAY", "sink")
+    monkeypatch.setenv("DOSSIERFLOW_SMS_FOLDER", str(tmp_path / "sms"))
+    with session_scope(factory) as session:
+        mails = [enqueue(session, kind="send_mail", dedupe_key=f"mail:{n}", payload=MAIL).id
+                 for n in range(3)]  # fmt: skip
+        sms = enqueue(session, kind="send_sms", dedupe_key="sms:1", payload=SMS).id
+
+    deliver_due(factory)
+
+    with session_scope(factory) as session:
+        tried = [session.get(OutboxMessage, id_) for id_ in mails]
+        assert [m.attempts for m in tried] == [1, 0, 0]
+        assert "Connection refused" in tried[0].last_error
+        assert all(m.done_at is None and m.claimed_until is None for m in tried)
+        assert session.get(OutboxMessage, sms).done_at is not None
+    assert read_sms(tmp_path / "sms")[0]["text"] == "Uw code is 123456"
 
 
 @pytest.fixture
@@ -56,19 +102,15 @@ def silent_mail_server():
     listener.close()
 
 
-def test_a_login_code_goes_out_while_the_mail_server_hangs(tmp_path, silent_mail_server):
+def test_a_login_code_goes_out_while_the_mail_server_hangs(
+    portal_factory, tmp_path, silent_mail_server
+):
     port, held = silent_mail_server
-    url = f"sqlite:///{tmp_path / 'portal.db'}"
-    upgrade(url)
-    engine = make_engine(url)
-    factory = make_session_factory(engine)
+    url, factory = portal_factory
     with session_scope(factory) as session:
-        mail = enqueue(session, kind="send_mail", dedupe_key="mail:1", payload={
-            "to": "klant@example.nl", "subject": "Nieuw document", "text": "Er staat een "
-            "document voor u klaar.", "html": "<p>Er staat een document voor u klaar.</p>"})
-        sms = enqueue(session, kind="send_sms", dedupe_key="sms:1", payload={
-            "to": "+31612345678", "text": "Uw code is 123456", "reference": "login-1"})
-        mail_id, sms_id = mail.id, sms.id  # the mail is the older: one queue would send it first
+        mail_id = enqueue(session, kind="send_mail", dedupe_key="mail:1", payload=MAIL).id
+        # The mail is the older: one queue would send it first.
+        sms_id = enqueue(session, kind="send_sms", dedupe_key="sms:1", payload=SMS).id
     env = {
         **os.environ,
         "DOSSIERFLOW_DATABASE_URL": url,
@@ -100,4 +142,3 @@ def test_a_login_code_goes_out_while_the_mail_server_hangs(tmp_path, silent_mail
             connection.close()
         relay.terminate()
         relay.wait(60)
-        engine.dispose()
