@@ -32,14 +32,18 @@ def load_what_every_run_needs() -> None:
     from casemodel.stepkinds import kind_names
     from flows import database
 
-    for module in IMPORTED_ON_FIRST_TASK:
-        importlib.import_module(module)
-    kind_names()  # imports every kind's module
-    try:
-        questionnaire_definitions()
-    except Exception:  # a broken definition file: the run that needs it says so
-        get_logger("dossierflow.worker").exception("questionnaire definitions not preloaded")
-    database.prepare()
+    loads = {
+        "Prefect's task helpers": lambda: [importlib.import_module(name)
+                                           for name in IMPORTED_ON_FIRST_TASK],
+        "the step kinds": kind_names,  # imports every kind's module
+        "the questionnaire definitions": questionnaire_definitions,
+    }  # fmt: skip
+    for what, load in loads.items():
+        try:
+            load()
+        except Exception:  # e.g. a broken definition file: the run that needs it says so
+            get_logger("dossierflow.worker").exception("%s not preloaded", what)
+    database.prepare()  # catches its own: the database may not answer yet
 
 
 if os.environ.get(FORKSERVER_ENV) == "1":

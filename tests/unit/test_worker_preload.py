@@ -27,13 +27,13 @@ print(json.dumps({{
 """
 
 
-def probe(tmp_path: Path, *, in_forkserver: bool) -> dict:
+def probe(tmp_path: Path, *, in_forkserver: bool, **extra_env: str) -> dict:
     from casemodel.migrate import upgrade
     from flows.worker import FORKSERVER_ENV
 
     url = f"sqlite:///{tmp_path / 'portal.db'}"
     upgrade(url)  # the statements a resumed run asks first are compiled against the tables
-    env = {**os.environ, "DOSSIERFLOW_DATABASE_URL": url}
+    env = {**os.environ, "DOSSIERFLOW_DATABASE_URL": url, **extra_env}
     code = PROBE.format(env=FORKSERVER_ENV, value="1" if in_forkserver else "0")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
                             capture_output=True, text=True, timeout=120, check=True)  # fmt: skip
@@ -56,3 +56,15 @@ def test_imported_anywhere_else_it_loads_nothing(tmp_path):
 
     assert loaded["definitions_loaded"] == 0
     assert loaded["engine_ready"] == 0
+
+
+def test_a_broken_definition_file_leaves_the_rest_preloaded(tmp_path):
+    forms = tmp_path / "forms"
+    forms.mkdir()
+    (forms / "kapot.v1.yaml").write_text("key: [unclosed\n", encoding="utf-8")
+
+    loaded = probe(tmp_path, in_forkserver=True, DOSSIERFLOW_FORMS=str(forms))
+
+    assert loaded["definitions_loaded"] == 0  # the run that needs them will say what is wrong
+    assert "casemodel.stepkinds.questionnaire" in loaded["kinds"]
+    assert loaded["engine_ready"] == 1
